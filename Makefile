@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# io_uring zero-copy receive for Linux 6.12: build, boot and test.
+#
+#   make demo     build the kernel, boot it, and show the data path end to end
+#   make check    every test, host and VM; ends with "N passed, N failed"
+#
+# Everything built or downloaded lives in $(ZCRX_CACHE), outside the clone.
+
+ZCRX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zcrx
+export ZCRX_CACHE
+
+S := scripts
+CMD ?= uname -a
+
+.PHONY: help deps tree kernel kernel-perf selftests check demo vm series \
+	series-check pull tree-reset kernel-path
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "other targets: deps tree kernel kernel-perf selftests vm CMD='...'"
+	@echo "               series series-check pull tree-reset kernel-path"
+
+deps:
+	@bash $(S)/deps.sh
+
+tree: deps
+	@bash $(S)/base.sh >/dev/null
+	@python3 $(S)/series.py assemble
+
+kernel: tree
+	@bash $(S)/kernel.sh debug
+
+kernel-perf: tree
+	@bash $(S)/kernel.sh perf
+
+selftests: kernel
+	@bash $(S)/selftests.sh debug
+
+kernel-path:
+	@bash $(S)/kernel.sh debug kernel-path
+
+vm: selftests
+	@bash $(S)/vm-run -- '$(CMD)'
+
+check:
+	@bash $(S)/check.sh
+
+demo:
+	@bash $(S)/demo.sh
+
+series: tree
+	@bash $(S)/export-series.sh
+
+series-check: tree
+	@bash $(S)/series-check.sh
+
+pull:
+	@python3 $(S)/series.py pull
+
+tree-reset:
+	@git -C $(ZCRX_CACHE)/tree checkout -q -f series
+	@git -C $(ZCRX_CACHE)/tree checkout -q --detach

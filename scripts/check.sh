@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: build what is needed, run the host tests and the kselftests
+# in the VM (debug kernel), and end with one line "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+logs=$ZCRX_CACHE/check
+rm -rf "$logs"
+mkdir -p "$logs"
+pass=0
+fail=0
+skip=0
+failed=()
+
+result() {	# result ok|fail|skip NAME
+	case "$1" in
+	ok) pass=$((pass + 1)); echo "PASS: $2" ;;
+	skip) skip=$((skip + 1)); echo "SKIP: $2" ;;
+	*) fail=$((fail + 1)); failed+=("$2"); echo "FAIL: $2" ;;
+	esac
+}
+
+summary() {
+	echo
+	[ ${#failed[@]} -eq 0 ] || printf 'failed: %s\n' "${failed[@]}"
+	echo "logs in $logs"
+	if [ $skip -gt 0 ]; then
+		echo "$pass passed, $fail failed, $skip skipped"
+	else
+		echo "$pass passed, $fail failed"
+	fi
+	[ $fail -eq 0 ]
+	exit
+}
+
+stage() {	# stage NAME command...: a set-up step; its failure ends the run
+	local name=$1
+	shift
+	note "$name"
+	if ! "$@" >"$logs/$name.log" 2>&1; then
+		tail -n 30 "$logs/$name.log"
+		result fail "$name"
+		summary
+	fi
+}
+
+t0=$(date +%s)
+stage deps bash "$ZCRX_TOP/scripts/deps.sh"
+stage base bash "$ZCRX_TOP/scripts/base.sh"
+note "base: $ZCRX_PKG $(cat "$logs/base.log" | tail -n1)"
+stage assemble python3 "$ZCRX_TOP/scripts/series.py" assemble
+stage kernel bash "$ZCRX_TOP/scripts/kernel.sh" debug
+grep -a '==> ' "$logs/kernel.log"
+stage selftests bash "$ZCRX_TOP/scripts/selftests.sh" debug
+ks=$(tail -n1 "$logs/selftests.log")
+note "built in $(( $(date +%s) - t0 ))s"
+
+# Host tests: a script each; "ok: " / "FAILED: " lines count one test each,
+# otherwise the exit status counts (4 = skip, as in kselftest).
+for t in "$ZCRX_TOP"/scripts/tests/*.sh; do
+	name=host/$(basename "$t" .sh)
+	note "$name"
+	bash "$t" >"$logs/${name#host/}.log" 2>&1
+	rc=$?
+	n_ok=$(grep -c '^ok: ' "$logs/${name#host/}.log")
+	n_bad=$(grep -c '^FAILED: ' "$logs/${name#host/}.log")
+	if [ $((n_ok + n_bad)) -gt 0 ]; then
+		while read -r line; do
+			case "$line" in
+			"ok: "*) result ok "$name: ${line#ok: }" ;;
+			"FAILED: "*) result fail "$name: ${line#FAILED: }" ;;
+			esac
+		done < <(grep -E '^(ok|FAILED): ' "$logs/${name#host/}.log")
+		[ $rc -eq 0 ] || [ $n_bad -gt 0 ] || result fail "$name (exit $rc)"
+	elif [ $rc -eq 0 ]; then
+		result ok "$name"
+	elif [ $rc -eq 4 ]; then
+		result skip "$name"
+	else
+		tail -n 15 "$logs/${name#host/}.log"
+		result fail "$name"
+	fi
+done
+
+# Kselftests, all in one boot of the debug kernel.
+note "vm: kselftests (TAP in $logs/kselftest.tap)"
+bash "$ZCRX_TOP/scripts/vm-run" --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --out "$logs/vm" -- \
+	"cd '$ks' && ./run_kselftest.sh" >"$logs/kselftest.tap" 2>"$logs/vm-run.log"
+vmrc=$?
+cat "$logs/vm-run.log"
+while IFS=$'\t' read -r res name; do
+	result "$res" "vm/$name"
+done < <(python3 "$ZCRX_TOP/scripts/tap.py" <"$logs/kselftest.tap")
+if grep -q -E '^vm-run: (kernel reported|guest|timeout|qemu)' "$logs/vm-run.log"; then
+	result fail "vm/kernel: $(grep -m1 -E '^vm-run: (kernel reported|guest|timeout|qemu)' \
+		"$logs/vm-run.log" | cut -c9-)"
+elif [ $vmrc -eq 0 ]; then
+	result ok "vm/kernel log clean"
+fi
+note "total $(( $(date +%s) - t0 ))s"
+summary

@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make demo: build the kernel (the non-debug flavour unless
+# ZCRX_DEMO_FLAVOUR says otherwise), boot it under QEMU and show the data
+# path end to end.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${ZCRX_DEMO_FLAVOUR:-perf}
+bash "$ZCRX_TOP/scripts/deps.sh"
+ver=$(bash "$ZCRX_TOP/scripts/base.sh")
+python3 "$ZCRX_TOP/scripts/series.py" assemble
+note "building the $flavour kernel from $ZCRX_PKG $ver (first time: several minutes)"
+bash "$ZCRX_TOP/scripts/kernel.sh" "$flavour"
+ks=$(bash "$ZCRX_TOP/scripts/selftests.sh" "$flavour")
+kernel=$(bash "$ZCRX_TOP/scripts/kernel.sh" "$flavour" kernel-path)
+note "booting $kernel"
+exec bash "$ZCRX_TOP/scripts/vm-run" --kernel "$kernel" --timeout 900 -- \
+	bash "$ZCRX_TOP/scripts/demo-guest.sh" "$ks/zcrx" "${ZCRX_DEMO_SIZE:-256M}"

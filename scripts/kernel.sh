@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Configure and build the assembled tree.
+#   scripts/kernel.sh debug|perf [make targets...]
+# debug = VM base + selftests config + debug checkers (used by make check)
+# perf  = VM base + selftests config + perf.config   (used by benchmarks)
+# Prints nothing on stdout but, with the target "kernel-path", the bzImage.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:?usage: kernel.sh debug|perf [targets]}
+shift
+case "$flavour" in
+debug) frags=(vm.config debug.config) ;;
+perf) frags=(vm.config perf.config) ;;
+bisect) frags=(vm.config perf.config) ;;
+*) die "unknown kernel flavour '$flavour'" ;;
+esac
+
+B=${ZCRX_BUILD:-$ZCRX_CACHE/build}/$flavour
+if [ "${1:-}" = kernel-path ]; then
+	echo "$B/arch/x86/boot/bzImage"
+	exit 0
+fi
+
+src=${ZCRX_SRC:-$ZCRX_TREE}
+[ -f "$src/Makefile" ] || die "no assembled tree at $src (run make tree)"
+ver=$(base_version)
+note "base: ${ZCRX_PKG} ${ver:-unknown}, tree $src, build $B"
+
+frag_paths=()
+for f in "${frags[@]}"; do
+	frag_paths+=("$ZCRX_TOP/scripts/configs/$f")
+done
+frag_paths+=("$src/tools/testing/selftests/zcrx/config")
+
+# Generate the configuration in a scratch directory and install it only if
+# it differs, so that an unchanged configuration rebuilds nothing.
+K=$B.kconfig
+mkdir -p "$B" "$K"
+make -s -C "$src" O="$K" tinyconfig >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$K" "$K/.config" "${frag_paths[@]}" >/dev/null
+make -s -C "$src" O="$K" olddefconfig >/dev/null
+
+# Every option a fragment asks for must have survived olddefconfig.
+bad=0
+for f in "${frag_paths[@]}"; do
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=n)
+			opt=${line%%=*}
+			if grep -q "^$opt=" "$K/.config"; then
+				echo "config: $opt=n requested by $(basename "$f") but set" >&2
+				bad=1
+			fi
+			;;
+		CONFIG_*=*)
+			if ! grep -qx -- "$line" "$K/.config"; then
+				echo "config: $line requested by $(basename "$f") but not set" >&2
+				bad=1
+			fi
+			;;
+		esac
+	done <"$f"
+done
+[ $bad -eq 0 ] || die "configuration does not satisfy the fragments"
+cmp -s "$K/.config" "$B/.config" || cp "$K/.config" "$B/.config"
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(bzImage headers_install)
+jobs=${ZCRX_JOBS:-$(nproc)}
+make -s -C "$src" O="$B" CC="ccache gcc" HOSTCC="ccache gcc" \
+	-j"$jobs" "${targets[@]}"
+note "built $flavour: $B/arch/x86/boot/bzImage (base ${ZCRX_PKG} ${ver:-unknown})"

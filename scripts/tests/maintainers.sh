@@ -1,0 +1,28 @@
+#!/bin/bash
+# Every file the series adds is covered by an F: line of our MAINTAINERS
+# section, and get_maintainer.pl finds the section from the exported series.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+cd "$ZCRX_TOP"
+pats=$(sed -n 's/^F:\t//p' MAINTAINERS)
+bad=0
+for f in $(git ls-files tools/testing/selftests/zcrx io_uring include/uapi/linux/io_uring \
+	drivers/net/netdevsim net/core Documentation/networking 2>/dev/null); do
+	ok=0
+	for p in $pats; do
+		case "$p" in
+		*/) [[ $f == "$p"* ]] && ok=1 ;;
+		*) [[ $f == $p ]] && ok=1 ;;
+		esac
+	done
+	[ $ok -eq 1 ] || { echo "not covered by MAINTAINERS: $f"; bad=1; }
+done
+[ $bad -eq 0 ]
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$ZCRX_TOP/scripts/export-series.sh" "$out" >/dev/null
+email=$(sed -n 's/^M:\t.*<\(.*\)>/\1/p' MAINTAINERS | head -n1)
+for p in "$out"/0[0-9][0-9][1-9]-*.patch; do
+	(cd "$ZCRX_TREE" && ./scripts/get_maintainer.pl --no-git --no-git-fallback "$p") |
+		grep -q "$email" || die "get_maintainer.pl does not name $email for $(basename "$p")"
+done
