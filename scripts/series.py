@@ -134,6 +134,9 @@ def load_series(path=None):
 
 def tracked_below(d):
     """Files below directory d of the repository (git's view, plus new ones)."""
+    if not os.path.exists(os.path.join(TOP, '.git')):
+        return sorted(os.path.relpath(os.path.join(root, f), TOP)
+                      for root, _, names in os.walk(os.path.join(TOP, d)) for f in names)
     p = subprocess.run(['git', '-C', TOP, 'ls-files', '-co', '--exclude-standard', '--', d],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     return sorted(f for f in p.stdout.decode().split('\n')

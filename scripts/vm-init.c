@@ -183,6 +183,11 @@ int main(void)
 	read_cmdline();
 	do_mount("sysfs", "/sys", "sysfs", 0, NULL);
 	do_mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	/* devtmpfs lacks what udev would add; kselftest's runner uses them. */
+	symlink("/proc/self/fd", "/dev/fd");
+	symlink("/proc/self/fd/0", "/dev/stdin");
+	symlink("/proc/self/fd/1", "/dev/stdout");
+	symlink("/proc/self/fd/2", "/dev/stderr");
 	mkdir("/dev/shm", 01777);
 	do_mount("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
 	if (!results[0]) {

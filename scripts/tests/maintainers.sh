@@ -22,7 +22,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$ZCRX_TOP/scripts/export-series.sh" "$out" >/dev/null
 email=$(sed -n 's/^M:\t.*<\(.*\)>/\1/p' MAINTAINERS | head -n1)
-for p in "$out"/0[0-9][0-9][1-9]-*.patch; do
+for p in $(ls "$out"/0*.patch | grep -v cover-letter); do
 	(cd "$ZCRX_TREE" && ./scripts/get_maintainer.pl --no-git --no-git-fallback "$p") |
 		grep -q "$email" || die "get_maintainer.pl does not name $email for $(basename "$p")"
 done

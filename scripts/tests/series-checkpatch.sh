@@ -7,7 +7,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"; git -C "$ZCRX_TREE" worktree remove -f "$out/am" 2>/dev/null || true' EXIT
 "$ZCRX_TOP/scripts/export-series.sh" "$out/series"
 git -C "$ZCRX_TREE" worktree add -q --detach "$out/am" base
-git -C "$out/am" -c user.name=t -c user.email=t@localhost am -q "$out"/series/0*.patch
+git -C "$out/am" -c user.name=t -c user.email=t@localhost am -q $(ls "$out"/series/0*.patch | grep -v cover-letter)
 # The result of git am is the assembled series, file for file.
 git -C "$ZCRX_TREE" diff --quiet series "$(git -C "$out/am" rev-parse HEAD)" ||
 	die "git am of the exported series differs from the assembled tree"

@@ -11,7 +11,6 @@
  * of them matched.
  */
 #include <getopt.h>
-#include <inttypes.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
@@ -48,7 +47,7 @@ static uint64_t parse_size(const char *s)
 	}
 }
 
-static void usage(const char *prog)
+static void bad_args(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
@@ -106,13 +105,15 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	}
 	t = now() - t0;
 	c = cpu_seconds() - c0;
-	printf("recv: %" PRIu64 " bytes in %.2f s, %.1f MiB/s, receiver CPU %.2f s (%.2f s/GiB), %s\n",
-	       got, t, got / t / (1 << 20), c, got ? c * (1 << 30) / got : 0.0,
+	printf("recv: %llu bytes in %.2f s, %.1f MiB/s, receiver CPU %.2f s (%.2f s/GiB), %s\n",
+	       (unsigned long long)got, t, got / t / (1 << 20), c,
+	       got ? c * (1 << 30) / got : 0.0,
 	       bad == UINT64_MAX ? "all bytes verified" : "DATA MISMATCH");
 	if (bad != UINT64_MAX)
-		fprintf(stderr, "first wrong byte at offset %" PRIu64 "\n", bad);
+		fprintf(stderr, "first wrong byte at offset %llu\n", (unsigned long long)bad);
 	if (expect != UINT64_MAX && got != expect)
-		fprintf(stderr, "expected %" PRIu64 " bytes, got %" PRIu64 "\n", expect, got);
+		fprintf(stderr, "expected %llu bytes, got %llu\n",
+			(unsigned long long)expect, (unsigned long long)got);
 	close(fd);
 	close(lfd);
 	return bad != UINT64_MAX || (expect != UINT64_MAX && got != expect);
@@ -192,14 +193,14 @@ int main(int argc, char **argv)
 			size = parse_size(optarg);
 			break;
 		default:
-			usage(argv[0]);
+			bad_args(argv[0]);
 		}
 	}
 	if (listen_mode == !!peer || !bufsize)
-		usage(argv[0]);
+		bad_args(argv[0]);
 	if (listen_mode)
 		return do_listen(family, port, bufsize, size);
 	if (size == UINT64_MAX)
-		usage(argv[0]);
+		bad_args(argv[0]);
 	return do_connect(peer, port, size);
 }
