@@ -34,6 +34,11 @@ for f in "${frags[@]}"; do
 done
 frag_paths+=("$src/tools/testing/selftests/zcrx/config")
 
+# One build at a time per build directory: a second one waits.
+mkdir -p "$(dirname "$B")"
+exec 9>"$B.lock"
+flock -n 9 || { note "waiting for another build of $flavour"; flock 9; }
+
 # Generate the configuration in a scratch directory and install it only if
 # it differs, so that an unchanged configuration rebuilds nothing.
 K=$B.kconfig
