@@ -11,6 +11,11 @@
       Copy edits made inside the assembled tree back into the repository:
       new files to their kernel path, edits of upstream files into the diff
       in patches/ of the last commit that touches them.
+  series.py import [--tree DIR] REV_RANGE
+      Append the commits of REV_RANGE, made in the assembled tree or in a
+      worktree of it (DIR), to the series: files they add go to their
+      kernel path, edits of existing files become diffs in patches/, and the
+      commit messages become entries of `series`.
   series.py list
       Print the subjects, one per line.
   series.py paths
@@ -327,6 +332,77 @@ def cmd_pull(args):
                           % ', '.join(lost))
 
 
+def slug(subject):
+    s = re.sub(r'[^a-z0-9]+', '-', subject.lower()).strip('-')
+    return s[:60].rstrip('-')
+
+
+def cmd_import(args):
+    global TREE
+    if args[:1] == ['--tree']:
+        TREE = os.path.abspath(args[1])
+        args = args[2:]
+    if len(args) != 1:
+        raise SeriesError('import: give one revision range')
+    series = load_series()
+    known = set()
+    for c in series['commits']:
+        known.update(c['files'])
+    revs = git('rev-list', '--reverse', args[0]).stdout.decode().split()
+    added_here = {}
+    entries = []
+    for rev in revs:
+        msg = git('log', '-1', '--format=%B', rev).stdout.decode()
+        lines = [ln for ln in msg.strip().split('\n')
+                 if not ln.startswith('Signed-off-by:')]
+        subject = lines[0].strip()
+        body = '\n'.join(lines[1:]).strip()
+        status = git('diff', '--name-status', '--no-renames', rev + '^', rev).stdout.decode()
+        new_files, changed = [], []
+        for line in status.strip().split('\n'):
+            if not line:
+                continue
+            st, path = line.split('\t', 1)
+            if path in added_here:
+                raise SeriesError('%s changes %s, which "%s" added: squash them first'
+                                  % (subject, path, added_here[path]))
+            if st == 'A' and path not in known:
+                new_files.append(path)
+                added_here[path] = subject
+            elif path in known:
+                raise SeriesError('%s changes %s, a new file of the series: edit it in '
+                                  'the repository instead' % (subject, path))
+            else:
+                changed.append(path)
+        for path in new_files:
+            data = git('show', '%s:%s' % (rev, path)).stdout
+            dst = os.path.join(TOP, path)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, 'wb') as f:
+                f.write(data)
+            mode = git('ls-tree', rev, '--', path).stdout.decode().split()[0]
+            os.chmod(dst, 0o755 if mode == '100755' else 0o644)
+        patch = None
+        if changed:
+            patch = 'patches/%s.diff' % slug(subject)
+            diff = git('diff', '--no-color', '--no-ext-diff', '--no-renames',
+                       rev + '^', rev, '--', *changed).stdout.decode()
+            diff = re.sub(r'^index [0-9a-f]+\.\.[0-9a-f]+.*\n', '', diff, flags=re.M)
+            with open(os.path.join(TOP, patch), 'w') as f:
+                f.write(diff)
+        entry = 'Subject: %s\n' % subject
+        if new_files:
+            entry += 'Files: %s\n' % '\n  '.join(new_files)
+        if patch:
+            entry += 'Patches: %s\n' % patch
+        entry += '\n%s\n' % body
+        entries.append(entry)
+        print('imported: %s' % subject)
+    with open(os.path.join(TOP, 'series'), 'a') as f:
+        for e in entries:
+            f.write('%%\n' + e)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -336,6 +412,8 @@ def main():
             cmd_assemble(args)
         elif cmd == 'pull':
             cmd_pull(args)
+        elif cmd == 'import':
+            cmd_import(args)
         elif cmd == 'list':
             for c in load_series()['commits']:
                 print(c['subject'])
