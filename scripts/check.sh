@@ -85,7 +85,8 @@ done
 
 # Kselftests, all in one boot of the debug kernel.
 note "vm: kselftests (TAP in $logs/kselftest.tap)"
-bash "$ZCRX_TOP/scripts/vm-run" --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --out "$logs/vm" -- \
+# The tests find the kernel's netlink specs and ynl in the assembled tree.
+KSRC=$ZCRX_TREE bash "$ZCRX_TOP/scripts/vm-run" --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --out "$logs/vm" -- \
 	"cd '$ks' && ./run_kselftest.sh" >"$logs/kselftest.tap" 2>"$logs/vm-run.log"
 vmrc=$?
 cat "$logs/vm-run.log"

@@ -8,7 +8,7 @@ pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod
 	ccache rsync git python3 python3-yaml perl
 	qemu-system-x86 iproute2 ethtool procps util-linux
-	liburing-dev pkg-config clang
+	liburing-dev pkg-config clang python3-ply python3-git python3-jsonschema
 )
 
 missing=()

@@ -36,7 +36,8 @@ errors=0
 for p in "$out"/0*.patch; do
 	case "$p" in */0000-cover-letter.patch) continue ;; esac
 	log=$p.checkpatch
-	if ! (cd "$ZCRX_TREE" && ./scripts/checkpatch.pl --strict --no-color "$p") >"$log" 2>&1; then
+	# Debian's python3 (first in PATH) has the modules spdxcheck.py needs.
+	if ! (cd "$ZCRX_TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --no-color "$p") >"$log" 2>&1; then
 		:
 	fi
 	total=$(grep -a -E '^total: ' "$log" | tail -n1)

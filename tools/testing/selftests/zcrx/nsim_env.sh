@@ -6,6 +6,9 @@
 #
 #   nsim_env.sh up NS_A NS_B [QUEUES]   create, link, address and bring up
 #   nsim_env.sh down NS_A NS_B          delete both devices and namespaces
+#   nsim_env.sh hds NS on|off           tcp-data-split of NS's eth0
+#   nsim_env.sh stat NS NAME            a counter of "ethtool -S eth0" in NS
+#   nsim_env.sh dfs NS                  the netdevsim debugfs port directory
 #
 # Addresses: NS_A 192.0.2.1/24 2001:db8::1/64, NS_B .2 and ::2.  The ports
 # are called eth0 inside their namespaces.  On success "up" prints the
@@ -14,6 +17,9 @@
 set -u
 
 NSIM_SYS=/sys/bus/netdevsim
+# The kernel tree, for its netlink specs and ynl (Debian's ethtool cannot
+# set tcp-data-split).
+KSRC=${KSRC:-$(cd "$(dirname "$0")/../../../.." && pwd)}
 
 ns_id_file() {
 	echo "/run/netns/.$1.nsim"
@@ -81,11 +87,47 @@ down() {
 	return $rc
 }
 
+ynl() {
+	local ns=$1 spec=$2
+
+	shift 2
+	ip netns exec "$ns" python3 "$KSRC/tools/net/ynl/cli.py" --no-schema \
+		--spec "$KSRC/Documentation/netlink/specs/$spec.yaml" "$@"
+}
+
+hds() {
+	local ns=$1 val
+
+	case "$2" in
+	on) val=2 ;;
+	off) val=1 ;;
+	*) echo "hds: on or off" >&2; return 2 ;;
+	esac
+	ynl "$ns" ethtool --do rings-set \
+		--json '{"header": {"dev-name": "eth0"}, "tcp-data-split": '$val'}' >/dev/null
+}
+
+counter() {
+	ip netns exec "$1" ethtool -S eth0 |
+		awk -v k="$2:" '$1 == k { print $2; f = 1 } END { exit !f }'
+}
+
+dfs() {
+	local id
+
+	id=$(cat "$(ns_id_file "$1")") || return 1
+	echo "/sys/kernel/debug/netdevsim/netdevsim$id/ports/0"
+}
+
 case "${1:-}" in
 up)
 	shift
 	up "$@" || { rc=$?; down "$1" "$2" 2>/dev/null; exit $rc; }
 	;;
 down) shift; down "$@" ;;
-*) echo "usage: $0 up|down NS_A NS_B [QUEUES]" >&2; exit 2 ;;
+hds) shift; hds "$@" ;;
+stat) shift; counter "$@" ;;
+dfs) shift; dfs "$@" ;;
+ynl) shift; ynl "$@" ;;
+*) echo "usage: $0 up|down|hds|stat|dfs|ynl ..." >&2; exit 2 ;;
 esac

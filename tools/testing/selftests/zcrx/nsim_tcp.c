@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * TCP between two linked netdevsim ports in two network namespaces, with
- * every received byte checked against the sender's pattern.  This is the
- * data path that zero-copy receive builds on; it must stay intact.
+ * every received byte checked against the sender's pattern, with the
+ * receiver's tcp-data-split off and on.  This is the data path that
+ * zero-copy receive builds on; it must stay intact.  With split on, the
+ * receiver's counters must show split packets; with it off, none.
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -22,22 +24,128 @@ FIXTURE_VARIANT(nsim)
 {
 	int family;
 	uint64_t size;
+	int split;
 };
 
-FIXTURE_VARIANT_ADD(nsim, ipv4_1b)     { .family = AF_INET,  .size = 1 };
-FIXTURE_VARIANT_ADD(nsim, ipv4_4k)     { .family = AF_INET,  .size = 4096 };
-FIXTURE_VARIANT_ADD(nsim, ipv4_1m)     { .family = AF_INET,  .size = 1 << 20 };
-FIXTURE_VARIANT_ADD(nsim, ipv4_64m)    { .family = AF_INET,  .size = 64 << 20 };
-FIXTURE_VARIANT_ADD(nsim, ipv6_1b)     { .family = AF_INET6, .size = 1 };
-FIXTURE_VARIANT_ADD(nsim, ipv6_4k)     { .family = AF_INET6, .size = 4096 };
-FIXTURE_VARIANT_ADD(nsim, ipv6_1m)     { .family = AF_INET6, .size = 1 << 20 };
-FIXTURE_VARIANT_ADD(nsim, ipv6_64m)    { .family = AF_INET6, .size = 64 << 20 };
+FIXTURE_VARIANT_ADD(nsim, ipv4_1b)
+{
+	.family = AF_INET,
+	.size = 1,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, ipv4_4k)
+{
+	.family = AF_INET,
+	.size = 4096,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, ipv4_1m)
+{
+	.family = AF_INET,
+	.size = 1 << 20,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, ipv4_64m)
+{
+	.family = AF_INET,
+	.size = 64 << 20,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, ipv6_1b)
+{
+	.family = AF_INET6,
+	.size = 1,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, ipv6_4k)
+{
+	.family = AF_INET6,
+	.size = 4096,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, ipv6_1m)
+{
+	.family = AF_INET6,
+	.size = 1 << 20,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, ipv6_64m)
+{
+	.family = AF_INET6,
+	.size = 64 << 20,
+	.split = 0,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv4_1b)
+{
+	.family = AF_INET,
+	.size = 1,
+	.split = 1,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv4_4k)
+{
+	.family = AF_INET,
+	.size = 4096,
+	.split = 1,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv4_1m)
+{
+	.family = AF_INET,
+	.size = 1 << 20,
+	.split = 1,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv4_64m)
+{
+	.family = AF_INET,
+	.size = 64 << 20,
+	.split = 1,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv6_1b)
+{
+	.family = AF_INET6,
+	.size = 1,
+	.split = 1,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv6_4k)
+{
+	.family = AF_INET6,
+	.size = 4096,
+	.split = 1,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv6_1m)
+{
+	.family = AF_INET6,
+	.size = 1 << 20,
+	.split = 1,
+};
+
+FIXTURE_VARIANT_ADD(nsim, split_ipv6_64m)
+{
+	.family = AF_INET6,
+	.size = 64 << 20,
+	.split = 1,
+};
+
 
 FIXTURE_SETUP(nsim)
 {
 	snprintf(self->ns_a, sizeof(self->ns_a), "zcrx-a-%d", getpid());
 	snprintf(self->ns_b, sizeof(self->ns_b), "zcrx-b-%d", getpid());
 	ASSERT_EQ(0, zcrx_env_up(self->ns_a, self->ns_b, 1));
+	ASSERT_EQ(0, zcrx_env_hds(self->ns_b, variant->split));
 }
 
 FIXTURE_TEARDOWN(nsim)
@@ -99,11 +207,17 @@ static int receiver(const char *ns, int family, int ready_fd, int report_fd)
 TEST_F_TIMEOUT(nsim, tcp_transfer, 600)
 {
 	int ready[2], report[2], status, fd;
+	long long split0, split1, bytes0, bytes1;
 	struct sockaddr_storage ss;
 	uint64_t res[2];
 	socklen_t len;
 	pid_t pid;
 	char c;
+
+	split0 = zcrx_counter(self->ns_b, "rx0_split");
+	bytes0 = zcrx_counter(self->ns_b, "rx0_bytes");
+	ASSERT_GE(split0, 0);
+	ASSERT_GE(bytes0, 0);
 
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(report));
@@ -132,6 +246,15 @@ TEST_F_TIMEOUT(nsim, tcp_transfer, 600)
 	EXPECT_EQ(variant->size, res[0]);
 	EXPECT_EQ(UINT64_MAX, res[1])
 		TH_LOG("first wrong byte at offset %llu", (unsigned long long)res[1]);
+
+	/* Every payload byte went through the receiver's rx queue. */
+	split1 = zcrx_counter(self->ns_b, "rx0_split");
+	bytes1 = zcrx_counter(self->ns_b, "rx0_bytes");
+	EXPECT_GE((unsigned long long)(bytes1 - bytes0), variant->size);
+	if (variant->split)
+		EXPECT_GT(split1, split0);
+	else
+		EXPECT_EQ(split1, split0);
 }
 
 TEST_HARNESS_MAIN

@@ -78,6 +78,33 @@ static inline int zcrx_env_up(const char *a, const char *b, int queues)
 	return system(cmd);
 }
 
+/* Turn tcp-data-split of eth0 in namespace @ns on or off. */
+static inline int zcrx_env_hds(const char *ns, int on)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "./nsim_env.sh hds %s %s", ns, on ? "on" : "off");
+	return system(cmd);
+}
+
+/* A counter of "ethtool -S eth0" in namespace @ns, or -1. */
+static inline long long zcrx_counter(const char *ns, const char *name)
+{
+	long long val = -1;
+	char cmd[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "./nsim_env.sh stat %s %s", ns, name);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &val) != 1)
+		val = -1;
+	if (pclose(f))
+		val = -1;
+	return val;
+}
+
 static inline int zcrx_env_down(const char *a, const char *b)
 {
 	char cmd[256];

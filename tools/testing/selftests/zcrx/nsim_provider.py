@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Memory providers on netdevsim rx queues, through devmem TCP's netlink
+binding of a udmabuf: every check of the rx queue binding helpers gives
+its errno, netlink shows the binding on the queue and its page pool,
+tcp-data-split cannot be turned off under it, and deleting the device
+while it is bound or closing the binding leaves nothing behind."""
+
+import ctypes
+import errno
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.append(os.path.join(HERE, '..', 'kselftest'))
+import ksft  # noqa: E402
+
+KSRC = os.environ.get('KSRC') or os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
+sys.path.append(os.path.join(KSRC, 'tools', 'net', 'ynl'))
+from lib import YnlFamily, NlError  # noqa: E402
+
+SPECS = os.path.join(KSRC, 'Documentation', 'netlink', 'specs')
+ENV = os.path.join(HERE, 'nsim_env.sh')
+NS_A = 'zcrx-pa-%d' % os.getpid()
+NS_B = 'zcrx-pb-%d' % os.getpid()
+QUEUES = 2
+CLONE_NEWNET = 0x40000000
+F_ADD_SEALS = 1033
+F_SEAL_SHRINK = 0x0002
+UDMABUF_CREATE = (1 << 30) | (24 << 16) | (ord('u') << 8) | 0x42
+UDMABUF_FLAGS_CLOEXEC = 0x01
+DMABUF_SIZE = 4 << 20
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def setns(name):
+    fd = os.open('/run/netns/' + name, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET):
+            raise OSError(ctypes.get_errno(), 'setns ' + name)
+    finally:
+        os.close(fd)
+
+
+def env(*args):
+    return subprocess.run([ENV] + list(args), check=True, stdout=subprocess.PIPE,
+                          text=True).stdout.strip()
+
+
+def udmabuf(size=DMABUF_SIZE):
+    memfd = os.memfd_create('zcrx-provider', os.MFD_ALLOW_SEALING)
+    os.ftruncate(memfd, size)
+    fcntl.fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)
+    dev = os.open('/dev/udmabuf', os.O_RDWR)
+    arg = bytearray(struct.pack('IIQQ', memfd, UDMABUF_FLAGS_CLOEXEC, 0, size))
+    fd = fcntl.ioctl(dev, UDMABUF_CREATE, arg, True)
+    os.close(dev)
+    os.close(memfd)
+    return fd
+
+
+def netdev():
+    return YnlFamily(os.path.join(SPECS, 'netdev.yaml'), schema='')
+
+
+def bind(nl, ifindex, queue, fd=None):
+    own = fd is None
+    if own:
+        fd = udmabuf()
+    try:
+        return nl.do('bind-rx', {'ifindex': ifindex, 'fd': fd,
+                                 'queues': [{'id': queue, 'type': 'rx'}]})['id']
+    finally:
+        if own:
+            os.close(fd)
+
+
+def bind_errno(nl, ifindex, queue):
+    try:
+        bind(nl, ifindex, queue)
+    except NlError as e:
+        return e.error
+    return 0
+
+
+def queue_dmabuf(ifindex, queue):
+    for q in netdev().dump('queue-get', {'ifindex': ifindex}):
+        if q['type'] == 'rx' and q['id'] == queue:
+            return q.get('dmabuf')
+    return None
+
+
+def pools_with(ifindex, binding):
+    return [p for p in netdev().dump('page-pool-get', {})
+            if p.get('ifindex') == ifindex and p.get('dmabuf') == binding]
+
+
+def hds(on):
+    eth = YnlFamily(os.path.join(SPECS, 'ethtool.yaml'), schema='')
+    try:
+        eth.do('rings-set', {'header': {'dev-name': 'eth0'},
+                             'tcp-data-split': 2 if on else 1})
+    except NlError as e:
+        return e.error
+    return 0
+
+
+def main():
+    ksft.print_header()
+    if os.geteuid():
+        ksft.print_msg('needs root')
+        sys.exit(ksft.KSFT_SKIP)
+    ksft.set_plan(12)
+    env('up', NS_A, NS_B, str(QUEUES))
+    try:
+        setns(NS_B)
+        ifindex = int(open('/sys/class/net/eth0/ifindex').read())
+
+        hds(False)
+        nl = netdev()
+        ksft.test_result(bind_errno(nl, ifindex, 1) == errno.EINVAL,
+                         'binding without tcp-data-split: EINVAL')
+        ksft.test_result(hds(True) == 0, 'tcp-data-split can be turned on')
+
+        ksft.test_result(bind_errno(nl, ifindex, QUEUES) == errno.ERANGE,
+                         'binding a queue out of range: ERANGE')
+        ksft.test_result(bind_errno(nl, 1, 0) == errno.EOPNOTSUPP,
+                         'binding a device without a DMA parent (lo): EOPNOTSUPP')
+
+        binding = bind(nl, ifindex, 1)
+        ksft.test_result(binding > 0, 'binding queue 1')
+        ksft.test_result(queue_dmabuf(ifindex, 1) == binding and
+                         queue_dmabuf(ifindex, 0) is None,
+                         'queue-get shows the binding on queue 1 only')
+        ksft.test_result(len(pools_with(ifindex, binding)) == 1,
+                         'page-pool-get shows one pool of the binding')
+        ksft.test_result(bind_errno(netdev(), ifindex, 1) == errno.EEXIST,
+                         'binding a bound queue: EEXIST')
+        ksft.test_result(hds(False) == errno.EINVAL,
+                         'tcp-data-split cannot be turned off under a binding')
+
+        # Closing the netlink socket releases the binding.
+        nl.sock.close()
+        del nl
+        ksft.test_result(queue_dmabuf(ifindex, 1) is None,
+                         'closing the binding socket unbinds the queue')
+
+        # Delete the device under a binding, then release the binding.
+        nl = netdev()
+        binding = bind(nl, ifindex, 0)
+        nsim_id = open('/run/netns/.%s.nsim' % NS_B).read().strip()
+        with open('/sys/bus/netdevsim/del_device', 'w') as f:
+            f.write(nsim_id)
+        os.unlink('/run/netns/.%s.nsim' % NS_B)
+        ksft.test_result(not os.path.exists('/sys/class/net/eth0'),
+                         'deleting the device under a binding')
+        nl.sock.close()
+        del nl
+        # The pool of the deleted device goes when its buffers are back.
+        deadline = time.time() + 20
+        while time.time() < deadline and pools_with(None, binding):
+            time.sleep(0.5)
+        ksft.test_result(not pools_with(None, binding) and not pools_with(ifindex, binding),
+                         'no page pool of the binding is left')
+    finally:
+        setns_root = os.open('/proc/1/ns/net', os.O_RDONLY)
+        libc.setns(setns_root, CLONE_NEWNET)
+        os.close(setns_root)
+        subprocess.run([ENV, 'down', NS_A, NS_B])
+    ksft.finished()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# netdevsim as a multi-queue NIC: ntuple rules steer a flow to one rx
+# queue and nowhere else, restarting an rx queue under a running transfer
+# loses and corrupts nothing, and tcp-data-split is reported back.
+
+source "$(dirname "$0")"/../kselftest/ktap_helpers.sh
+
+NS_A=zcrx-qa-$$
+NS_B=zcrx-qb-$$
+QUEUES=4
+RXQ=2
+PORT=9100
+ENV=./nsim_env.sh
+
+cleanup() {
+	$ENV down $NS_A $NS_B
+}
+
+counter() {
+	$ENV stat $NS_B "$1"
+}
+
+queue_bytes() {
+	local q sum=0
+
+	for q in $(seq 0 $((QUEUES - 1))); do
+		echo "$q $(counter rx${q}_bytes)"
+	done
+}
+
+# Byte counters of every queue before and after a transfer steered to RXQ.
+test_steering() {
+	local family=$1 addr=$2 flow=$3 before after q b a moved=0 bad=0
+
+	ip netns exec $NS_B ethtool -N eth0 flow-type $flow dst-port $PORT \
+		action $RXQ loc 5 || { ktap_test_fail "steer $flow: rule refused"; return; }
+	before=$(queue_bytes)
+	./zcrx_xfer -l $family -N $NS_B -p $PORT -S 4M &
+	./zcrx_xfer -c $addr -N $NS_A -p $PORT -S 4M
+	wait $! || bad=1
+	after=$(queue_bytes)
+	while read -r q b; do
+		a=$(echo "$after" | awk -v q=$q '$1 == q { print $2 }')
+		if [ "$q" -eq $RXQ ]; then
+			[ $((a - b)) -ge $((4 << 20)) ] && moved=1
+		elif [ $((a - b)) -gt 65536 ]; then
+			ktap_print_msg "queue $q received $((a - b)) bytes of the steered flow"
+			bad=1
+		fi
+	done <<<"$before"
+	ip netns exec $NS_B ethtool -N eth0 delete 5
+	[ $moved -eq 1 ] || ktap_print_msg "queue $RXQ did not receive the flow"
+	ktap_test_result "steer $flow to queue $RXQ and nowhere else" \
+		test $bad -eq 0 -a $moved -eq 1
+}
+
+test_rule_listing() {
+	local out
+
+	ip netns exec $NS_B ethtool -N eth0 flow-type tcp6 dst-port 7 action 1 loc 9 &&
+		out=$(ip netns exec $NS_B ethtool -n eth0) &&
+		ip netns exec $NS_B ethtool -N eth0 delete 9
+	ktap_test_result "ntuple rules are listed and deleted" \
+		grep -q "Filter: 9" <<<"$out"
+	ip netns exec $NS_B ethtool -N eth0 flow-type tcp4 dst-port 7 \
+		action $QUEUES loc 3 2>/dev/null
+	ktap_test_result "a rule to a queue that does not exist is refused" test $? -ne 0
+}
+
+test_restart() {
+	local dfs bad=0 i
+
+	dfs=$($ENV dfs $NS_B)
+	ip netns exec $NS_B ethtool -N eth0 flow-type tcp4 dst-port $PORT action $RXQ loc 1
+	./zcrx_xfer -l -N $NS_B -p $PORT -S 64M &
+	rx=$!
+	./zcrx_xfer -c 192.0.2.2 -N $NS_A -p $PORT -S 64M &
+	tx=$!
+	for i in $(seq 1 20); do
+		echo $RXQ >"$dfs/queue_reset" || bad=1
+		sleep 0.2
+	done
+	wait $tx || bad=1
+	wait $rx || bad=1
+	ip netns exec $NS_B ethtool -N eth0 delete 1
+	ktap_test_result "restarting the rx queue under a transfer loses nothing" test $bad -eq 0
+	echo $QUEUES >"$dfs/queue_reset" 2>/dev/null
+	ktap_test_result "restarting a queue that does not exist is refused" test $? -ne 0
+}
+
+rings_get() {
+	$ENV ynl $NS_B ethtool --do rings-get --json '{"header": {"dev-name": "eth0"}}'
+}
+
+test_hds_report() {
+	local out
+
+	$ENV hds $NS_B on &&
+		out=$(rings_get)
+	ktap_test_result "tcp-data-split on is reported" grep -q "'tcp-data-split': 2" <<<"$out"
+	$ENV hds $NS_B off &&
+		out=$(rings_get)
+	ktap_test_result "tcp-data-split off is reported" grep -q "'tcp-data-split': 1" <<<"$out"
+}
+
+ktap_print_header
+[ "$(id -u)" -eq 0 ] || ktap_skip_all "needs root"
+ktap_set_plan 8
+trap cleanup EXIT
+$ENV up $NS_A $NS_B $QUEUES >/dev/null || ktap_exit_fail_msg "cannot set up netdevsim"
+$ENV hds $NS_B on || ktap_exit_fail_msg "cannot turn tcp-data-split on"
+
+test_steering "" 192.0.2.2 tcp4
+test_steering -6 2001:db8::2 tcp6
+test_rule_listing
+test_restart
+test_hds_report
+ktap_finished
