@@ -23,6 +23,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <net/busy_poll.h>
 #include <net/page_pool/helpers.h>
 
 #include "netdevsim.h"

@@ -251,10 +251,11 @@ TEST_F_TIMEOUT(nsim, tcp_transfer, 600)
 	split1 = zcrx_counter(self->ns_b, "rx0_split");
 	bytes1 = zcrx_counter(self->ns_b, "rx0_bytes");
 	EXPECT_GE((unsigned long long)(bytes1 - bytes0), variant->size);
-	if (variant->split)
+	if (variant->split) {
 		EXPECT_GT(split1, split0);
-	else
+	} else {
 		EXPECT_EQ(split1, split0);
+	}
 }
 
 TEST_HARNESS_MAIN
