@@ -24,11 +24,11 @@ cd "$work"
 echo hello >input
 
 # Exit status, working directory under /tmp, writable scratch space.
-"$run" -q -- 'test "$(cat input)" = hello && echo x >/tmp/scratch && test -s /tmp/scratch && exit 3'
+"$run" -q --no-kmemleak -- 'test "$(cat input)" = hello && echo x >/tmp/scratch && test -s /tmp/scratch && exit 3'
 check "exit status and cwd under /tmp" test $? -eq 3
 
 # A WARNING in the guest kernel fails a command that succeeded.
-msg=$("$run" -q -- 'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT' 2>&1)
+msg=$("$run" -q --no-kmemleak -- 'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT' 2>&1)
 rc=$?
 echo "$msg" | grep -m1 'kernel reported'
 check "guest WARNING fails the run" test $rc -ne 0
@@ -42,7 +42,7 @@ check "panic at boot fails the run" test $rc -ne 0
 check "panic at boot is named" grep -q '^vm-run: guest kernel panic' <<<"$msg"
 
 # A command that hangs.
-msg=$("$run" -q --timeout 60 -- sleep 1000 2>&1)
+msg=$("$run" -q --no-kmemleak --timeout 60 -- sleep 1000 2>&1)
 rc=$?
 echo "$msg" | grep -m1 '^vm-run:'
 check "hang times out" test $rc -ne 0

@@ -17,6 +17,7 @@
 set -u
 
 NSIM_SYS=/sys/bus/netdevsim
+HERE=$(cd "$(dirname "$0")" && pwd)
 # The kernel tree, for its netlink specs and ynl (Debian's ethtool cannot
 # set tcp-data-split).
 KSRC=${KSRC:-$(cd "$(dirname "$0")/../../../.." && pwd)}
@@ -25,8 +26,9 @@ ns_id_file() {
 	echo "/run/netns/.$1.nsim"
 }
 
+# Create a netdevsim device with one port; prints "ID IFNAME".
 new_dev() {
-	local ns=$1 queues=$2 id tries=0 dev
+	local queues=$1 id tries=0 dev
 
 	while :; do
 		id=$((1000 + RANDOM % 30000))
@@ -37,42 +39,52 @@ new_dev() {
 	echo "$id 1 $queues" >$NSIM_SYS/new_device || return 1
 	dev=$(ls $NSIM_SYS/devices/netdevsim$id/net/ 2>/dev/null)
 	[ -n "$dev" ] || return 1
-	ip link set "$dev" netns "$ns" || return 1
-	ip -n "$ns" link set "$dev" name eth0 || return 1
-	echo "$id" >"$(ns_id_file "$ns")"
-	echo "$id"
+	echo "$id $dev"
 }
 
+# Every ip command is a process start, slow under a debug kernel: batch.
 up() {
-	local a=$1 b=$2 queues=${3:-1} ida idb fa fb ia ib
+	local a=$1 b=$2 queues=${3:-1} ida idb deva devb fa fb ia ib addr dev ns
 
-	modprobe -q netdevsim 2>/dev/null
+	[ -d $NSIM_SYS ] || modprobe -q netdevsim 2>/dev/null
 	[ -d $NSIM_SYS ] || { echo "netdevsim is not available" >&2; return 4; }
-	ip netns add "$a" || return 1
-	ip netns add "$b" || return 1
-	ida=$(new_dev "$a" "$queues") || return 1
-	idb=$(new_dev "$b" "$queues") || return 1
+	read -r ida deva < <(new_dev "$queues")
+	[ -n "$ida" ] || return 1
+	echo "$ida" >"$(ns_id_file "$a")"
+	read -r idb devb < <(new_dev "$queues")
+	[ -n "$idb" ] || return 1
+	echo "$idb" >"$(ns_id_file "$b")"
+	# "netns add" leaves ip in the new namespace: a batch of its own.
+	ip -b - <<-EOF || return 1
+		netns add $a
+		netns add $b
+	EOF
+	ip -b - <<-EOF || return 1
+		link set $deva netns $a
+		link set $devb netns $b
+	EOF
+	for ns in "$a" "$b"; do
+		[ "$ns" = "$a" ] && dev=$deva addr=1 || dev=$devb addr=2
+		ip -n "$ns" -b - <<-EOF || return 1
+			link set $dev name eth0
+			addr add 192.0.2.$addr/24 dev eth0
+			addr add 2001:db8::$addr/64 dev eth0 nodad
+			link set lo up
+			link set eth0 up
+		EOF
+	done
 
 	exec {fa}</run/netns/"$a"
 	exec {fb}</run/netns/"$b"
-	ia=$(ip netns exec "$a" cat /sys/class/net/eth0/ifindex)
-	ib=$(ip netns exec "$b" cat /sys/class/net/eth0/ifindex)
+	ia=$(ip -n "$a" -o link show eth0 | cut -d: -f1)
+	ib=$(ip -n "$b" -o link show eth0 | cut -d: -f1)
 	echo "$fa:$ia $fb:$ib" >$NSIM_SYS/link_device || return 1
 	exec {fa}<&- {fb}<&-
-
-	ip -n "$a" addr add 192.0.2.1/24 dev eth0
-	ip -n "$b" addr add 192.0.2.2/24 dev eth0
-	ip -n "$a" addr add 2001:db8::1/64 dev eth0 nodad
-	ip -n "$b" addr add 2001:db8::2/64 dev eth0 nodad
-	for ns in "$a" "$b"; do
-		ip -n "$ns" link set lo up
-		ip -n "$ns" link set eth0 up || return 1
-	done
 	echo "$ida $idb"
 }
 
 down() {
-	local ns id rc=0
+	local ns id rc=0 del=
 
 	for ns in "$@"; do
 		if [ -e "$(ns_id_file "$ns")" ]; then
@@ -80,10 +92,11 @@ down() {
 			echo "$id" >$NSIM_SYS/del_device || rc=1
 			rm -f "$(ns_id_file "$ns")"
 		fi
-		if [ -e /run/netns/"$ns" ]; then
-			ip netns del "$ns" || rc=1
-		fi
+		[ -e /run/netns/"$ns" ] && del+="netns del $ns"$'\n'
 	done
+	if [ -n "$del" ]; then
+		ip -b - <<<"$del" || rc=1
+	fi
 	return $rc
 }
 
@@ -96,20 +109,14 @@ ynl() {
 }
 
 hds() {
-	local ns=$1 val
-
 	case "$2" in
-	on) val=2 ;;
-	off) val=1 ;;
+	on|off) "$HERE/zcrx_nic" -N "$1" eth0 hds "$2" ;;
 	*) echo "hds: on or off" >&2; return 2 ;;
 	esac
-	ynl "$ns" ethtool --do rings-set \
-		--json '{"header": {"dev-name": "eth0"}, "tcp-data-split": '$val'}' >/dev/null
 }
 
 counter() {
-	ip netns exec "$1" ethtool -S eth0 |
-		awk -v k="$2:" '$1 == k { print $2; f = 1 } END { exit !f }'
+	"$HERE/zcrx_nic" -N "$1" eth0 stat "$2"
 }
 
 dfs() {

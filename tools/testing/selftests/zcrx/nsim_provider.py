@@ -9,6 +9,7 @@ while it is bound or closing the binding leaves nothing behind."""
 import ctypes
 import errno
 import fcntl
+import mmap
 import os
 import socket
 import struct
@@ -35,6 +36,14 @@ F_SEAL_SHRINK = 0x0002
 UDMABUF_CREATE = (1 << 30) | (24 << 16) | (ord('u') << 8) | 0x42
 UDMABUF_FLAGS_CLOEXEC = 0x01
 DMABUF_SIZE = 4 << 20
+
+AF_XDP = 44
+SOL_XDP = 283
+XDP_RX_RING = 2
+XDP_UMEM_REG = 4
+XDP_UMEM_FILL_RING = 5
+XDP_UMEM_COMPLETION_RING = 6
+XDP_COPY = 1 << 1
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -63,6 +72,22 @@ def udmabuf(size=DMABUF_SIZE):
     os.close(dev)
     os.close(memfd)
     return fd
+
+
+def xsk_bind(ifindex, queue):
+    """An AF_XDP socket (copy mode) on @queue; returns (socket, errno)."""
+    umem = mmap.mmap(-1, 16 * 4096)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(umem))
+    sock = socket.socket(AF_XDP, socket.SOCK_RAW, 0)
+    sock.setsockopt(SOL_XDP, XDP_UMEM_REG,
+                    struct.pack('QQIIII', addr, len(umem), 4096, 0, 0, 0))
+    for opt in (XDP_UMEM_FILL_RING, XDP_UMEM_COMPLETION_RING, XDP_RX_RING):
+        sock.setsockopt(SOL_XDP, opt, struct.pack('I', 64))
+    sxdp = struct.pack('HHIII', AF_XDP, XDP_COPY, ifindex, queue, 0)
+    err = 0
+    if libc.bind(sock.fileno(), ctypes.c_char_p(sxdp), len(sxdp)):
+        err = ctypes.get_errno()
+    return (sock, umem), err
 
 
 def netdev():
@@ -111,12 +136,43 @@ def hds(on):
     return 0
 
 
+def test_no_queue_management():
+    """A netdevsim VF representor has a DMA parent but no queue ops."""
+    nsim_id = 40000 + os.getpid() % 20000
+    sysdir = '/sys/bus/netdevsim/devices/netdevsim%d' % nsim_id
+    with open('/sys/bus/netdevsim/new_device', 'w') as f:
+        f.write('%d 1 1' % nsim_id)
+    try:
+        with open(sysdir + '/sriov_numvfs', 'w') as f:
+            f.write('1')
+        subprocess.run(['devlink', 'dev', 'eswitch', 'set', 'netdevsim/netdevsim%d' % nsim_id,
+                        'mode', 'switchdev'], check=True)
+        vf = None
+        for name in os.listdir(sysdir + '/net'):
+            try:
+                port = open('/sys/class/net/%s/phys_port_name' % name).read().strip()
+            except OSError:
+                continue
+            if 'vf' in port:
+                vf = name
+        if not vf:
+            ksft.test_result_fail('binding a device without queue management: no VF found')
+            return
+        err = bind_errno(netdev(), socket.if_nametoindex(vf), 0)
+        ksft.test_result(err == errno.EOPNOTSUPP,
+                         'binding a device without queue management: EOPNOTSUPP (%d)' % err)
+    finally:
+        with open('/sys/bus/netdevsim/del_device', 'w') as f:
+            f.write('%d' % nsim_id)
+
+
 def main():
     ksft.print_header()
     if os.geteuid():
         ksft.print_msg('needs root')
         sys.exit(ksft.KSFT_SKIP)
-    ksft.set_plan(12)
+    ksft.set_plan(15)
+    test_no_queue_management()
     env('up', NS_A, NS_B, str(QUEUES))
     try:
         setns(NS_B)
@@ -142,6 +198,13 @@ def main():
                          'page-pool-get shows one pool of the binding')
         ksft.test_result(bind_errno(netdev(), ifindex, 1) == errno.EEXIST,
                          'binding a bound queue: EEXIST')
+        xsk, err = xsk_bind(ifindex, 1)
+        ksft.test_result(err == errno.EBUSY, 'AF_XDP on a bound queue: EBUSY')
+        xsk[0].close()
+        xsk, err = xsk_bind(ifindex, 0)
+        ksft.test_result(err == 0 and bind_errno(netdev(), ifindex, 0) == errno.EBUSY,
+                         'binding a queue that AF_XDP uses: EBUSY')
+        xsk[0].close()
         ksft.test_result(hds(False) == errno.EINVAL,
                          'tcp-data-split cannot be turned off under a binding')
 
@@ -153,7 +216,7 @@ def main():
 
         # Delete the device under a binding, then release the binding.
         nl = netdev()
-        binding = bind(nl, ifindex, 0)
+        binding = bind(nl, ifindex, 1)
         nsim_id = open('/run/netns/.%s.nsim' % NS_B).read().strip()
         with open('/sys/bus/netdevsim/del_device', 'w') as f:
             f.write(nsim_id)

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Set or show tcp-data-split of a network device over ethtool netlink, for
+ * the zcrx selftests (Debian 12's ethtool cannot, and the ynl CLI is slow
+ * to start under a debug kernel).
+ *
+ *   zcrx_nic [-N netns] IFNAME hds [on|off]
+ *   zcrx_nic [-N netns] IFNAME stat NAME
+ *
+ * Without on/off, prints "on", "off" or "unknown"; "stat" prints the value
+ * of the "ethtool -S" counter NAME.  Exits non-zero with the kernel's
+ * error message on failure.
+ */
+#include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "zcrx_common.h"
+
+#define NLBUF	8192
+
+struct nl_req {
+	struct nlmsghdr nh;
+	struct genlmsghdr gh;
+	char attrs[512];
+};
+
+static struct nlattr *nla_put(struct nlmsghdr *nh, int type, const void *data, int len)
+{
+	struct nlattr *nla = (struct nlattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	nla->nla_type = type;
+	nla->nla_len = NLA_HDRLEN + len;
+	if (len)
+		memcpy((char *)nla + NLA_HDRLEN, data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + NLA_ALIGN(nla->nla_len);
+	return nla;
+}
+
+static void nla_nest_end(struct nlmsghdr *nh, struct nlattr *nest)
+{
+	nest->nla_len = (char *)nh + nh->nlmsg_len - (char *)nest;
+}
+
+/*
+ * Send @req and read until its acknowledgment; the messages before it are
+ * left in @buf.  Returns their total length, or the kernel's -errno.
+ */
+static int nl_talk(int fd, struct nl_req *req, char *buf)
+{
+	static char rx[NLBUF];
+	int used = 0;
+
+	req->nh.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (send(fd, req, req->nh.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		struct nlmsghdr *nh;
+		int len = recv(fd, rx, sizeof(rx), 0);
+
+		if (len < 0)
+			return -errno;
+		for (nh = (struct nlmsghdr *)rx; NLMSG_OK(nh, (unsigned int)len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *err = NLMSG_DATA(nh);
+
+				return err->error ? err->error : used;
+			}
+			if (used + (int)nh->nlmsg_len > NLBUF)
+				return -EMSGSIZE;
+			memcpy(buf + used, nh, nh->nlmsg_len);
+			used += NLMSG_ALIGN(nh->nlmsg_len);
+		}
+	}
+}
+
+static void req_init(struct nl_req *req, int type, int cmd)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req->nh.nlmsg_type = type;
+	req->gh.cmd = cmd;
+	req->gh.version = 1;
+}
+
+static int ethtool_family(int fd)
+{
+	static char buf[NLBUF];
+	struct nl_req req;
+	struct nlmsghdr *nh;
+	int len;
+
+	req_init(&req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	nla_put(&req.nh, CTRL_ATTR_FAMILY_NAME, ETHTOOL_GENL_NAME,
+		strlen(ETHTOOL_GENL_NAME) + 1);
+	len = nl_talk(fd, &req, buf);
+	if (len < 0)
+		return len;
+	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned int)len);
+	     nh = NLMSG_NEXT(nh, len)) {
+		struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
+		int rem = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+
+		if (nh->nlmsg_type != GENL_ID_CTRL)
+			continue;
+		for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
+		     rem -= NLA_ALIGN(a->nla_len),
+		     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+			if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+				return *(uint16_t *)((char *)a + NLA_HDRLEN);
+	}
+	return -ENOENT;
+}
+
+static int rings(int fd, int family, const char *ifname, int set)
+{
+	static char buf[NLBUF];
+	struct nlattr *nest, *a;
+	struct nlmsghdr *nh;
+	struct nl_req req;
+	int len, rem;
+	uint8_t val;
+
+	req_init(&req, family, set >= 0 ? ETHTOOL_MSG_RINGS_SET : ETHTOOL_MSG_RINGS_GET);
+	nest = nla_put(&req.nh, ETHTOOL_A_RINGS_HEADER | NLA_F_NESTED, NULL, 0);
+	nla_put(&req.nh, ETHTOOL_A_HEADER_DEV_NAME, ifname, strlen(ifname) + 1);
+	nla_nest_end(&req.nh, nest);
+	if (set >= 0) {
+		val = set ? ETHTOOL_TCP_DATA_SPLIT_ENABLED : ETHTOOL_TCP_DATA_SPLIT_DISABLED;
+		nla_put(&req.nh, ETHTOOL_A_RINGS_TCP_DATA_SPLIT, &val, 1);
+	}
+	len = nl_talk(fd, &req, buf);
+	if (len < 0 || set >= 0)
+		return len < 0 ? len : 0;
+	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned int)len);
+	     nh = NLMSG_NEXT(nh, len)) {
+		if (nh->nlmsg_type != family)
+			continue;
+		a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
+		rem = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+		for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
+		     rem -= NLA_ALIGN(a->nla_len),
+		     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+			if ((a->nla_type & NLA_TYPE_MASK) == ETHTOOL_A_RINGS_TCP_DATA_SPLIT)
+				return *((uint8_t *)a + NLA_HDRLEN);
+	}
+	return ETHTOOL_TCP_DATA_SPLIT_UNKNOWN;
+}
+
+static int ethtool_ioctl(int fd, const char *ifname, void *cmd)
+{
+	struct ifreq ifr = {};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = cmd;
+	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+}
+
+/* Print the "ethtool -S" counter @name of @ifname. */
+static int stat_one(const char *ifname, const char *name)
+{
+	struct ethtool_gstrings *strings = NULL;
+	struct ethtool_stats *stats = NULL;
+	struct {
+		struct ethtool_sset_info hdr;
+		__u32 len;
+	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO,
+			    .sset_mask = 1ULL << ETH_SS_STATS } };
+	int fd, ret, n;
+	__u32 i;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = ethtool_ioctl(fd, ifname, &sset);
+	if (ret)
+		goto out;
+	n = sset.hdr.sset_mask ? sset.len : 0;
+	strings = calloc(1, sizeof(*strings) + n * ETH_GSTRING_LEN);
+	stats = calloc(1, sizeof(*stats) + n * sizeof(__u64));
+	ret = -ENOMEM;
+	if (!strings || !stats)
+		goto out;
+	strings->cmd = ETHTOOL_GSTRINGS;
+	strings->string_set = ETH_SS_STATS;
+	strings->len = n;
+	stats->cmd = ETHTOOL_GSTATS;
+	stats->n_stats = n;
+	ret = ethtool_ioctl(fd, ifname, strings) ?: ethtool_ioctl(fd, ifname, stats);
+	if (ret)
+		goto out;
+	ret = -ENOENT;
+	for (i = 0; i < stats->n_stats; i++) {
+		if (!strncmp((char *)strings->data + i * ETH_GSTRING_LEN, name,
+			     ETH_GSTRING_LEN)) {
+			printf("%llu\n", (unsigned long long)stats->data[i]);
+			ret = 0;
+			break;
+		}
+	}
+out:
+	free(strings);
+	free(stats);
+	close(fd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	int fd, family, ret, set = -1, i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "-N")) {
+		ret = zcrx_enter_netns(argv[2]);
+		if (ret) {
+			fprintf(stderr, "netns %s: %s\n", argv[2], strerror(-ret));
+			return 1;
+		}
+		i = 3;
+	}
+	if (argc - i == 3 && !strcmp(argv[i + 1], "stat")) {
+		ret = stat_one(argv[i], argv[i + 2]);
+		if (ret)
+			fprintf(stderr, "%s: %s: %s\n", argv[i], argv[i + 2], strerror(-ret));
+		return !!ret;
+	}
+	if (argc - i < 2 || argc - i > 3 || strcmp(argv[i + 1], "hds")) {
+		fprintf(stderr, "usage: %s [-N netns] IFNAME hds [on|off] | stat NAME\n",
+			argv[0]);
+		return 2;
+	}
+	if (argc - i == 3)
+		set = !strcmp(argv[i + 2], "on");
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0) {
+		perror("netlink socket");
+		return 1;
+	}
+	family = ethtool_family(fd);
+	if (family < 0) {
+		fprintf(stderr, "ethtool netlink family: %s\n", strerror(-family));
+		return 1;
+	}
+	ret = rings(fd, family, argv[i], set);
+	if (ret < 0) {
+		fprintf(stderr, "%s: tcp-data-split: %s\n", argv[i], strerror(-ret));
+		return 1;
+	}
+	if (set < 0)
+		printf("%s\n", ret == ETHTOOL_TCP_DATA_SPLIT_ENABLED ? "on" :
+		       ret == ETHTOOL_TCP_DATA_SPLIT_DISABLED ? "off" : "unknown");
+	close(fd);
+	return 0;
+}
