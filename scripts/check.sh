@@ -87,7 +87,8 @@ done
 note "vm: kselftests (TAP in $logs/kselftest.tap)"
 # The tests find the kernel's netlink specs and ynl in the assembled tree.
 KSRC=$ZCRX_TREE bash "$ZCRX_TOP/scripts/vm-run" --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --out "$logs/vm" -- \
-	"cd '$ks' && ./run_kselftest.sh" >"$logs/kselftest.tap" 2>"$logs/vm-run.log"
+	"cd '$ks' && ./run_kselftest.sh; bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE'" \
+	>"$logs/kselftest.tap" 2>"$logs/vm-run.log"
 vmrc=$?
 cat "$logs/vm-run.log"
 while IFS=$'\t' read -r res name; do

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod
 	ccache rsync git python3 python3-yaml perl
-	qemu-system-x86 iproute2 ethtool procps util-linux
+	qemu-system-x86 iproute2 ethtool procps util-linux socat
 	liburing-dev pkg-config clang python3-ply python3-git python3-jsonschema
 )
 

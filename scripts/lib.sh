@@ -17,6 +17,8 @@ ZCRX_TREE=$ZCRX_CACHE/tree
 ZCRX_PKG=${ZCRX_PKG:-linux-source-6.12}
 export CCACHE_DIR=${CCACHE_DIR:-$ZCRX_CACHE/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Paths relative to the cache, so that the worktrees of series-check hit.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ZCRX_CACHE}
 # Builds must not depend on the time of day or on who runs them, so that
 # ccache hits across checkouts and clones.
 export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2024-11-17}

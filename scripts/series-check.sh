@@ -27,6 +27,6 @@ for c in $(git -C "$ZCRX_TREE" rev-list --reverse base..series); do
 		make -s -C "$wt/tools/testing/selftests" O="$ZCRX_CACHE/build/bisect" \
 			TARGETS=zcrx >/dev/null || die "commit $n ($subj): selftests do not build"
 	fi
-	git -C "$wt" clean -q -f -- tools/testing/selftests/zcrx 2>/dev/null || true
+	git -C "$wt" clean -q -f -x -- tools/testing/selftests/zcrx 2>/dev/null || true
 done
 note "all $n commits build"

@@ -171,7 +171,7 @@ def main():
     if os.geteuid():
         ksft.print_msg('needs root')
         sys.exit(ksft.KSFT_SKIP)
-    ksft.set_plan(15)
+    ksft.set_plan(14)
     test_no_queue_management()
     env('up', NS_A, NS_B, str(QUEUES))
     try:
@@ -198,9 +198,8 @@ def main():
                          'page-pool-get shows one pool of the binding')
         ksft.test_result(bind_errno(netdev(), ifindex, 1) == errno.EEXIST,
                          'binding a bound queue: EEXIST')
-        xsk, err = xsk_bind(ifindex, 1)
-        ksft.test_result(err == errno.EBUSY, 'AF_XDP on a bound queue: EBUSY')
-        xsk[0].close()
+        # (A copy-mode AF_XDP socket may share a bound queue: it gets
+        # nothing without an XDP program, which a bound device refuses.)
         xsk, err = xsk_bind(ifindex, 0)
         ksft.test_result(err == 0 and bind_errno(netdev(), ifindex, 0) == errno.EBUSY,
                          'binding a queue that AF_XDP uses: EBUSY')

@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# netdevsim's own selftests that concern what the series changes (peer
+# linking, ring parameters, channels), run from the assembled tree inside
+# the VM, reported like run_kselftest.sh does.
+#   upstream-tests.sh KERNEL_TREE
+set -u
+dir=$1/tools/testing/selftests/drivers/net/netdevsim
+tests=(peer.sh ethtool-ring.sh ethtool-coalesce.sh ethtool-pause.sh tc-mq-visibility.sh)
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+n=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	out=$(cd "$dir" && timeout 600 bash "./$t" 2>&1)
+	rc=$?
+	sed 's/^/# /' <<<"$out"
+	case $rc in
+	0) echo "ok $n selftests: netdevsim: $t" ;;
+	4) echo "ok $n selftests: netdevsim: $t # SKIP" ;;
+	*) echo "not ok $n selftests: netdevsim: $t # exit=$rc" ;;
+	esac
+done
