@@ -14,12 +14,12 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check demo vm series \
-	series-check pull tree-reset kernel-path
+	series-check pull tree-reset kernel-path bench-nsim
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "other targets: deps tree kernel kernel-perf selftests vm CMD='...'"
-	@echo "               series series-check pull tree-reset kernel-path"
+	@echo "               series series-check pull tree-reset kernel-path bench-nsim"
 
 deps:
 	@bash $(S)/deps.sh
@@ -48,6 +48,13 @@ check:
 
 demo:
 	@bash $(S)/demo.sh
+
+# netdevsim TCP throughput, split off vs on, and page pool recycling.
+bench-nsim: kernel-perf
+	@ks=$$(bash $(S)/selftests.sh perf) && \
+	KSRC=$(ZCRX_CACHE)/tree bash $(S)/vm-run --no-kmemleak \
+		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
+		bash $(CURDIR)/$(S)/bench-nsim.sh $$ks/zcrx
 
 series: tree
 	@bash $(S)/export-series.sh
