@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # netdevsim's own selftests that concern what the series changes (peer
-# linking, ring parameters, queues), run from the assembled tree inside
+# linking, ring parameters), run from the assembled tree inside
 # the VM, reported like run_kselftest.sh does.
 #   upstream-tests.sh KERNEL_TREE
 set -u
 dir=$1/tools/testing/selftests/drivers/net/netdevsim
-tests=(peer.sh ethtool-ring.sh tc-mq-visibility.sh)
+tests=(peer.sh ethtool-ring.sh)
 echo "TAP version 13"
 echo "1..${#tests[@]}"
 n=0
