@@ -2,20 +2,25 @@
 /*
  * Send or receive a TCP stream of the zcrx selftest pattern, verify every
  * received byte, and report throughput and CPU time.  Used by the demo and
- * the benchmarks as the plain recv() baseline.
+ * the benchmarks: with -z the receiver uses io_uring zero-copy receive on
+ * rx queue QUEUE of IFNAME, otherwise plain recv() into a -b sized buffer.
  *
  *   zcrx_xfer -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]
+ *             [-z IFNAME:QUEUE [-A areasize]]
  *   zcrx_xfer -c ADDR [-N netns] [-p port] -S size
  *
  * The receiver exits 0 only if it got exactly -S bytes (when given) and all
  * of them matched.
  */
 #include <getopt.h>
+#include <net/if.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include "zcrx_common.h"
+#include "zcrx_uring.h"
 
 static double now(void)
 {
@@ -51,39 +56,217 @@ static void bad_args(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
+		"          [-z IFNAME:QUEUE [-A areasize]]\n"
 		"       %s -c ADDR [-N netns] [-p port] -S size\n", prog, prog);
 	exit(2);
 }
 
-static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
+static void report(const char *what, uint64_t got, double t, double c,
+		   uint64_t bad, uint64_t expect)
+{
+	printf("%s: %llu bytes in %.2f s, %.1f MiB/s, receiver CPU %.2f s (%.2f s/GiB), %s\n",
+	       what, (unsigned long long)got, t, got / t / (1 << 20), c,
+	       got ? c * (1 << 30) / got : 0.0,
+	       bad == UINT64_MAX ? "all bytes verified" : "DATA MISMATCH");
+	if (bad != UINT64_MAX)
+		fprintf(stderr, "first wrong byte at offset %llu\n",
+			(unsigned long long)bad);
+	if (expect != UINT64_MAX && got != expect)
+		fprintf(stderr, "expected %llu bytes, got %llu\n",
+			(unsigned long long)expect, (unsigned long long)got);
+}
+
+static int listen_accept(int family, int port, int *lfdp)
 {
 	struct sockaddr_storage ss;
-	uint64_t got = 0, bad = UINT64_MAX;
-	double t0, c0, t, c;
 	socklen_t len;
-	uint8_t *buf;
 	int one = 1;
 	int lfd, fd;
 
-	buf = malloc(bufsize);
-	if (!buf)
-		return 1;
 	lfd = socket(family, SOCK_STREAM, 0);
 	if (lfd < 0) {
 		perror("socket");
-		return 1;
+		return -1;
 	}
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	zcrx_sockaddr(family, family == AF_INET ? "0.0.0.0" : "::", port, &ss, &len);
 	if (bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 1)) {
 		perror("bind/listen");
-		return 1;
+		close(lfd);
+		return -1;
 	}
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0) {
 		perror("accept");
+		close(lfd);
+		return -1;
+	}
+	*lfdp = lfd;
+	return fd;
+}
+
+/* Read one counter of the ZcrxIfq line in the ring's fdinfo. */
+static long long ifq_stat(int ring_fd, const char *key)
+{
+	char path[64], line[512], pat[64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
+	snprintf(pat, sizeof(pat), " %s=", key);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, pat);
+
+		if (!strncmp(line, "ZcrxIfq:", 8) && p) {
+			v = atoll(p + strlen(pat));
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static int do_listen_zc(int family, int port, const char *ifq_spec,
+			size_t area_size, uint64_t expect)
+{
+	struct io_uring_zcrx_area_reg area_reg = {};
+	struct io_uring_zcrx_ifq_reg reg = {};
+	struct io_uring_region_desc rd = {};
+	uint64_t got = 0, bad = UINT64_MAX, cqes = 0;
+	struct io_uring_params p = {};
+	char ifname[IF_NAMESIZE + 1];
+	struct io_uring ring;
+	double t0, c0, t, c;
+	unsigned int queue;
+	struct zcrx_rq rq;
+	size_t rq_size;
+	void *area, *rqmem;
+	int lfd, fd, ret;
+	bool done = false;
+
+	if (sscanf(ifq_spec, "%16[^:]:%u", ifname, &queue) != 2) {
+		fprintf(stderr, "-z wants IFNAME:QUEUE\n");
+		return 2;
+	}
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+		  IORING_SETUP_CQE32 | IORING_SETUP_CQSIZE;
+	p.cq_entries = 4096;
+	ret = io_uring_queue_init_params(64, &ring, &p);
+	if (ret) {
+		fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-ret));
 		return 1;
 	}
+
+	area = mmap(NULL, area_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rq_size = 4096 + 4096 * sizeof(struct io_uring_zcrx_rqe);
+	rqmem = mmap(NULL, rq_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED || rqmem == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	area_reg.addr = (uintptr_t)area;
+	area_reg.len = area_size;
+	rd.user_addr = (uintptr_t)rqmem;
+	rd.size = rq_size;
+	rd.flags = IORING_MEM_REGION_TYPE_USER;
+	reg.if_idx = if_nametoindex(ifname);
+	reg.if_rxq = queue;
+	reg.rq_entries = 4096;
+	reg.area_ptr = (uintptr_t)&area_reg;
+	reg.region_ptr = (uintptr_t)&rd;
+	ret = zcrx_register_ifq(ring.ring_fd, &reg);
+	if (ret) {
+		fprintf(stderr, "registering %s queue %u: %s\n", ifname, queue,
+			strerror(-ret));
+		if (ret == -EINVAL || ret == -EOPNOTSUPP)
+			fprintf(stderr, "(this kernel may lack io_uring zero-copy receive)\n");
+		return 1;
+	}
+	zcrx_rq_init(&rq, rqmem, &reg, area_reg.rq_area_token);
+
+	fd = listen_accept(family, port, &lfd);
+	if (fd < 0)
+		return 1;
+
+	t0 = now();
+	c0 = cpu_seconds();
+	zcrx_prep_recv(io_uring_get_sqe(&ring), fd, 0, reg.zcrx_id);
+	while (!done) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+
+		ret = io_uring_submit_and_wait(&ring, 1);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "io_uring_submit_and_wait: %s\n",
+				strerror(-ret));
+			return 1;
+		}
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			uint64_t off = zcrx_cqe(cqe)->off;
+			uint8_t *data = (uint8_t *)area +
+					(off & ~IORING_ZCRX_AREA_MASK);
+
+			seen++;
+			if (cqe->flags & IORING_CQE_F_MORE) {
+				size_t chk = zcrx_check(data, cqe->res, got);
+
+				if (chk != (size_t)cqe->res && bad == UINT64_MAX)
+					bad = got + chk;
+				got += cqe->res;
+				cqes++;
+				if (zcrx_rq_push(&rq, off, cqe->res)) {
+					zcrx_rq_commit(&rq);
+					fprintf(stderr, "refill ring full\n");
+					return 1;
+				}
+				continue;
+			}
+			if (cqe->res == 0) {
+				done = true;
+			} else if (cqe->res == -ENOSPC || cqe->res == -ENOMEM) {
+				/* CQ or area ran out: buffers go back below */
+				zcrx_prep_recv(io_uring_get_sqe(&ring), fd, 0,
+					       reg.zcrx_id);
+			} else {
+				fprintf(stderr, "recv_zc: %s\n",
+					strerror(-cqe->res));
+				return 1;
+			}
+		}
+		io_uring_cq_advance(&ring, seen);
+		zcrx_rq_commit(&rq);
+	}
+	t = now() - t0;
+	c = cpu_seconds() - c0;
+	report("recv_zc", got, t, c, bad, expect);
+	printf("recv_zc: %llu completions, zero-copy %lld bytes, copied %lld bytes in %lld buffers\n",
+	       (unsigned long long)cqes, ifq_stat(ring.ring_fd, "zc_bytes"),
+	       ifq_stat(ring.ring_fd, "copy_bytes"),
+	       ifq_stat(ring.ring_fd, "copy_count"));
+	close(fd);
+	close(lfd);
+	io_uring_queue_exit(&ring);
+	return bad != UINT64_MAX || (expect != UINT64_MAX && got != expect);
+}
+
+static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
+{
+	uint64_t got = 0, bad = UINT64_MAX;
+	double t0, c0, t, c;
+	uint8_t *buf;
+	int lfd, fd;
+
+	buf = malloc(bufsize);
+	if (!buf)
+		return 1;
+	fd = listen_accept(family, port, &lfd);
+	if (fd < 0)
+		return 1;
 	t0 = now();
 	c0 = cpu_seconds();
 	for (;;) {
@@ -105,15 +288,7 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	}
 	t = now() - t0;
 	c = cpu_seconds() - c0;
-	printf("recv: %llu bytes in %.2f s, %.1f MiB/s, receiver CPU %.2f s (%.2f s/GiB), %s\n",
-	       (unsigned long long)got, t, got / t / (1 << 20), c,
-	       got ? c * (1 << 30) / got : 0.0,
-	       bad == UINT64_MAX ? "all bytes verified" : "DATA MISMATCH");
-	if (bad != UINT64_MAX)
-		fprintf(stderr, "first wrong byte at offset %llu\n", (unsigned long long)bad);
-	if (expect != UINT64_MAX && got != expect)
-		fprintf(stderr, "expected %llu bytes, got %llu\n",
-			(unsigned long long)expect, (unsigned long long)got);
+	report("recv", got, t, c, bad, expect);
 	close(fd);
 	close(lfd);
 	return bad != UINT64_MAX || (expect != UINT64_MAX && got != expect);
@@ -159,13 +334,14 @@ int main(int argc, char **argv)
 {
 	uint64_t size = UINT64_MAX;
 	const char *peer = NULL;
-	size_t bufsize = 64 << 10;
+	size_t bufsize = 64 << 10, area_size = 64 << 20;
+	const char *ifq_spec = NULL;
 	int family = AF_INET;
 	int listen_mode = 0;
 	int port = 9000;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -192,12 +368,20 @@ int main(int argc, char **argv)
 		case 'S':
 			size = parse_size(optarg);
 			break;
+		case 'z':
+			ifq_spec = optarg;
+			break;
+		case 'A':
+			area_size = parse_size(optarg);
+			break;
 		default:
 			bad_args(argv[0]);
 		}
 	}
 	if (listen_mode == !!peer || !bufsize)
 		bad_args(argv[0]);
+	if (listen_mode && ifq_spec)
+		return do_listen_zc(family, port, ifq_spec, area_size, size);
 	if (listen_mode)
 		return do_listen(family, port, bufsize, size);
 	if (size == UINT64_MAX)

@@ -1,0 +1,1186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Zero-copy receive: an rx queue of a header/data-split NIC takes its
+ * payload buffers from an area of application memory, and TCP payload that
+ * lands there is handed to the application as (offset, length) completions.
+ * The application gives buffers back through a refill ring in shared memory.
+ *
+ * Buffer life cycle:
+ *   freelist -> page pool (NIC) -> skb frag -> completion (user reference)
+ *   -> refill ring -> page pool again, or the freelist.
+ * Payload that did not land in the area is copied into a buffer taken
+ * straight from the freelist, which returns there when the user is done.
+ */
+#include <linux/kernel.h>
+#include <linux/errno.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/io_uring.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
+#include <linux/skbuff_ref.h>
+#include <net/netdev_rx_queue.h>
+#include <net/netlink.h>
+#include <net/page_pool/helpers.h>
+#include <net/page_pool/memory_provider.h>
+#include <net/rps.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <uapi/linux/io_uring.h>
+#include <uapi/linux/netdev.h>
+
+#include "io_uring.h"
+#include "memmap.h"
+#include "rsrc.h"
+#include "zcrx.h"
+
+#define IO_ZCRX_MAX_RQ_ENTRIES		32768
+/* skbs one issue may walk before it yields to other requests */
+#define IO_ZCRX_SKBS_PER_ISSUE		64
+#define IO_ZCRX_REGION_MAX_PAGES	USHRT_MAX
+
+static const struct memory_provider_ops io_uring_pp_zc_ops;
+
+static inline struct io_zcrx_area *io_zcrx_iov_to_area(const struct net_iov *niov)
+{
+	struct net_iov_area *owner = net_iov_owner(niov);
+
+	return container_of(owner, struct io_zcrx_area, nia);
+}
+
+static inline atomic_t *io_get_user_counter(struct net_iov *niov)
+{
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
+
+	return &area->user_refs[net_iov_idx(niov)];
+}
+
+/* Drop one user reference; false if there was none (a stale entry). */
+static bool io_zcrx_put_niov_uref(struct net_iov *niov)
+{
+	return atomic_dec_if_positive(io_get_user_counter(niov)) >= 0;
+}
+
+static void io_zcrx_get_niov_uref(struct net_iov *niov)
+{
+	atomic_inc(io_get_user_counter(niov));
+}
+
+static struct page *io_zcrx_iov_page(const struct net_iov *niov)
+{
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
+
+	return area->pages[net_iov_idx(niov)];
+}
+
+static void io_zcrx_sync_for_device(const struct page_pool *pool,
+				    struct net_iov *niov)
+{
+#if defined(CONFIG_HAS_DMA) && defined(CONFIG_DMA_NEED_SYNC)
+	dma_addr_t dma_addr;
+
+	if (!dma_dev_need_sync(pool->p.dev))
+		return;
+	dma_addr = page_pool_get_dma_addr_netmem(net_iov_to_netmem(niov));
+	__dma_sync_single_for_device(pool->p.dev, dma_addr + pool->p.offset,
+				     PAGE_SIZE, pool->p.dma_dir);
+#endif
+}
+
+/* ---- shared memory for the refill ring ---- */
+
+static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
+				 struct io_uring_region_desc *rd,
+				 size_t min_size)
+{
+	struct io_zcrx_region *r = &ifq->region;
+	u64 end;
+	void *ptr;
+
+	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER)
+		return -EINVAL;
+	if (rd->id || rd->mmap_offset ||
+	    memchr_inv(rd->__resv, 0, sizeof(rd->__resv)))
+		return -EINVAL;
+	if (!!(rd->flags & IORING_MEM_REGION_TYPE_USER) != !!rd->user_addr)
+		return -EFAULT;
+	if (!rd->size || (rd->user_addr | rd->size) & ~PAGE_MASK)
+		return -EINVAL;
+	if (check_add_overflow(rd->user_addr, rd->size, &end))
+		return -EOVERFLOW;
+	if (rd->size < min_size)
+		return -EINVAL;
+	if ((rd->size >> PAGE_SHIFT) > IO_ZCRX_REGION_MAX_PAGES)
+		return -E2BIG;
+
+	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
+		ptr = __io_uaddr_map(&r->pages, &r->nr_pages, rd->user_addr,
+				     rd->size);
+		r->user_memory = true;
+	} else {
+		ptr = io_pages_map(&r->pages, &r->nr_pages, rd->size);
+		rd->mmap_offset = IORING_OFF_ZCRX_REGION +
+				  ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
+	}
+	if (IS_ERR(ptr))
+		return PTR_ERR(ptr);
+	r->ptr = ptr;
+	return 0;
+}
+
+static void io_zcrx_free_region(struct io_zcrx_region *r)
+{
+	if (!r->ptr)
+		return;
+	if (r->user_memory) {
+		io_pages_free(&r->pages, r->nr_pages);
+		vunmap(r->ptr);
+	} else {
+		io_pages_unmap(r->ptr, &r->pages, &r->nr_pages, true);
+	}
+	r->ptr = NULL;
+}
+
+/* ---- the area ---- */
+
+static int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
+{
+	int ret;
+
+	if (ifq->user) {
+		ret = __io_account_mem(ifq->user, nr_pages);
+		if (ret)
+			return ret;
+	}
+	if (ifq->mm_account)
+		atomic64_add(nr_pages, &ifq->mm_account->pinned_vm);
+	return 0;
+}
+
+static void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
+{
+	if (ifq->user)
+		__io_unaccount_mem(ifq->user, nr_pages);
+	if (ifq->mm_account)
+		atomic64_sub(nr_pages, &ifq->mm_account->pinned_vm);
+}
+
+static void __io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
+				 struct io_zcrx_area *area, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		netmem_ref netmem = net_iov_to_netmem(&area->nia.niovs[i]);
+		dma_addr_t dma = page_pool_get_dma_addr_netmem(netmem);
+
+		dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE, DMA_FROM_DEVICE,
+				     DMA_ATTR_SKIP_CPU_SYNC);
+		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+	}
+}
+
+static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
+			       struct io_zcrx_area *area)
+{
+	mutex_lock(&ifq->dma_lock);
+	if (area->is_mapped)
+		__io_zcrx_unmap_area(ifq, area, area->nia.num_niovs);
+	area->is_mapped = false;
+	mutex_unlock(&ifq->dma_lock);
+}
+
+static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
+{
+	unsigned long i;
+	int ret = 0;
+
+	mutex_lock(&ifq->dma_lock);
+	for (i = 0; i < area->nia.num_niovs; i++) {
+		dma_addr_t dma;
+
+		dma = dma_map_page_attrs(ifq->dev, area->pages[i], 0, PAGE_SIZE,
+					 DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		if (dma_mapping_error(ifq->dev, dma)) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = net_mp_niov_set_dma_addr(&area->nia.niovs[i], dma);
+		if (ret) {
+			dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE,
+					     DMA_FROM_DEVICE,
+					     DMA_ATTR_SKIP_CPU_SYNC);
+			break;
+		}
+	}
+	if (ret)
+		__io_zcrx_unmap_area(ifq, area, i);
+	else
+		area->is_mapped = true;
+	mutex_unlock(&ifq->dma_lock);
+	return ret;
+}
+
+static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
+			      struct io_zcrx_area *area)
+{
+	io_zcrx_unmap_area(ifq, area);
+	if (area->pages) {
+		unpin_user_pages(area->pages, area->nr_pages);
+		kvfree(area->pages);
+	}
+	if (area->acct_pages)
+		io_zcrx_unaccount(ifq, area->acct_pages);
+	kvfree(area->freelist);
+	kvfree(area->user_refs);
+	kvfree(area->nia.niovs);
+	kfree(area);
+}
+
+static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
+			       struct io_uring_zcrx_area_reg *reg)
+{
+	struct io_zcrx_area *area;
+	unsigned long i, nr;
+	int nr_pages, ret;
+	u64 end;
+
+	if (reg->flags & ~IORING_ZCRX_AREA_DMABUF)
+		return -EINVAL;
+	if (reg->rq_area_token || memchr_inv(reg->__resv2, 0,
+					     sizeof(reg->__resv2)))
+		return -EINVAL;
+	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
+		return -EOPNOTSUPP;
+	if (reg->dmabuf_fd)
+		return -EINVAL;
+	if (!reg->addr || !reg->len || (reg->addr | reg->len) & ~PAGE_MASK)
+		return -EINVAL;
+	if (check_add_overflow(reg->addr, reg->len, &end))
+		return -EOVERFLOW;
+	if ((reg->len >> PAGE_SHIFT) > INT_MAX ||
+	    reg->len > (1ULL << IORING_ZCRX_AREA_SHIFT))
+		return -E2BIG;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL);
+	if (!area)
+		return -ENOMEM;
+	area->ifq = ifq;
+	spin_lock_init(&area->freelist_lock);
+
+	area->pages = io_pin_pages(reg->addr, reg->len, &nr_pages);
+	if (IS_ERR(area->pages)) {
+		ret = PTR_ERR(area->pages);
+		area->pages = NULL;
+		goto err;
+	}
+	area->nr_pages = nr_pages;
+	nr = nr_pages;
+
+	ret = io_zcrx_account(ifq, nr);
+	if (ret)
+		goto err;
+	area->acct_pages = nr;
+
+	ret = -ENOMEM;
+	area->nia.niovs = kvmalloc_array(nr, sizeof(area->nia.niovs[0]),
+					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!area->nia.niovs)
+		goto err;
+	area->freelist = kvmalloc_array(nr, sizeof(area->freelist[0]),
+					GFP_KERNEL_ACCOUNT);
+	if (!area->freelist)
+		goto err;
+	area->user_refs = kvmalloc_array(nr, sizeof(area->user_refs[0]),
+					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!area->user_refs)
+		goto err;
+
+	for (i = 0; i < nr; i++) {
+		struct net_iov *niov = &area->nia.niovs[i];
+
+		niov->owner = &area->nia;
+		niov->type = NET_IOV_IOURING;
+		area->freelist[i] = i;
+	}
+	area->nia.num_niovs = nr;
+	area->free_count = nr;
+	/* one area per ifq for now */
+	area->area_id = 0;
+	reg->rq_area_token = (u64)area->area_id << IORING_ZCRX_AREA_SHIFT;
+	ifq->area = area;
+	return 0;
+err:
+	io_zcrx_free_area(ifq, area);
+	return ret;
+}
+
+static struct net_iov *__io_zcrx_get_free_niov(struct io_zcrx_area *area)
+{
+	lockdep_assert_held(&area->freelist_lock);
+
+	return &area->nia.niovs[area->freelist[--area->free_count]];
+}
+
+static void io_zcrx_return_niov_freelist(struct net_iov *niov)
+{
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
+
+	spin_lock_bh(&area->freelist_lock);
+	if (!WARN_ON_ONCE(area->free_count >= area->nia.num_niovs))
+		area->freelist[area->free_count++] = net_iov_idx(niov);
+	spin_unlock_bh(&area->freelist_lock);
+}
+
+/* The last reference to @niov is gone: give it back to its owner. */
+static void io_zcrx_return_niov(struct net_iov *niov)
+{
+	netmem_ref netmem = net_iov_to_netmem(niov);
+
+	if (!niov->pp) {
+		/* a copy-fallback buffer, never in a page pool */
+		io_zcrx_return_niov_freelist(niov);
+		return;
+	}
+	page_pool_put_unrefed_netmem(niov->pp, netmem, -1, false);
+}
+
+/* Take back every buffer the application still holds. */
+static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
+{
+	struct io_zcrx_area *area = ifq->area;
+	unsigned long i;
+
+	if (!area)
+		return;
+	for (i = 0; i < area->nia.num_niovs; i++) {
+		struct net_iov *niov = &area->nia.niovs[i];
+		int nr;
+
+		nr = atomic_xchg(&area->user_refs[i], 0);
+		if (!nr)
+			continue;
+		if (!page_pool_unref_netmem(net_iov_to_netmem(niov), nr))
+			io_zcrx_return_niov(niov);
+	}
+}
+
+/* ---- interface queues ---- */
+
+static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+
+	ifq = kzalloc(sizeof(*ifq), GFP_KERNEL);
+	if (!ifq)
+		return NULL;
+	spin_lock_init(&ifq->rq_lock);
+	mutex_init(&ifq->dma_lock);
+	refcount_set(&ifq->refs, 1);
+	if (ctx->user)
+		ifq->user = get_uid(ctx->user);
+	if (ctx->mm_account) {
+		mmgrab(ctx->mm_account);
+		ifq->mm_account = ctx->mm_account;
+	}
+	return ifq;
+}
+
+static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
+{
+	if (WARN_ON_ONCE(ifq->netdev))
+		netdev_put(ifq->netdev, &ifq->netdev_tracker);
+	if (ifq->area)
+		io_zcrx_free_area(ifq, ifq->area);
+	io_zcrx_free_region(&ifq->region);
+	if (ifq->dev)
+		put_device(ifq->dev);
+	if (ifq->user)
+		free_uid(ifq->user);
+	if (ifq->mm_account)
+		mmdrop(ifq->mm_account);
+	mutex_destroy(&ifq->dma_lock);
+	kfree(ifq);
+}
+
+static void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
+{
+	if (refcount_dec_and_test(&ifq->refs))
+		io_zcrx_ifq_free(ifq);
+}
+
+/* Give the hardware queue back; buffers already out stay valid. */
+static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
+{
+	struct pp_memory_provider_params p = {
+		.mp_ops = &io_uring_pp_zc_ops,
+		.mp_priv = ifq,
+	};
+	struct net_device *netdev;
+
+	rtnl_lock();
+	netdev = ifq->netdev;
+	if (netdev) {
+		__net_mp_close_rxq(netdev, ifq->if_rxq, &p);
+		ifq->netdev = NULL;
+		netdev_put(netdev, &ifq->netdev_tracker);
+	}
+	rtnl_unlock();
+}
+
+static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
+{
+	if (reg->flags || reg->zcrx_id)
+		return -EINVAL;
+	if (memchr_inv(reg->__resv, 0, sizeof(reg->__resv)) ||
+	    reg->offsets.__resv2 ||
+	    memchr_inv(reg->offsets.__resv, 0, sizeof(reg->offsets.__resv)))
+		return -EINVAL;
+	if (!reg->area_ptr || !reg->region_ptr)
+		return -EINVAL;
+	if (!reg->rq_entries || reg->rq_entries > IO_ZCRX_MAX_RQ_ENTRIES)
+		return -EINVAL;
+	if (reg->rx_buf_len) {
+		if (!is_power_of_2(reg->rx_buf_len) ||
+		    reg->rx_buf_len < PAGE_SIZE)
+			return -EINVAL;
+		/* only page-sized buffers so far */
+		if (reg->rx_buf_len != PAGE_SIZE)
+			return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/**
+ * io_register_zcrx_ifq() - bind an rx queue to an area of user memory
+ * @ctx: the ring
+ * @arg: &struct io_uring_zcrx_ifq_reg from user space
+ *
+ * Pins and maps the area and the refill ring, writes the results back to
+ * user space, and only then installs the memory provider on the queue, so
+ * that a failing copy leaves no queue bound behind it.
+ *
+ * Context: process, with ctx->uring_lock held.
+ * Return: 0 or a negative errno.
+ */
+int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
+			 struct io_uring_zcrx_ifq_reg __user *arg)
+{
+	struct pp_memory_provider_params mp_param = {};
+	struct io_uring_zcrx_area_reg area;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_region_desc rd;
+	struct net_device *netdev;
+	struct io_zcrx_ifq *ifq;
+	size_t rq_size;
+	u32 id;
+	int ret;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	/* the queue sees payload meant for every socket of the host */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	/* completions are posted from the submitter task, 32 bytes each */
+	if (!(ctx->flags & IORING_SETUP_DEFER_TASKRUN) ||
+	    !(ctx->flags & IORING_SETUP_CQE32))
+		return -EINVAL;
+	if (copy_from_user(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	ret = io_zcrx_check_reg(&reg);
+	if (ret)
+		return ret;
+	if (copy_from_user(&rd, u64_to_user_ptr(reg.region_ptr), sizeof(rd)))
+		return -EFAULT;
+	if (copy_from_user(&area, u64_to_user_ptr(reg.area_ptr), sizeof(area)))
+		return -EFAULT;
+
+	reg.rq_entries = roundup_pow_of_two(reg.rq_entries);
+	reg.rx_buf_len = PAGE_SIZE;
+	rq_size = ALIGN(sizeof(struct io_uring), L1_CACHE_BYTES) +
+		  reg.rq_entries * sizeof(struct io_uring_zcrx_rqe);
+
+	ifq = io_zcrx_ifq_alloc(ctx);
+	if (!ifq)
+		return -ENOMEM;
+
+	/* reserve an id; the entry is published once the queue is bound */
+	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL,
+		       XA_LIMIT(0, IORING_OFF_ZCRX_MAX_ID), GFP_KERNEL);
+	if (ret)
+		goto err_free;
+	ifq->id = id;
+
+	ret = io_zcrx_create_region(ifq, &rd, rq_size);
+	if (ret)
+		goto err_erase;
+	ifq->rq_entries = reg.rq_entries;
+	ifq->rq_ring = ifq->region.ptr;
+	ifq->rqes = ifq->region.ptr + ALIGN(sizeof(struct io_uring),
+					    L1_CACHE_BYTES);
+
+	ret = io_zcrx_create_area(ifq, &area);
+	if (ret)
+		goto err_erase;
+
+	netdev = netdev_get_by_index(current->nsproxy->net_ns, reg.if_idx,
+				     &ifq->netdev_tracker, GFP_KERNEL);
+	if (!netdev) {
+		ret = -ENODEV;
+		goto err_erase;
+	}
+	ifq->netdev = netdev;
+	ifq->ifindex = netdev->ifindex;
+	ifq->if_rxq = reg.if_rxq;
+	/* the buffers are written by the device that does the DMA */
+	if (!netdev->dev.parent) {
+		ret = -EOPNOTSUPP;
+		goto err_put;
+	}
+	ifq->dev = get_device(netdev->dev.parent);
+
+	ret = io_zcrx_map_area(ifq, ifq->area);
+	if (ret)
+		goto err_put;
+
+	reg.zcrx_id = id;
+	reg.offsets.head = offsetof(struct io_uring, head);
+	reg.offsets.tail = offsetof(struct io_uring, tail);
+	reg.offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
+	if (copy_to_user(arg, &reg, sizeof(reg)) ||
+	    copy_to_user(u64_to_user_ptr(reg.region_ptr), &rd, sizeof(rd)) ||
+	    copy_to_user(u64_to_user_ptr(reg.area_ptr), &area, sizeof(area))) {
+		ret = -EFAULT;
+		goto err_put;
+	}
+
+	mp_param.mp_ops = &io_uring_pp_zc_ops;
+	mp_param.mp_priv = ifq;
+	ret = net_mp_open_rxq(netdev, reg.if_rxq, &mp_param, NULL);
+	if (ret)
+		goto err_put;
+
+	xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL);
+	return 0;
+
+err_put:
+	ifq->netdev = NULL;
+	netdev_put(netdev, &ifq->netdev_tracker);
+err_erase:
+	xa_erase(&ctx->zcrx_ctxs, id);
+err_free:
+	/* a page pool that failed to start may still hold a reference */
+	io_zcrx_ifq_put(ifq);
+	return ret;
+}
+
+/**
+ * io_shutdown_zcrx_ifqs() - release the hardware queues of a dying ring
+ * @ctx: the ring
+ *
+ * Called as soon as the ring is being torn down, so a new registration on
+ * the same queue does not have to wait for requests and buffers to drain.
+ */
+void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq)
+		io_zcrx_close_queue(ifq);
+}
+
+/**
+ * io_unregister_zcrx_ifqs() - drop the ring's interface queues
+ * @ctx: the ring, with no request left
+ *
+ * Buffers the application did not return go back to their pools; the
+ * memory is freed when the last page pool lets go of the ifq.
+ */
+void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		xa_erase(&ctx->zcrx_ctxs, index);
+		io_zcrx_close_queue(ifq);
+		io_zcrx_scrub(ifq);
+		io_zcrx_ifq_put(ifq);
+	}
+	xa_destroy(&ctx->zcrx_ctxs);
+}
+
+static struct io_zcrx_ifq *io_zcrx_region_ifq(struct io_ring_ctx *ctx,
+					      unsigned long offset)
+{
+	unsigned long id = (offset & ~IORING_OFF_MMAP_MASK) >>
+			   IORING_OFF_ZCRX_SHIFT;
+	struct io_zcrx_ifq *ifq;
+
+	if (offset & ((1UL << IORING_OFF_ZCRX_SHIFT) - 1))
+		return NULL;
+	/*
+	 * Entries are published fully set up and only erased when the ring is
+	 * freed, which cannot happen while its file is being mapped.
+	 */
+	ifq = xa_load(&ctx->zcrx_ctxs, id);
+	if (!ifq || ifq->region.user_memory || !ifq->region.ptr)
+		return NULL;
+	return ifq;
+}
+
+/**
+ * io_zcrx_region_ptr() - find the kernel-allocated refill ring at @offset
+ * @ctx: the ring
+ * @offset: the mmap offset, IORING_OFF_ZCRX_REGION plus the ifq id
+ *
+ * Return: the region's kernel address, or an ERR_PTR.
+ */
+void *io_zcrx_region_ptr(struct io_ring_ctx *ctx, unsigned long offset)
+{
+	struct io_zcrx_ifq *ifq = io_zcrx_region_ifq(ctx, offset);
+
+	return ifq ? ifq->region.ptr : ERR_PTR(-EINVAL);
+}
+
+/**
+ * io_zcrx_mmap() - map a kernel-allocated refill ring
+ * @ctx: the ring
+ * @vma: the mapping being created
+ * @offset: the mmap offset, IORING_OFF_ZCRX_REGION plus the ifq id
+ *
+ * Return: 0 or a negative errno.
+ */
+int io_zcrx_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma,
+		 unsigned long offset)
+{
+	struct io_zcrx_ifq *ifq = io_zcrx_region_ifq(ctx, offset);
+	unsigned long nr = vma_pages(vma);
+
+	if (!ifq || nr > ifq->region.nr_pages)
+		return -EINVAL;
+	return io_uring_mmap_pages(ctx, vma, ifq->region.pages, nr);
+}
+
+/* ---- the memory provider ---- */
+
+static inline u32 io_zcrx_rqring_entries(struct io_zcrx_ifq *ifq)
+{
+	u32 entries;
+
+	entries = smp_load_acquire(&ifq->rq_ring->tail) - ifq->cached_rq_head;
+	return min(entries, ifq->rq_entries);
+}
+
+/* Validate one refill entry, reading each field once. */
+static struct net_iov *io_zcrx_parse_rqe(struct io_zcrx_ifq *ifq,
+					 struct io_uring_zcrx_rqe *rqe)
+{
+	struct io_zcrx_area *area = ifq->area;
+	u64 off = READ_ONCE(rqe->off);
+	u32 pad = READ_ONCE(rqe->__pad);
+	u64 idx;
+
+	if (unlikely(pad))
+		return NULL;
+	if (unlikely((off >> IORING_ZCRX_AREA_SHIFT) != area->area_id))
+		return NULL;
+	idx = (off & ~IORING_ZCRX_AREA_MASK) >> PAGE_SHIFT;
+	if (unlikely(idx >= area->nia.num_niovs))
+		return NULL;
+	idx = array_index_nospec(idx, area->nia.num_niovs);
+	return &area->nia.niovs[idx];
+}
+
+static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+{
+	u32 mask = ifq->rq_entries - 1;
+	u32 entries;
+
+	spin_lock_bh(&ifq->rq_lock);
+	entries = io_zcrx_rqring_entries(ifq);
+	entries = min_t(u32, entries, PP_ALLOC_CACHE_REFILL - pp->alloc.count);
+	while (entries--) {
+		struct io_uring_zcrx_rqe *rqe;
+		struct net_iov *niov;
+		netmem_ref netmem;
+
+		rqe = &ifq->rqes[ifq->cached_rq_head++ & mask];
+		niov = io_zcrx_parse_rqe(ifq, rqe);
+		if (!niov || !io_zcrx_put_niov_uref(niov)) {
+			ifq->rq_invalid++;
+			continue;
+		}
+		ifq->rq_consumed++;
+
+		netmem = net_iov_to_netmem(niov);
+		if (page_pool_unref_netmem(netmem, 1) != 0)
+			continue;
+		if (unlikely(niov->pp != pp)) {
+			io_zcrx_return_niov(niov);
+			continue;
+		}
+		io_zcrx_sync_for_device(pp, niov);
+		pp->alloc.cache[pp->alloc.count++] = netmem;
+	}
+	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
+	spin_unlock_bh(&ifq->rq_lock);
+}
+
+static void io_zcrx_freelist_refill(struct page_pool *pp,
+				    struct io_zcrx_ifq *ifq)
+{
+	struct io_zcrx_area *area = ifq->area;
+
+	spin_lock_bh(&area->freelist_lock);
+	while (area->free_count && pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
+		struct net_iov *niov = __io_zcrx_get_free_niov(area);
+
+		net_mp_niov_set_page_pool(pp, niov);
+		io_zcrx_sync_for_device(pp, niov);
+		pp->alloc.cache[pp->alloc.count++] = net_iov_to_netmem(niov);
+	}
+	spin_unlock_bh(&area->freelist_lock);
+}
+
+static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
+{
+	struct io_zcrx_ifq *ifq = pp->mp_priv;
+
+	/* the pool only asks once its own cache is empty */
+	if (unlikely(pp->alloc.count))
+		goto out;
+
+	io_zcrx_ring_refill(pp, ifq);
+	if (!pp->alloc.count)
+		io_zcrx_freelist_refill(pp, ifq);
+	if (!pp->alloc.count)
+		return 0;
+out:
+	return pp->alloc.cache[--pp->alloc.count];
+}
+
+static bool io_pp_zc_release_netmem(struct page_pool *pp, netmem_ref netmem)
+{
+	struct net_iov *niov;
+
+	if (WARN_ON_ONCE(!netmem_is_net_iov(netmem)))
+		return false;
+
+	niov = netmem_to_net_iov(netmem);
+	net_mp_niov_clear_page_pool(niov);
+	io_zcrx_return_niov_freelist(niov);
+	/* the pool must not put_page() our buffers */
+	return false;
+}
+
+static int io_pp_zc_init(struct page_pool *pp)
+{
+	struct io_zcrx_ifq *ifq = pp->mp_priv;
+
+	if (WARN_ON_ONCE(!ifq))
+		return -EINVAL;
+	if (WARN_ON_ONCE(ifq->dev != pp->p.dev))
+		return -EINVAL;
+	if (pp->p.order != 0)
+		return -EINVAL;
+	if (pp->p.dma_dir != DMA_FROM_DEVICE)
+		return -EOPNOTSUPP;
+
+	refcount_inc(&ifq->refs);
+	return 0;
+}
+
+static void io_pp_zc_destroy(struct page_pool *pp)
+{
+	io_zcrx_ifq_put(pp->mp_priv);
+}
+
+static int io_pp_nl_fill(void *mp_priv, struct sk_buff *rsp,
+			 struct netdev_rx_queue *rxq)
+{
+	int type = rxq ? NETDEV_A_QUEUE_IO_URING : NETDEV_A_PAGE_POOL_IO_URING;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(rsp, type);
+	if (!nest)
+		return -EMSGSIZE;
+	nla_nest_end(rsp, nest);
+	return 0;
+}
+
+static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
+{
+	struct io_zcrx_ifq *ifq = mp_priv;
+
+	ASSERT_RTNL();
+
+	memset(&rxq->mp_params, 0, sizeof(rxq->mp_params));
+	/* the device goes away: nothing may DMA into the area any more */
+	if (ifq->area)
+		io_zcrx_unmap_area(ifq, ifq->area);
+	if (ifq->netdev) {
+		netdev_put(ifq->netdev, &ifq->netdev_tracker);
+		ifq->netdev = NULL;
+	}
+}
+
+static const struct memory_provider_ops io_uring_pp_zc_ops = {
+	.alloc_netmems		= io_pp_zc_alloc_netmems,
+	.release_netmem		= io_pp_zc_release_netmem,
+	.init			= io_pp_zc_init,
+	.destroy		= io_pp_zc_destroy,
+	.nl_fill		= io_pp_nl_fill,
+	.uninstall		= io_pp_uninstall,
+};
+
+/* ---- receiving ---- */
+
+struct io_zcrx_args {
+	struct io_kiocb		*req;
+	struct io_zcrx_ifq	*ifq;
+	unsigned int		nr_skbs;
+	/* an error met after some bytes were already handed over */
+	int			err;
+	bool			budget_hit;
+};
+
+static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
+			      unsigned int off, unsigned int len)
+{
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
+	struct io_ring_ctx *ctx = req->ctx;
+	struct io_uring_zcrx_cqe *rcqe;
+	struct io_uring_cqe *cqe;
+	u64 offset;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	if (!io_defer_get_uncommited_cqe(ctx, &cqe))
+		return false;
+
+	offset = ((u64)net_iov_idx(niov) << PAGE_SHIFT) + off;
+	cqe->user_data = req->cqe.user_data;
+	cqe->res = len;
+	cqe->flags = IORING_CQE_F_MORE;
+	rcqe = (struct io_uring_zcrx_cqe *)(cqe + 1);
+	rcqe->off = offset | ((u64)area->area_id << IORING_ZCRX_AREA_SHIFT);
+	rcqe->__pad = 0;
+	return true;
+}
+
+static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_area *area)
+{
+	struct net_iov *niov = NULL;
+
+	spin_lock_bh(&area->freelist_lock);
+	if (area->free_count)
+		niov = __io_zcrx_get_free_niov(area);
+	spin_unlock_bh(&area->freelist_lock);
+
+	if (niov)
+		page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
+	return niov;
+}
+
+/* Copy @len bytes starting @off bytes into @page (possibly compound). */
+static void io_zcrx_copy_page(struct net_iov *dst, struct page *page,
+			      size_t off, size_t len)
+{
+	void *dst_addr = kmap_local_page(io_zcrx_iov_page(dst));
+	size_t done = 0;
+
+	while (done < len) {
+		struct page *src_page = nth_page(page, off / PAGE_SIZE);
+		size_t src_off = offset_in_page(off);
+		size_t n = min(len - done, PAGE_SIZE - src_off);
+		void *src_addr = kmap_local_page(src_page);
+
+		memcpy(dst_addr + done, src_addr + src_off, n);
+		kunmap_local(src_addr);
+		done += n;
+		off += n;
+	}
+	kunmap_local(dst_addr);
+}
+
+static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
+				  struct page *page, size_t off, size_t len)
+{
+	struct io_zcrx_ifq *ifq = args->ifq;
+	size_t copied = 0;
+	int ret = 0;
+
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE);
+		struct net_iov *niov;
+
+		niov = io_zcrx_alloc_fallback(ifq->area);
+		if (!niov) {
+			ret = -ENOMEM;
+			break;
+		}
+		io_zcrx_copy_page(niov, page, off, n);
+		if (!io_zcrx_queue_cqe(args->req, niov, 0, n)) {
+			io_zcrx_return_niov_freelist(niov);
+			ret = -ENOSPC;
+			break;
+		}
+		io_zcrx_get_niov_uref(niov);
+		WRITE_ONCE(ifq->copy_count, ifq->copy_count + 1);
+		off += n;
+		len -= n;
+		copied += n;
+	}
+	WRITE_ONCE(ifq->copy_bytes, ifq->copy_bytes + copied);
+	return copied ? copied : ret;
+}
+
+static ssize_t io_zcrx_recv_frag(struct io_zcrx_args *args,
+				 const skb_frag_t *frag, unsigned int off,
+				 unsigned int len)
+{
+	struct io_zcrx_ifq *ifq = args->ifq;
+	struct net_iov *niov;
+
+	off += skb_frag_off(frag);
+
+	if (!skb_frag_is_net_iov(frag))
+		return io_zcrx_copy_chunk(args, skb_frag_page(frag), off, len);
+
+	niov = netmem_to_net_iov(frag->netmem);
+	if (niov->type != NET_IOV_IOURING || niov->pp == NULL ||
+	    niov->pp->mp_ops != &io_uring_pp_zc_ops ||
+	    io_zcrx_iov_to_area(niov) != ifq->area)
+		return -EFAULT;
+	if (WARN_ON_ONCE(off + len > PAGE_SIZE))
+		return -EFAULT;
+
+	if (!io_zcrx_queue_cqe(args->req, niov, off, len))
+		return -ENOSPC;
+
+	/* the skb keeps its reference, the application gets its own */
+	page_pool_ref_netmem(net_iov_to_netmem(niov));
+	io_zcrx_get_niov_uref(niov);
+	WRITE_ONCE(ifq->zc_bytes, ifq->zc_bytes + len);
+	return len;
+}
+
+/*
+ * Hand over @len bytes of @skb from @offset, recursing into the frag list.
+ * Returns the bytes handed over, or an error if there were none; an error
+ * after some progress is left in args->err.
+ */
+static ssize_t io_zcrx_walk_skb(struct io_zcrx_args *args,
+				const struct sk_buff *skb,
+				unsigned int offset, size_t len)
+{
+	unsigned int start, start_off = offset;
+	struct sk_buff *frag_iter;
+	ssize_t ret = 0;
+	size_t copy;
+	int i;
+
+	start = skb_headlen(skb);
+	if (offset < start) {
+		void *data = skb->data + offset;
+
+		copy = min_t(size_t, start - offset, len);
+		ret = io_zcrx_copy_chunk(args, virt_to_page(data),
+					 offset_in_page(data), copy);
+		if (ret < 0)
+			goto out;
+		offset += ret;
+		len -= ret;
+		if (!len || ret != copy)
+			goto out;
+	}
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+		unsigned int end = start + skb_frag_size(frag);
+
+		if (offset < end) {
+			copy = min_t(size_t, end - offset, len);
+			ret = io_zcrx_recv_frag(args, frag, offset - start,
+						copy);
+			if (ret < 0)
+				goto out;
+			offset += ret;
+			len -= ret;
+			if (!len || ret != copy)
+				goto out;
+		}
+		start = end;
+	}
+
+	skb_walk_frags(skb, frag_iter) {
+		unsigned int end = start + frag_iter->len;
+
+		if (offset < end) {
+			copy = min_t(size_t, end - offset, len);
+			ret = io_zcrx_walk_skb(args, frag_iter, offset - start,
+					       copy);
+			if (ret < 0)
+				goto out;
+			offset += ret;
+			len -= ret;
+			if (!len || ret != copy)
+				goto out;
+		}
+		start = end;
+	}
+out:
+	if (offset == start_off)
+		return ret;
+	if (ret < 0)
+		args->err = ret;
+	return offset - start_off;
+}
+
+static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
+			    unsigned int offset, size_t len)
+{
+	struct io_zcrx_args *args = desc->arg.data;
+	ssize_t ret;
+
+	/* the byte budget is only charged here, never in the recursion */
+	len = min_t(size_t, len, desc->count);
+	if (!len || args->err)
+		return 0;
+	if (args->nr_skbs++ >= IO_ZCRX_SKBS_PER_ISSUE) {
+		args->budget_hit = true;
+		return 0;
+	}
+
+	ret = io_zcrx_walk_skb(args, skb, offset, len);
+	if (ret > 0)
+		desc->count -= ret;
+	return ret;
+}
+
+static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			       struct sock *sk, unsigned int *outlen)
+{
+	unsigned int len = *outlen;
+	struct io_zcrx_args args = {
+		.req = req,
+		.ifq = ifq,
+	};
+	read_descriptor_t rd_desc = {
+		.count = len ? len : UINT_MAX,
+		.arg.data = &args,
+	};
+	int ret;
+
+	lock_sock(sk);
+	ret = tcp_read_sock(sk, &rd_desc, io_zcrx_recv_skb);
+	if (len && ret > 0)
+		*outlen = len - ret;
+
+	if (args.err) {
+		ret = args.err;
+	} else if (ret <= 0) {
+		if (ret < 0 || sock_flag(sk, SOCK_DONE))
+			goto out;
+		if (sk->sk_err)
+			ret = sock_error(sk);
+		else if (sk->sk_shutdown & RCV_SHUTDOWN)
+			goto out;
+		else if (sk->sk_state == TCP_CLOSE)
+			ret = -ENOTCONN;
+		else
+			ret = -EAGAIN;
+	} else if (args.budget_hit ||
+		   !skb_queue_empty(&sk->sk_receive_queue)) {
+		/* more is waiting: yield, then come back */
+		ret = IOU_REQUEUE;
+	} else if (sk->sk_shutdown & RCV_SHUTDOWN) {
+		/* all data handed over and the peer is done */
+		ret = 0;
+	}
+out:
+	release_sock(sk);
+	return ret;
+}
+
+/**
+ * io_zcrx_recv() - hand a TCP socket's queued payload to the application
+ * @req: the RECV_ZC request
+ * @ifq: the interface queue whose area receives the data
+ * @sock: the socket
+ * @flags: MSG_* flags
+ * @issue_flags: IO_URING_F_* flags of this issue
+ * @len: bytes the request may still take (0: unlimited), updated
+ *
+ * Return: bytes handed over (> 0), 0 at end of stream, -EAGAIN when
+ * nothing is queued, IOU_REQUEUE when there is more to do after others
+ * had their turn, or a negative errno that ends the request.
+ */
+int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+		 struct socket *sock, unsigned int flags,
+		 unsigned int issue_flags, unsigned int *len)
+{
+	struct sock *sk = sock->sk;
+	const struct proto *prot = READ_ONCE(sk->sk_prot);
+
+	if (prot->recvmsg != tcp_recvmsg)
+		return -EPROTONOSUPPORT;
+
+	sock_rps_record_flow(sk);
+	return io_zcrx_tcp_recvmsg(req, ifq, sk, len);
+}
+
+/* ---- observability ---- */
+
+/**
+ * io_zcrx_show_fdinfo() - describe the ring's interface queues
+ * @m: the fdinfo file
+ * @ctx: the ring
+ */
+void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		struct io_zcrx_area *area = ifq->area;
+		char name[IFNAMSIZ] = "-";
+		unsigned long i, user = 0;
+		u32 nr, free;
+		int ifindex = 0;
+
+		rtnl_lock();
+		if (ifq->netdev) {
+			strscpy(name, ifq->netdev->name, sizeof(name));
+			ifindex = ifq->netdev->ifindex;
+		}
+		rtnl_unlock();
+
+		nr = area->nia.num_niovs;
+		for (i = 0; i < nr; i++)
+			if (atomic_read(&area->user_refs[i]))
+				user++;
+		spin_lock_bh(&area->freelist_lock);
+		free = area->free_count;
+		spin_unlock_bh(&area->freelist_lock);
+		spin_lock_bh(&ifq->rq_lock);
+		seq_printf(m, "ZcrxIfq:\tid=%u dev=%s ifindex=%d rxq=%u area_bytes=%lu bufs=%u free=%u nic=%lu user=%lu zc_bytes=%llu copy_bytes=%llu copy_count=%llu rq_consumed=%llu rq_invalid=%llu\n",
+			   ifq->id, name, ifindex, ifq->if_rxq,
+			   (unsigned long)nr << PAGE_SHIFT, nr, free,
+			   nr - free - min_t(unsigned long, user, nr - free),
+			   user, READ_ONCE(ifq->zc_bytes),
+			   READ_ONCE(ifq->copy_bytes),
+			   READ_ONCE(ifq->copy_count),
+			   ifq->rq_consumed, ifq->rq_invalid);
+		spin_unlock_bh(&ifq->rq_lock);
+	}
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IOU_ZC_RX_H
+#define IOU_ZC_RX_H
+
+#include <linux/io_uring_types.h>
+#include <linux/socket.h>
+#include <net/page_pool/types.h>
+#include <net/net_trackers.h>
+
+struct io_zcrx_ifq;
+
+/* Memory shared with user space for the refill ring */
+struct io_zcrx_region {
+	void			*ptr;
+	struct page		**pages;
+	unsigned short		nr_pages;
+	bool			user_memory;
+};
+
+struct io_zcrx_area {
+	/* must stay first: net_iov::owner points here */
+	struct net_iov_area	nia;
+	struct io_zcrx_ifq	*ifq;
+	/* references the application holds, one counter per buffer */
+	atomic_t		*user_refs;
+
+	u16			area_id;
+	bool			is_mapped;
+	struct page		**pages;
+	unsigned long		nr_pages;
+	unsigned long		acct_pages;
+
+	/* buffers neither in a page pool nor with the application */
+	spinlock_t		freelist_lock ____cacheline_aligned_in_smp;
+	u32			free_count;
+	u32			*freelist;
+};
+
+struct io_zcrx_ifq {
+	struct io_zcrx_area	*area;
+	struct io_zcrx_region	region;
+
+	/* the refill ring, written by the application */
+	spinlock_t		rq_lock ____cacheline_aligned_in_smp;
+	struct io_uring		*rq_ring;
+	struct io_uring_zcrx_rqe *rqes;
+	u32			rq_entries;
+	u32			cached_rq_head;
+	u64			rq_consumed;
+	u64			rq_invalid;
+
+	u32			id;
+	u32			if_rxq;
+	int			ifindex;
+	/* the queue's netdev; NULL once the queue is released (rtnl) */
+	struct net_device	*netdev;
+	netdevice_tracker	netdev_tracker;
+	/* the device the area is DMA-mapped for */
+	struct device		*dev;
+	/* serialises DMA unmapping between device removal and teardown */
+	struct mutex		dma_lock;
+
+	/* one for the ring, one for every page pool using the provider */
+	refcount_t		refs;
+	struct user_struct	*user;
+	struct mm_struct	*mm_account;
+
+	/* written by the receiving task only, read by fdinfo */
+	u64			zc_bytes;
+	u64			copy_bytes;
+	u64			copy_count;
+};
+
+#if defined(CONFIG_IO_URING_ZCRX)
+int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
+			 struct io_uring_zcrx_ifq_reg __user *arg);
+void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx);
+void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
+int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+		 struct socket *sock, unsigned int flags,
+		 unsigned int issue_flags, unsigned int *len);
+void *io_zcrx_region_ptr(struct io_ring_ctx *ctx, unsigned long offset);
+int io_zcrx_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma,
+		 unsigned long offset);
+void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx);
+#else
+static inline int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
+				       struct io_uring_zcrx_ifq_reg __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+}
+
+static inline void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+}
+
+static inline int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			       struct socket *sock, unsigned int flags,
+			       unsigned int issue_flags, unsigned int *len)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void *io_zcrx_region_ptr(struct io_ring_ctx *ctx,
+				       unsigned long offset)
+{
+	return ERR_PTR(-EINVAL);
+}
+
+static inline int io_zcrx_mmap(struct io_ring_ctx *ctx,
+			       struct vm_area_struct *vma,
+			       unsigned long offset)
+{
+	return -EINVAL;
+}
+
+static inline void io_zcrx_show_fdinfo(struct seq_file *m,
+				       struct io_ring_ctx *ctx)
+{
+}
+#endif
+
+int io_recvzc(struct io_kiocb *req, unsigned int issue_flags);
+int io_recvzc_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
+
+#endif
