@@ -2,26 +2,74 @@
 # SPDX-License-Identifier: GPL-2.0
 # The demonstration, run inside the VM by scripts/demo.sh:
 #   demo-guest.sh KSELFTEST_ZCRX_DIR SIZE
+#
+# Two netdevsim ports in two namespaces; the receiver's port splits headers
+# from payload and steers TCP port 9000 to rx queue 1.  The same SIZE bytes
+# are received twice: with plain recv() into a 64 KiB buffer, then with
+# io_uring zero-copy receive bound to queue 1.  Every byte is checked.
 set -euo pipefail
 dir=$1
 size=$2
 a=zcrx-demo-a
 b=zcrx-demo-b
+port=9000
 
 cd "$dir"
 echo "kernel: $(uname -r) ($(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB)"
 trap './nsim_env.sh down $a $b' EXIT
-ids=$(./nsim_env.sh up $a $b 1)
+ids=$(./nsim_env.sh up $a $b 2)
 echo "netdevsim devices $ids linked as peers:"
 for ns in $a $b; do
 	printf '  netns %-12s %s\n' "$ns" \
 		"$(ip -n $ns -br addr show dev eth0 | awk '{ $2 = ""; print }')"
 done
+./nsim_env.sh hds $b on
+ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null
+echo "receiver: tcp-data-split on, TCP port $port steered to rx queue 1"
 echo
-echo "sending $size of the test pattern from $a to $b over TCP..."
-./zcrx_xfer -l -N $b -S "$size" &
-rx=$!
-./zcrx_xfer -c 192.0.2.2 -N $a -S "$size"
-wait $rx
-echo
-echo "every byte arrived in order and matched the sender's pattern."
+
+# run_one LABEL RECEIVER-ARGS...: one verified transfer; prints its
+# "result:" line last
+run_one() {
+	local label=$1 out
+	shift
+	echo "== $label: $size from $a to $b"
+	ip netns exec $b ./zcrx_xfer -l -p $port -S "$size" "$@" >"$work/$label.out" &
+	local rx=$!
+	./zcrx_xfer -c 192.0.2.2 -N $a -p $port -S "$size"
+	if ! wait $rx; then
+		cat "$work/$label.out"
+		echo "$label: transfer FAILED" >&2
+		exit 1
+	fi
+	grep -v '^result:' "$work/$label.out"
+	echo
+}
+
+work=$(mktemp -d)
+run_one recv -b 64K
+run_one recv_zc -z eth0:1
+
+# field NAME FILE: a value from a "result:" line
+field() {
+	sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$work/$2"
+}
+
+awk -v rb="$(field bytes recv.out)" -v rs="$(field secs recv.out)" \
+    -v rc="$(field cpu recv.out)" -v rn="$(field calls recv.out)" \
+    -v zb="$(field bytes recv_zc.out)" -v zs="$(field secs recv_zc.out)" \
+    -v zc="$(field cpu recv_zc.out)" -v zn="$(field completions recv_zc.out)" \
+    -v zz="$(field zc_bytes recv_zc.out)" -v zy="$(field copy_bytes recv_zc.out)" '
+function mib(b, s) { return s > 0 ? b / s / 1048576 : 0 }
+function pg(c, b) { return b > 0 ? c * 1073741824 / b : 0 }
+BEGIN {
+	printf "summary (same link, same run, every byte verified)\n"
+	printf "  %-28s %14s %14s\n", "", "recv() 64 KiB", "RECV_ZC"
+	printf "  %-28s %14d %14d\n", "bytes received", rb, zb
+	printf "  %-28s %14.1f %14.1f\n", "throughput, MiB/s", mib(rb, rs), mib(zb, zs)
+	printf "  %-28s %14.2f %14.2f\n", "receiver CPU, s per GiB", pg(rc, rb), pg(zc, zb)
+	printf "  %-28s %14d %14d\n", "system calls / completions", rn, zn
+	printf "  %-28s %14s %13.1f%%\n", "received without a copy", "0.0%", (zb > 0 ? 100 * zz / zb : 0)
+	printf "  %-28s %14d %14d\n", "bytes copied to the user", rb, zy
+	printf "copies avoided: %d bytes the CPU did not copy from kernel to user memory\n", zz
+}'

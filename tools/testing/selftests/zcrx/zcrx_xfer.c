@@ -248,6 +248,10 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 	       (unsigned long long)cqes, ifq_stat(ring.ring_fd, "zc_bytes"),
 	       ifq_stat(ring.ring_fd, "copy_bytes"),
 	       ifq_stat(ring.ring_fd, "copy_count"));
+	printf("result: mode=recv_zc bytes=%llu secs=%.3f cpu=%.3f completions=%llu zc_bytes=%lld copy_bytes=%lld\n",
+	       (unsigned long long)got, t, c, (unsigned long long)cqes,
+	       ifq_stat(ring.ring_fd, "zc_bytes"),
+	       ifq_stat(ring.ring_fd, "copy_bytes"));
 	close(fd);
 	close(lfd);
 	io_uring_queue_exit(&ring);
@@ -256,7 +260,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 
 static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 {
-	uint64_t got = 0, bad = UINT64_MAX;
+	uint64_t got = 0, bad = UINT64_MAX, calls = 0;
 	double t0, c0, t, c;
 	uint8_t *buf;
 	int lfd, fd;
@@ -273,6 +277,7 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 		ssize_t n = recv(fd, buf, bufsize, 0);
 		size_t off;
 
+		calls++;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -289,6 +294,8 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	t = now() - t0;
 	c = cpu_seconds() - c0;
 	report("recv", got, t, c, bad, expect);
+	printf("result: mode=recv bytes=%llu secs=%.3f cpu=%.3f calls=%llu\n",
+	       (unsigned long long)got, t, c, (unsigned long long)calls);
 	close(fd);
 	close(lfd);
 	return bad != UINT64_MAX || (expect != UINT64_MAX && got != expect);
