@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Memory providers on netdevsim rx queues, through devmem TCP's netlink
-binding of a udmabuf: every check of the rx queue binding helpers gives
-its errno, netlink shows the binding on the queue and its page pool,
-tcp-data-split cannot be turned off under it, and deleting the device
-while it is bound or closing the binding leaves nothing behind."""
+binding of a udmabuf and through io_uring zero-copy receive: every check of
+the rx queue binding helpers gives its errno, netlink shows the binding on
+the queue and its page pool, tcp-data-split cannot be turned off under it,
+and deleting the device while it is bound, closing the binding or killing
+the io_uring process leaves nothing behind."""
 
 import ctypes
 import errno
@@ -121,6 +122,53 @@ def queue_dmabuf(ifindex, queue):
     return None
 
 
+def queue_attrs(ifindex, queue):
+    for q in netdev().dump('queue-get', {'ifindex': ifindex}):
+        if q['type'] == 'rx' and q['id'] == queue:
+            return q
+    return {}
+
+
+def io_uring_pools(ifindex):
+    return [p for p in netdev().dump('page-pool-get', {})
+            if p.get('ifindex') == ifindex and 'io-uring' in p]
+
+
+def wait_for(cond, timeout=20):
+    deadline = time.time() + timeout
+    while not cond() and time.time() < deadline:
+        time.sleep(0.2)
+    return cond()
+
+
+def test_io_uring(ifindex):
+    """An io_uring ifq on queue 1, held by a receiver that is then killed."""
+    rx = subprocess.Popen([os.path.join(HERE, 'zcrx_xfer'), '-l', '-p', '9100',
+                           '-z', 'eth0:1', '-A', '4M'],
+                          stdout=subprocess.DEVNULL)
+    try:
+        bound = wait_for(lambda: 'io-uring' in queue_attrs(ifindex, 1))
+        ksft.test_result(bound and 'io-uring' not in queue_attrs(ifindex, 0),
+                         'queue-get shows the io_uring binding on queue 1 only')
+        ksft.test_result(len(io_uring_pools(ifindex)) == 1,
+                         'page-pool-get shows one io_uring pool')
+        ksft.test_result(bind_errno(netdev(), ifindex, 1) == errno.EEXIST,
+                         'devmem binding of an io_uring queue: EEXIST')
+        ksft.test_result(hds(False) == errno.EINVAL,
+                         'tcp-data-split cannot be turned off under io_uring')
+    finally:
+        rx.kill()
+        rx.wait()
+    ksft.test_result(wait_for(lambda: 'io-uring' not in queue_attrs(ifindex, 1) and
+                              not io_uring_pools(ifindex)),
+                     'killing the receiver releases the queue and its pool')
+    nl = netdev()
+    ksft.test_result(bind_errno(nl, ifindex, 1) == 0,
+                     'the queue can be bound again after the kill')
+    nl.sock.close()
+    wait_for(lambda: queue_dmabuf(ifindex, 1) is None)
+
+
 def pools_with(ifindex, binding):
     return [p for p in netdev().dump('page-pool-get', {})
             if p.get('ifindex') == ifindex and p.get('dmabuf') == binding]
@@ -171,7 +219,7 @@ def main():
     if os.geteuid():
         ksft.print_msg('needs root')
         sys.exit(ksft.KSFT_SKIP)
-    ksft.set_plan(14)
+    ksft.set_plan(20)
     test_no_queue_management()
     env('up', NS_A, NS_B, str(QUEUES))
     try:
@@ -212,6 +260,8 @@ def main():
         del nl
         ksft.test_result(queue_dmabuf(ifindex, 1) is None,
                          'closing the binding socket unbinds the queue')
+
+        test_io_uring(ifindex)
 
         # Delete the device under a binding, then release the binding.
         nl = netdev()
