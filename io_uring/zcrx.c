@@ -676,6 +676,7 @@ static inline u32 io_zcrx_rqring_entries(struct io_zcrx_ifq *ifq)
 {
 	u32 entries;
 
+	/* pairs with the application's store-release of the tail */
 	entries = smp_load_acquire(&ifq->rq_ring->tail) - ifq->cached_rq_head;
 	return min(entries, ifq->rq_entries);
 }
@@ -731,6 +732,7 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 		io_zcrx_sync_for_device(pp, niov);
 		pp->alloc.cache[pp->alloc.count++] = netmem;
 	}
+	/* entries up to the head are read: the application may reuse them */
 	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
 	spin_unlock_bh(&ifq->rq_lock);
 }
@@ -957,7 +959,7 @@ static ssize_t io_zcrx_recv_frag(struct io_zcrx_args *args,
 		return io_zcrx_copy_chunk(args, skb_frag_page(frag), off, len);
 
 	niov = netmem_to_net_iov(frag->netmem);
-	if (niov->type != NET_IOV_IOURING || niov->pp == NULL ||
+	if (niov->type != NET_IOV_IOURING || !niov->pp ||
 	    niov->pp->mp_ops != &io_uring_pp_zc_ops ||
 	    io_zcrx_iov_to_area(niov) != ifq->area)
 		return -EFAULT;
