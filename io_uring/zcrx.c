@@ -701,40 +701,109 @@ static struct net_iov *io_zcrx_parse_rqe(struct io_zcrx_ifq *ifq,
 	return &area->nia.niovs[idx];
 }
 
+/*
+ * Consume the next refill entry, with rq_lock held. Returns its buffer if
+ * the application's reference was the last one, NULL otherwise.
+ */
+static struct net_iov *io_zcrx_consume_rqe(struct io_zcrx_ifq *ifq)
+{
+	struct io_uring_zcrx_rqe *rqe;
+	struct net_iov *niov;
+
+	lockdep_assert_held(&ifq->rq_lock);
+
+	rqe = &ifq->rqes[ifq->cached_rq_head++ & (ifq->rq_entries - 1)];
+	niov = io_zcrx_parse_rqe(ifq, rqe);
+	if (!niov || !io_zcrx_put_niov_uref(niov)) {
+		ifq->rq_invalid++;
+		return NULL;
+	}
+	ifq->rq_consumed++;
+	if (page_pool_unref_netmem(net_iov_to_netmem(niov), 1) != 0)
+		return NULL;
+	return niov;
+}
+
 static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 {
-	u32 mask = ifq->rq_entries - 1;
 	u32 entries;
 
 	spin_lock_bh(&ifq->rq_lock);
 	entries = io_zcrx_rqring_entries(ifq);
 	entries = min_t(u32, entries, PP_ALLOC_CACHE_REFILL - pp->alloc.count);
 	while (entries--) {
-		struct io_uring_zcrx_rqe *rqe;
-		struct net_iov *niov;
-		netmem_ref netmem;
+		struct net_iov *niov = io_zcrx_consume_rqe(ifq);
 
-		rqe = &ifq->rqes[ifq->cached_rq_head++ & mask];
-		niov = io_zcrx_parse_rqe(ifq, rqe);
-		if (!niov || !io_zcrx_put_niov_uref(niov)) {
-			ifq->rq_invalid++;
-			continue;
-		}
-		ifq->rq_consumed++;
-
-		netmem = net_iov_to_netmem(niov);
-		if (page_pool_unref_netmem(netmem, 1) != 0)
+		if (!niov)
 			continue;
 		if (unlikely(niov->pp != pp)) {
 			io_zcrx_return_niov(niov);
 			continue;
 		}
 		io_zcrx_sync_for_device(pp, niov);
-		pp->alloc.cache[pp->alloc.count++] = netmem;
+		pp->alloc.cache[pp->alloc.count++] = net_iov_to_netmem(niov);
 	}
 	/* entries up to the head are read: the application may reuse them */
 	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
 	spin_unlock_bh(&ifq->rq_lock);
+}
+
+/* Consume the whole refill ring now, outside the page pool's context. */
+static void io_zcrx_flush_rq(struct io_zcrx_ifq *ifq)
+{
+	u32 entries;
+
+	spin_lock_bh(&ifq->rq_lock);
+	entries = io_zcrx_rqring_entries(ifq);
+	while (entries--) {
+		struct net_iov *niov = io_zcrx_consume_rqe(ifq);
+
+		if (niov)
+			io_zcrx_return_niov(niov);
+	}
+	/* pairs with the application's load-acquire of the head */
+	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
+	spin_unlock_bh(&ifq->rq_lock);
+}
+
+/**
+ * io_zcrx_ctrl() - IORING_REGISTER_ZCRX_CTRL
+ * @ctx: the ring
+ * @arg: &struct zcrx_ctrl from user space
+ * @nr_args: must be 0
+ *
+ * Context: process, with ctx->uring_lock held.
+ * Return: 0 or a negative errno.
+ */
+int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
+		 unsigned int nr_args)
+{
+	struct io_zcrx_ifq *ifq;
+	struct zcrx_ctrl ctrl;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	if (nr_args)
+		return -EINVAL;
+	if (copy_from_user(&ctrl, arg, sizeof(ctrl)))
+		return -EFAULT;
+	if (memchr_inv(ctrl.__resv, 0, sizeof(ctrl.__resv)))
+		return -EINVAL;
+	ifq = xa_load(&ctx->zcrx_ctxs, ctrl.zcrx_id);
+	if (!ifq)
+		return -EINVAL;
+
+	switch (ctrl.op) {
+	case ZCRX_CTRL_FLUSH_RQ:
+		if (memchr_inv(&ctrl.zc_flush, 0, sizeof(ctrl.zc_flush)))
+			return -EINVAL;
+		io_zcrx_flush_rq(ifq);
+		return 0;
+	case ZCRX_CTRL_EXPORT:
+		/* sharing an ifq between rings is not supported yet */
+		return -EOPNOTSUPP;
+	}
+	return -EOPNOTSUPP;
 }
 
 static void io_zcrx_freelist_refill(struct page_pool *pp,

@@ -74,6 +74,8 @@ struct io_zcrx_ifq {
 #if defined(CONFIG_IO_URING_ZCRX)
 int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 			 struct io_uring_zcrx_ifq_reg __user *arg);
+int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
+		 unsigned int nr_args);
 void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx);
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
 int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
@@ -86,6 +88,12 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx);
 #else
 static inline int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 				       struct io_uring_zcrx_ifq_reg __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
+			       unsigned int nr_args)
 {
 	return -EOPNOTSUPP;
 }
