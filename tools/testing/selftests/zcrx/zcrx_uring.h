@@ -122,8 +122,10 @@ static inline void zcrx_rq_init(struct zcrx_rq *rq, void *base,
 static inline __u32 zcrx_rq_space(const struct zcrx_rq *rq)
 {
 	__u32 head = __atomic_load_n(rq->khead, __ATOMIC_ACQUIRE);
+	__u32 used = rq->tail - head;
 
-	return rq->entries - (rq->tail - head);
+	/* A head that makes no sense leaves no room rather than a lot. */
+	return used > rq->entries ? 0 : rq->entries - used;
 }
 
 /*
