@@ -948,9 +948,17 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	return true;
 }
 
-static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_area *area)
+static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 {
+	struct io_zcrx_area *area = ifq->area;
 	struct net_iov *niov = NULL;
+
+	/*
+	 * Copied buffers come back through the refill ring, which the NIC
+	 * only reads when it needs buffers: look there before giving up.
+	 */
+	if (!READ_ONCE(area->free_count))
+		io_zcrx_flush_rq(ifq);
 
 	spin_lock_bh(&area->freelist_lock);
 	if (area->free_count)
@@ -994,7 +1002,7 @@ static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
 		size_t n = min_t(size_t, len, PAGE_SIZE);
 		struct net_iov *niov;
 
-		niov = io_zcrx_alloc_fallback(ifq->area);
+		niov = io_zcrx_alloc_fallback(ifq);
 		if (!niov) {
 			ret = -ENOMEM;
 			break;

@@ -2573,6 +2573,68 @@ TEST_F_TIMEOUT(zcrx, area_exhaustion, 300)
 	close(lfd);
 }
 
+/*
+ * The copy fallback with every buffer it got held by the test: once the
+ * freelist is empty the request ends with -ENOMEM; returning the buffers
+ * lets the stream finish, every byte copied and correct.
+ */
+TEST_F_TIMEOUT(zcrx, copy_exhaustion, 300)
+{
+	const size_t area = 256 * pagesz();
+	const uint64_t size = 4 * MiB;
+	struct zcrx_info info;
+	struct stream *s;
+	uint64_t start;
+	struct ifq q;
+	struct rx rx;
+	int lfd, fd;
+	pid_t tx;
+
+	/* the flow lands on ordinary pages: everything is copied */
+	ASSERT_EQ(0, steer(AF_INET, PORT, ALT_QUEUE, RULE_LOC));
+	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
+	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
+			      ZC_QUEUE, area, RQ_ENTRIES, false));
+	lfd = tcp_listen(AF_INET, PORT);
+	ASSERT_GE(lfd, 0);
+	tx = start_sender(&self->env, AF_INET, PORT, size, false);
+	ASSERT_GT(tx, 0);
+	fd = tcp_accept(lfd, 60000);
+	ASSERT_GE(fd, 0);
+	s = rx_add(&rx, fd, &q);
+	rx.hold = true;
+	rx.allow_enomem = true;
+
+	start = now_ms();
+	while (!s->enomem) {
+		ASSERT_LE(0, rx_step(&rx, 1000));
+		ASSERT_TRUE(stream_live(s)) TH_LOG("ended with %d", s->err);
+		ASSERT_LT(now_ms() - start, 120000ULL)
+			TH_LOG("the copy fallback never ran out of buffers");
+	}
+	EXPECT_LT(s->off, size);
+	EXPECT_EQ(0U, rx_held_corrupt(&rx))
+		TH_LOG("buffers changed while the user held them");
+	ASSERT_EQ(0, zcrx_info_get(rx.ring.ring_fd, q.id, &info, NULL));
+	EXPECT_EQ(0ULL, info.free);
+	EXPECT_EQ((unsigned long long)rx_held_bufs(&rx), info.user);
+	TH_LOG("-ENOMEM after %llu bytes in %zu buffers",
+	       (unsigned long long)s->off, rx_held_bufs(&rx));
+
+	rx.hold = false;
+	rx_release(&rx);
+	EXPECT_EQ(0, rx_run(&rx, 0));
+	EXPECT_STREAM_OK(&rx, s, size);
+	EXPECT_EQ(0, reap_sender(&self->env, tx));
+	check_drained(_metadata, &rx, &q, &info);
+	EXPECT_EQ(size, info.copy_bytes);
+	EXPECT_EQ(0ULL, info.zc_bytes);
+
+	rx_exit(&rx);
+	ifq_free(&q);
+	close(lfd);
+}
+
 /* A CQ of 4 entries, not reaped: -ENOSPC ends the request, nothing lost. */
 TEST_F_TIMEOUT(zcrx, cq_overflow, 300)
 {
