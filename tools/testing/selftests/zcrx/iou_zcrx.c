@@ -734,6 +734,7 @@ struct rx {
 	bool allow_enomem;	/* an -ENOMEM end is re-issued, not an error */
 	bool no_flush;		/* the kernel lacks ZCRX_CTRL_FLUSH_RQ */
 	bool async;		/* issue requests with IOSQE_ASYNC (io-wq) */
+	bool poll_first;	/* ... and with IORING_RECVSEND_POLL_FIRST */
 	struct held_list held;	/* kept by the test */
 	struct held_list backlog; /* returned, waiting for room in the ring */
 	unsigned int violations; /* completions that break the ABI */
@@ -1038,6 +1039,8 @@ static int rx_arm(struct rx *rx, struct stream *s)
 		       s->q->id);
 	if (rx->async)
 		sqe->flags |= IOSQE_ASYNC;
+	if (rx->poll_first)
+		sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 	io_uring_sqe_set_data64(sqe, s - rx->st);
 	s->armed = true;
 	return 0;
@@ -2124,6 +2127,7 @@ FIXTURE_VARIANT(xfer)
 	uint64_t size;
 	bool kregion;		/* the kernel allocates the refill ring */
 	bool async;		/* requests go through io-wq first */
+	bool poll_first;	/* requests wait for data before trying */
 };
 
 FIXTURE_VARIANT_ADD(xfer, ipv4_1b)
@@ -2176,6 +2180,13 @@ FIXTURE_VARIANT_ADD(xfer, ipv4_4m_iosqe_async)
 	.async = true,
 };
 
+FIXTURE_VARIANT_ADD(xfer, ipv4_4m_poll_first)
+{
+	.family = AF_INET,
+	.size = 4 * MiB,
+	.poll_first = true,
+};
+
 FIXTURE_VARIANT_ADD(xfer, ipv4_64m)
 {
 	.family = AF_INET,
@@ -2210,6 +2221,7 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 	ASSERT_EQ(0, steer(variant->family, PORT, ZC_QUEUE, RULE_LOC));
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
 	rx.async = variant->async;
+	rx.poll_first = variant->poll_first;
 	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
 			      ZC_QUEUE, AREA_LEN, RQ_ENTRIES,
 			      variant->kregion));
