@@ -60,10 +60,17 @@ for f in "${frag_paths[@]}"; do
 			fi
 			;;
 		CONFIG_*=*)
-			if ! grep -qx -- "$line" "$K/.config"; then
-				echo "config: $line requested by $(basename "$f") but not set" >&2
-				bad=1
+			grep -qx -- "$line" "$K/.config" && continue
+			# A commit in the middle of the series may predate an
+			# option that a later patch adds.
+			opt=${line%%=*}
+			if [ "$flavour" = bisect ] &&
+			   ! grep -rqsx --include='Kconfig*' "config ${opt#CONFIG_}" "$src"; then
+				echo "config: $opt does not exist at this commit" >&2
+				continue
 			fi
+			echo "config: $line requested by $(basename "$f") but not set" >&2
+			bad=1
 			;;
 		esac
 	done <"$f"
