@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * The kernel's zero-copy receive ABI (linux/io_uring/zcrx.h and
+ * linux/io_uring/query.h, with the io_uring.h numbers they use), for a
+ * system whose liburing and kernel headers predate it.  Each group is
+ * defined only when compat.h, written by the build from probes of the
+ * system's headers, says that nothing on the system defines it already.
+ */
+#ifndef LIBURING_ZC_UAPI_H
+#define LIBURING_ZC_UAPI_H
+
+#include <linux/types.h>
+#include <liburing-zc/compat.h>
+
+#if LIBURING_ZC_HAVE_LINUX_ZCRX_H
+#include <linux/io_uring/zcrx.h>
+#endif
+#if LIBURING_ZC_HAVE_LINUX_QUERY_H
+#include <linux/io_uring/query.h>
+#endif
+
+#if !LIBURING_ZC_HAVE_OP_RECV_ZC
+enum {
+	IORING_OP_RECV_ZC = 58,
+};
+#endif
+
+#if !LIBURING_ZC_HAVE_REGISTER_ZCRX_IFQ
+enum {
+	IORING_REGISTER_ZCRX_IFQ = 32,
+};
+#endif
+
+#if !LIBURING_ZC_HAVE_REGISTER_QUERY
+enum {
+	IORING_REGISTER_QUERY = 35,
+};
+#endif
+
+#if !LIBURING_ZC_HAVE_REGISTER_ZCRX_CTRL
+enum {
+	IORING_REGISTER_ZCRX_CTRL = 36,
+};
+#endif
+
+#if !LIBURING_ZC_HAVE_REGION_DESC
+enum {
+	/* the region's memory is the caller's, at user_addr */
+	IORING_MEM_REGION_TYPE_USER = 1,
+};
+
+struct io_uring_region_desc {
+	__u64	user_addr;
+	__u64	size;
+	__u32	flags;
+	__u32	id;
+	__u64	mmap_offset;
+	__u64	__resv[4];
+};
+#endif
+
+#if !LIBURING_ZC_HAVE_ZCRX_UAPI
+/* the area id sits in the top 16 bits of every buffer offset */
+#define IORING_ZCRX_AREA_SHIFT	48
+#define IORING_ZCRX_AREA_MASK	(~(((__u64)1 << IORING_ZCRX_AREA_SHIFT) - 1))
+
+/* a refill ring entry: one buffer handed back to the kernel */
+struct io_uring_zcrx_rqe {
+	__u64	off;
+	__u32	len;
+	__u32	__pad;
+};
+
+/* the second half of a 32-byte RECV_ZC completion */
+struct io_uring_zcrx_cqe {
+	__u64	off;
+	__u64	__pad;
+};
+
+/* where the kernel put the refill ring's parts inside its region */
+struct io_uring_zcrx_offsets {
+	__u32	head;
+	__u32	tail;
+	__u32	rqes;
+	__u32	__resv2;
+	__u64	__resv[2];
+};
+
+enum io_uring_zcrx_area_flags {
+	IORING_ZCRX_AREA_DMABUF		= 1,
+};
+
+struct io_uring_zcrx_area_reg {
+	__u64	addr;
+	__u64	len;
+	__u64	rq_area_token;
+	__u32	flags;
+	__u32	dmabuf_fd;
+	__u64	__resv2[2];
+};
+
+enum zcrx_reg_flags {
+	ZCRX_REG_IMPORT	= 1,
+	ZCRX_REG_NODEV	= 2,
+};
+
+enum zcrx_features {
+	ZCRX_FEATURE_RX_PAGE_SIZE	= 1 << 0,
+};
+
+struct io_uring_zcrx_ifq_reg {
+	__u32	if_idx;
+	__u32	if_rxq;
+	__u32	rq_entries;
+	__u32	flags;
+
+	__u64	area_ptr;	/* struct io_uring_zcrx_area_reg */
+	__u64	region_ptr;	/* struct io_uring_region_desc */
+
+	struct io_uring_zcrx_offsets offsets;
+	__u32	zcrx_id;
+	__u32	rx_buf_len;
+	__u64	__resv[3];
+};
+#endif /* !LIBURING_ZC_HAVE_ZCRX_UAPI */
+
+#if !LIBURING_ZC_HAVE_ZCRX_CTRL
+enum zcrx_ctrl_op {
+	ZCRX_CTRL_FLUSH_RQ,
+	ZCRX_CTRL_EXPORT,
+
+	__ZCRX_CTRL_LAST,
+};
+
+struct zcrx_ctrl_flush_rq {
+	__u64	__resv[6];
+};
+
+struct zcrx_ctrl_export {
+	__u32	zcrx_fd;
+	__u32	__resv1[11];
+};
+
+struct zcrx_ctrl {
+	__u32	zcrx_id;
+	__u32	op;	/* enum zcrx_ctrl_op */
+	__u64	__resv[2];
+
+	union {
+		struct zcrx_ctrl_export		zc_export;
+		struct zcrx_ctrl_flush_rq	zc_flush;
+	};
+};
+#endif /* !LIBURING_ZC_HAVE_ZCRX_CTRL */
+
+#if !LIBURING_ZC_HAVE_QUERY_UAPI
+struct io_uring_query_hdr {
+	__u64	next_entry;
+	__u64	query_data;
+	__u32	query_op;
+	__u32	size;
+	__s32	result;
+	__u32	__resv[3];
+};
+
+enum {
+	IO_URING_QUERY_OPCODES	= 0,
+	IO_URING_QUERY_ZCRX	= 1,
+
+	__IO_URING_QUERY_MAX,
+};
+
+struct io_uring_query_opcode {
+	__u32	nr_request_opcodes;
+	__u32	nr_register_opcodes;
+	__u64	feature_flags;
+	__u64	ring_setup_flags;
+	__u64	enter_flags;
+	__u64	sqe_flags;
+	__u32	nr_query_opcodes;
+	__u32	__pad;
+};
+
+struct io_uring_query_zcrx {
+	__u64	register_flags;
+	__u64	area_flags;
+	__u32	nr_ctrl_opcodes;
+	__u32	features;
+	__u32	rq_hdr_size;
+	__u32	rq_hdr_alignment;
+	__u64	__resv2;
+};
+#endif /* !LIBURING_ZC_HAVE_QUERY_UAPI */
+
+/*
+ * Older liburing copies of io_uring.h name the SQE's 32-bit slot at byte
+ * 44 file_index; the kernel reads the ifq id from it.
+ */
+#if !LIBURING_ZC_HAVE_SQE_ZCRX_IFQ_IDX
+#define zcrx_ifq_idx	file_index
+#endif
+
+#endif /* LIBURING_ZC_UAPI_H */

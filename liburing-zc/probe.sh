@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT OR LGPL-2.1
+# Write compat.h: what the system's liburing.h and kernel headers already
+# define of the zero-copy receive ABI, so that liburing-zc defines only
+# the rest.  Each probe is a compile of a few lines with $CC $CFLAGS.
+#
+#   probe.sh OUTPUT
+set -u
+out=$1
+cc=${CC:-cc}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# probe NAME INCLUDES BODY: 1 if a function with BODY compiles
+probe() {
+	printf '%s\nint f(void);\nint f(void)\n{\n%s\nreturn 0;\n}\n' "$2" "$3" \
+		>"$tmp/p.c"
+	if $cc ${CPPFLAGS:-} ${CFLAGS:-} -Werror=implicit-function-declaration \
+		-c -o "$tmp/p.o" "$tmp/p.c" 2>/dev/null; then
+		echo "#define LIBURING_ZC_HAVE_$1 1"
+	else
+		echo "#define LIBURING_ZC_HAVE_$1 0"
+	fi
+}
+
+inc='#include <liburing.h>'
+{
+	echo '/* Written by probe.sh from the system headers: do not edit. */'
+	echo '#ifndef LIBURING_ZC_COMPAT_H'
+	echo '#define LIBURING_ZC_COMPAT_H'
+	echo
+	r=$(probe LINUX_ZCRX_H "$inc
+#include <linux/io_uring/zcrx.h>" 'struct io_uring_zcrx_rqe r; (void)r;')
+	echo "$r"
+	case $r in *1) inc="$inc
+#include <linux/io_uring/zcrx.h>" ;; esac
+	r=$(probe LINUX_QUERY_H "$inc
+#include <linux/io_uring/query.h>" 'struct io_uring_query_hdr h; (void)h;')
+	echo "$r"
+	case $r in *1) inc="$inc
+#include <linux/io_uring/query.h>" ;; esac
+	probe OP_RECV_ZC "$inc" 'int x = IORING_OP_RECV_ZC; (void)x;'
+	probe REGISTER_ZCRX_IFQ "$inc" 'int x = IORING_REGISTER_ZCRX_IFQ; (void)x;'
+	probe REGISTER_QUERY "$inc" 'int x = IORING_REGISTER_QUERY; (void)x;'
+	probe REGISTER_ZCRX_CTRL "$inc" 'int x = IORING_REGISTER_ZCRX_CTRL; (void)x;'
+	probe REGION_DESC "$inc" \
+		'struct io_uring_region_desc d; int x = IORING_MEM_REGION_TYPE_USER; (void)d; (void)x;'
+	probe ZCRX_UAPI "$inc" \
+		'struct io_uring_zcrx_ifq_reg r; struct io_uring_zcrx_cqe c; unsigned long long m = IORING_ZCRX_AREA_MASK; (void)r; (void)c; (void)m;'
+	probe ZCRX_CTRL "$inc" \
+		'struct zcrx_ctrl c; int x = ZCRX_CTRL_FLUSH_RQ; (void)c; (void)x;'
+	probe QUERY_UAPI "$inc" \
+		'struct io_uring_query_zcrx q; int x = IO_URING_QUERY_ZCRX; (void)q; (void)x;'
+	probe SQE_ZCRX_IFQ_IDX "$inc" \
+		'struct io_uring_sqe s; s.zcrx_ifq_idx = 0; (void)s;'
+	probe ZCRX_RQ "$inc" 'struct io_uring_zcrx_rq r; r.rq_tail = 0; (void)r;'
+	probe FN_REGISTER_IFQ "$inc" '(void)io_uring_register_ifq;'
+	probe FN_REGISTER_ZCRX_CTRL "$inc" '(void)io_uring_register_zcrx_ctrl;'
+	probe FN_REGISTER_QUERY "$inc" '(void)io_uring_register_query;'
+	echo
+	echo '#endif'
+} >"$out.tmp" && mv "$out.tmp" "$out"

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT OR LGPL-2.1
+# Run liburing-zc's VM tests (test/vm/*.sh) in a guest booted from the
+# series' kernel, and report them as run_kselftest.sh does, so that the
+# check's TAP reader counts them: one "ok N selftests: liburing-zc: NAME"
+# line per script, its own TAP lines ("ok N what") nested under it.
+#
+#   run.sh KSELFTEST_ZCRX_DIR [BUILD_DIR]
+#
+# A script gets the kselftests' zcrx directory (nsim_env.sh and friends)
+# in $ZCRX_KSFT and the library's build directory in $ZC_BUILD; it exits 0
+# (pass), 4 (skip) or anything else (fail).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export ZCRX_KSFT=$1
+export ZC_BUILD=${2:-$here/../../build}
+tests=("$here"/[a-z]*.sh)
+tests=("${tests[@]/*\/run.sh/}")
+list=()
+for t in "${tests[@]}"; do [ -n "$t" ] && list+=("$t"); done
+echo "TAP version 13"
+echo "1..${#list[@]}"
+n=0
+for t in "${list[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$t")
+	out=$(cd "$here" && timeout 900 bash "$t" 2>&1)
+	rc=$?
+	sed 's/^/# /' <<<"$out"
+	case $rc in
+	0) echo "ok $n selftests: liburing-zc: $name" ;;
+	4) echo "ok $n selftests: liburing-zc: $name # SKIP" ;;
+	*) echo "not ok $n selftests: liburing-zc: $name # exit=$rc" ;;
+	esac
+done
