@@ -47,6 +47,8 @@ inc='#include <liburing.h>'
 		'struct io_uring_region_desc d; int x = IORING_MEM_REGION_TYPE_USER; (void)d; (void)x;'
 	probe ZCRX_UAPI "$inc" \
 		'struct io_uring_zcrx_ifq_reg r; struct io_uring_zcrx_cqe c; unsigned long long m = IORING_ZCRX_AREA_MASK; (void)r; (void)c; (void)m;'
+	probe ZCRX_RX_BUF_LEN "$inc" \
+		'struct io_uring_zcrx_ifq_reg r; r.rx_buf_len = 0; (void)r;'
 	probe ZCRX_CTRL "$inc" \
 		'struct zcrx_ctrl c; int x = ZCRX_CTRL_FLUSH_RQ; (void)c; (void)x;'
 	probe QUERY_UAPI "$inc" \

@@ -94,7 +94,8 @@ struct io_uring_zcrx_params {
 	__u32	rq_type;	/* enum io_uring_zcrx_rq_type */
 	__u64	area_size;	/* bytes; 0: IO_URING_ZCRX_DEFAULT_AREA */
 	void	*area_addr;	/* IO_URING_ZCRX_AREA_USER only */
-	__u32	rq_entries;	/* 0: one per buffer of the area */
+	__u32	rq_entries;	/* rounded up to a power of two; 0: one
+				 * per buffer of the area, at most 32768 */
 	__u32	rx_buf_len;	/* 0: the page size */
 	__u32	flags;		/* none yet: 0 */
 	__u32	__resv[5];
@@ -199,16 +200,18 @@ static inline void __io_uring_zcrx_rq_commit(struct io_uring_zcrx *zc)
 }
 
 /*
- * Hand the buffer of one completion back to the kernel.  0, or -ENOSPC
- * when the refill ring stays full even after asking the kernel to consume
- * it: nothing is ever dropped, the caller still owns the buffer.
+ * Hand the buffer of one completion back to the kernel.  0; -EINVAL when
+ * @cqe carries no data of this context; -ENOSPC when the refill ring stays
+ * full even after asking the kernel to consume it (or that request's
+ * -errno): nothing is ever dropped, the caller still owns the buffer.
  */
 static inline int io_uring_zcrx_return(struct io_uring_zcrx *zc,
 				       const struct io_uring_cqe *cqe)
 {
+	struct iovec iov;
 	int ret;
 
-	if (cqe->res <= 0)
+	if (io_uring_zcrx_get_buf(zc, cqe, &iov))
 		return -EINVAL;
 	if (!io_uring_zcrx_rq_space(zc)) {
 		ret = __io_uring_zcrx_rq_wait_space(zc, 1);

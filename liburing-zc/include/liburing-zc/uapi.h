@@ -124,6 +124,13 @@ struct io_uring_zcrx_ifq_reg {
 };
 #endif /* !LIBURING_ZC_HAVE_ZCRX_UAPI */
 
+/* Linux 6.15's layout, in liburing 2.10, still had rx_buf_len reserved. */
+#if !LIBURING_ZC_HAVE_ZCRX_UAPI || LIBURING_ZC_HAVE_ZCRX_RX_BUF_LEN
+#define LIBURING_ZC_IFQ_RX_BUF_LEN	1
+#else
+#define LIBURING_ZC_IFQ_RX_BUF_LEN	0
+#endif
+
 #if !LIBURING_ZC_HAVE_ZCRX_CTRL
 enum zcrx_ctrl_op {
 	ZCRX_CTRL_FLUSH_RQ,

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT OR LGPL-2.1 */
+/*
+ * Zero-copy receive contexts: rings with the right set-up flags, an area
+ * and a refill ring registered as one interface queue, and the slow paths
+ * of handing buffers back.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "lib.h"
+
+/* what struct io_uring_zcrx.priv_flags records */
+enum {
+	ZC_OWN_AREA	= 1U << 0,	/* the library mapped the area */
+	ZC_RQ_KERNEL	= 1U << 1,	/* the region is a mapping of the ring */
+};
+
+/**
+ * io_uring_zcrx_queue_init_params() - set up a ring for zero-copy receive
+ * @entries: submission queue entries
+ * @ring: the ring to set up
+ * @p: parameters as for io_uring_queue_init_params(); its flags gain
+ *	IO_URING_ZCRX_SETUP_FLAGS
+ *
+ * Return: 0, -EINVAL for flags that cannot go with those (SQPOLL), or what
+ * io_uring_queue_init_params() returns.
+ */
+int io_uring_zcrx_queue_init_params(unsigned int entries,
+				    struct io_uring *ring,
+				    struct io_uring_params *p)
+{
+	if (!ring || !p)
+		return -EINVAL;
+	/* task work deferred to the submitter excludes a polling thread */
+	if (p->flags & IORING_SETUP_SQPOLL)
+		return -EINVAL;
+	p->flags |= IO_URING_ZCRX_SETUP_FLAGS;
+	return io_uring_queue_init_params(entries, ring, p);
+}
+
+/**
+ * io_uring_zcrx_queue_init() - set up a ring for zero-copy receive
+ * @entries: submission queue entries
+ * @ring: the ring to set up
+ * @flags: IORING_SETUP_* flags besides IO_URING_ZCRX_SETUP_FLAGS
+ *
+ * Return: as io_uring_zcrx_queue_init_params().
+ */
+int io_uring_zcrx_queue_init(unsigned int entries, struct io_uring *ring,
+			     unsigned int flags)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	return io_uring_zcrx_queue_init_params(entries, ring, &p);
+}
+
+/**
+ * io_uring_zcrx_probe() - does the kernel behind @ring do zero-copy receive
+ * @ring: any ring
+ *
+ * Return: 0 if it knows IORING_OP_RECV_ZC, -EOPNOTSUPP if not (or if it
+ * cannot even be probed).
+ */
+int io_uring_zcrx_probe(struct io_uring *ring)
+{
+	struct io_uring_probe *p;
+	int ret;
+
+	if (!ring)
+		return -EINVAL;
+	p = io_uring_get_probe_ring(ring);
+	ret = zc_probe_result(p);
+	if (p)
+		io_uring_free_probe(p);
+	return ret;
+}
+
+static int zc_check_params(const struct io_uring *ring,
+			   const struct io_uring_zcrx_params *p, size_t page)
+{
+	unsigned int i;
+
+	if (p->flags)
+		return -EINVAL;
+	for (i = 0; i < ZC_ARRAY_SIZE(p->__resv); i++)
+		if (p->__resv[i])
+			return -EINVAL;
+	if ((ring->flags & IO_URING_ZCRX_SETUP_FLAGS) != IO_URING_ZCRX_SETUP_FLAGS)
+		return -EINVAL;
+	if (p->rq_type != IO_URING_ZCRX_RQ_USER &&
+	    p->rq_type != IO_URING_ZCRX_RQ_KERNEL)
+		return -EINVAL;
+	if (p->rq_entries > ZC_RQ_MAX_ENTRIES)
+		return -EINVAL;
+	if (p->rx_buf_len && (p->rx_buf_len < page ||
+			      (p->rx_buf_len & (p->rx_buf_len - 1))))
+		return -EINVAL;
+	switch (p->area_type) {
+	case IO_URING_ZCRX_AREA_PAGES:
+	case IO_URING_ZCRX_AREA_HUGE:
+		if (p->area_addr)
+			return -EINVAL;
+		break;
+	case IO_URING_ZCRX_AREA_USER:
+		if (!p->area_addr || !p->area_size ||
+		    ((uintptr_t)p->area_addr & (page - 1)))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (p->area_size & (page - 1))
+		return -EINVAL;
+	if (p->area_size > SIZE_MAX / 2)
+		return -EINVAL;
+	return 0;
+}
+
+static void *zc_map_anon(size_t size, int extra)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | extra, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/**
+ * io_uring_zcrx_setup() - register an interface queue with its memory
+ * @ring: a ring set up with IO_URING_ZCRX_SETUP_FLAGS
+ * @zc: the context to fill in
+ * @p: interface, queue, area and refill ring choices
+ *
+ * Maps the area (unless the caller brings one) and the refill region,
+ * registers both with the queue, and maps the refill ring.  On failure
+ * nothing the call mapped is left mapped and @zc is zeroed.  The one
+ * failure after registration (a kernel refill ring that cannot be
+ * mapped) leaves the queue registered until the ring is closed, as there
+ * is no unregister.
+ *
+ * Return: 0; -EOPNOTSUPP when the kernel lacks zero-copy receive; -EINVAL
+ * for bad parameters or a ring without the set-up flags; mmap()'s -errno
+ * when the memory cannot be mapped (-ENOMEM, or -EINVAL for a huge page
+ * area whose size is not a multiple of the huge page size); or the
+ * registration's -errno.
+ */
+int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
+			const struct io_uring_zcrx_params *p)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct io_uring_zcrx_area_reg area;
+	struct io_uring_region_desc rd;
+	struct io_uring_zcrx_ifq_reg reg;
+	__u64 area_size, buf_len;
+	void *region = NULL;
+	size_t region_size;
+	unsigned int entries;
+	char *base;
+	int ret;
+
+	if (zc)
+		memset(zc, 0, sizeof(*zc));
+	if (!ring || !zc || !p)
+		return -EINVAL;
+	ret = zc_check_params(ring, p, page);
+	if (ret)
+		return ret;
+	ret = io_uring_zcrx_probe(ring);
+	if (ret)
+		return ret;
+
+	area_size = p->area_size ? p->area_size : IO_URING_ZCRX_DEFAULT_AREA;
+	buf_len = p->rx_buf_len ? p->rx_buf_len : page;
+	if (area_size < buf_len)
+		return -EINVAL;
+	/* the kernel rounds up to a power of two: make room for that */
+	entries = zc_rq_entries(p->rq_entries ? p->rq_entries :
+				area_size / buf_len);
+	region_size = zc_region_size(entries, page);
+
+	if (p->area_type == IO_URING_ZCRX_AREA_USER) {
+		base = p->area_addr;
+	} else {
+		base = zc_map_anon(area_size, p->area_type == IO_URING_ZCRX_AREA_HUGE ?
+				   MAP_HUGETLB : 0);
+		if (!base)
+			return -errno;
+		zc->priv_flags |= ZC_OWN_AREA;
+	}
+
+	memset(&rd, 0, sizeof(rd));
+	rd.size = region_size;
+	if (p->rq_type == IO_URING_ZCRX_RQ_USER) {
+		region = zc_map_anon(region_size, 0);
+		if (!region) {
+			ret = -errno;
+			goto err_area;
+		}
+		rd.user_addr = (__u64)(uintptr_t)region;
+		rd.flags = IORING_MEM_REGION_TYPE_USER;
+	}
+
+	memset(&area, 0, sizeof(area));
+	area.addr = (__u64)(uintptr_t)base;
+	area.len = area_size;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.if_idx = p->if_idx;
+	reg.if_rxq = p->if_rxq;
+	reg.rq_entries = entries;
+#if LIBURING_ZC_IFQ_RX_BUF_LEN
+	reg.rx_buf_len = p->rx_buf_len;
+#else
+	/* the system's headers predate rx_buf_len: only the default */
+	if (p->rx_buf_len && p->rx_buf_len != page) {
+		ret = -EOPNOTSUPP;
+		goto err_region;
+	}
+#endif
+	reg.area_ptr = (__u64)(uintptr_t)&area;
+	reg.region_ptr = (__u64)(uintptr_t)&rd;
+
+	ret = io_uring_register_ifq(ring, &reg);
+	if (ret)
+		goto err_region;
+
+	if (p->rq_type == IO_URING_ZCRX_RQ_KERNEL) {
+		/*
+		 * The queue stays registered until the ring is closed: there
+		 * is no unregister.  The caller learns of the failure and
+		 * closes the ring.
+		 */
+		region = mmap(NULL, region_size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_POPULATE, ring->ring_fd,
+			      (off_t)rd.mmap_offset);
+		if (region == MAP_FAILED) {
+			region = NULL;
+			ret = -errno;
+			goto err_area;
+		}
+		zc->priv_flags |= ZC_RQ_KERNEL;
+	}
+
+	zc->rq.khead = (__u32 *)((char *)region + reg.offsets.head);
+	zc->rq.ktail = (__u32 *)((char *)region + reg.offsets.tail);
+	zc->rq.rqes = (struct io_uring_zcrx_rqe *)((char *)region +
+						   reg.offsets.rqes);
+	zc->rq.ring_entries = reg.rq_entries;
+	zc->rq.rq_tail = io_uring_smp_load_acquire(zc->rq.ktail);
+	zc->rq.ring_ptr = region;
+	zc->id = reg.zcrx_id;
+#if LIBURING_ZC_IFQ_RX_BUF_LEN
+	zc->buf_len = reg.rx_buf_len ? reg.rx_buf_len : (__u32)buf_len;
+#else
+	zc->buf_len = (__u32)buf_len;
+#endif
+	zc->area = base;
+	zc->area_size = area_size;
+	zc->area_token = area.rq_area_token;
+	zc->ring = ring;
+	zc->region = region;
+	zc->region_size = region_size;
+	return 0;
+
+err_region:
+	if (region)
+		munmap(region, region_size);
+err_area:
+	if (zc->priv_flags & ZC_OWN_AREA)
+		munmap(base, area_size);
+	memset(zc, 0, sizeof(*zc));
+	return ret;
+}
+
+/**
+ * io_uring_zcrx_teardown() - unmap what io_uring_zcrx_setup() mapped
+ * @zc: the context
+ *
+ * The kernel keeps the queue, and its pins on the area, until the ring is
+ * closed; call this before or after io_uring_queue_exit().  @zc is zeroed.
+ *
+ * Return: 0, or -EINVAL for a context that is not set up.
+ */
+int io_uring_zcrx_teardown(struct io_uring_zcrx *zc)
+{
+	if (!zc || !zc->ring)
+		return -EINVAL;
+	if (zc->region)
+		munmap(zc->region, zc->region_size);
+	if (zc->priv_flags & ZC_OWN_AREA)
+		munmap(zc->area, zc->area_size);
+	memset(zc, 0, sizeof(*zc));
+	return 0;
+}
+
+/**
+ * io_uring_zcrx_flush_rq() - have the kernel consume the refill ring now
+ * @zc: the context
+ *
+ * Return: 0 or the kernel's -errno.
+ */
+int io_uring_zcrx_flush_rq(struct io_uring_zcrx *zc)
+{
+	struct zcrx_ctrl ctrl;
+
+	if (!zc || !zc->ring)
+		return -EINVAL;
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.zcrx_id = zc->id;
+	ctrl.op = ZCRX_CTRL_FLUSH_RQ;
+	return io_uring_register_zcrx_ctrl(zc->ring, &ctrl);
+}
+
+/**
+ * __io_uring_zcrx_rq_wait_space() - make room for @nr refill entries
+ * @zc: the context
+ * @nr: entries wanted
+ *
+ * The slow path of the return helpers: when the ring is short of room,
+ * ask the kernel to consume it and look again.
+ *
+ * Return: 0, -ENOSPC if the room is still not there, -EINVAL if @nr can
+ * never fit, or the kernel's -errno.
+ */
+int __io_uring_zcrx_rq_wait_space(struct io_uring_zcrx *zc, unsigned int nr)
+{
+	int ret;
+
+	if (nr > zc->rq.ring_entries)
+		return -EINVAL;
+	if (io_uring_zcrx_rq_space(zc) >= nr)
+		return 0;
+	ret = io_uring_zcrx_flush_rq(zc);
+	if (ret)
+		return ret;
+	return io_uring_zcrx_rq_space(zc) >= nr ? 0 : -ENOSPC;
+}
+
+/**
+ * io_uring_zcrx_return_batch() - hand back the buffers of @nr completions
+ * @zc: the context
+ * @cqes: the completions
+ * @nr: how many
+ *
+ * All or nothing, with one update of the ring's tail.
+ *
+ * Return: 0; -EINVAL if a completion carries no data of this context
+ * (nothing is queued then); -ENOSPC if the ring has no room for all of
+ * them (the caller keeps them all).
+ */
+int io_uring_zcrx_return_batch(struct io_uring_zcrx *zc,
+			       struct io_uring_cqe *const *cqes,
+			       unsigned int nr)
+{
+	struct iovec iov;
+	unsigned int i;
+	int ret;
+
+	if (!zc || !zc->ring || (nr && !cqes))
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (!cqes[i] || io_uring_zcrx_get_buf(zc, cqes[i], &iov))
+			return -EINVAL;
+	if (io_uring_zcrx_rq_space(zc) < nr) {
+		ret = __io_uring_zcrx_rq_wait_space(zc, nr);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < nr; i++)
+		__io_uring_zcrx_rq_put(zc, io_uring_zcrx_cqe(cqes[i])->off &
+				       ~IORING_ZCRX_AREA_MASK, cqes[i]->res);
+	if (nr)
+		__io_uring_zcrx_rq_commit(zc);
+	return 0;
+}
+
+/**
+ * io_uring_zcrx_return_iov() - hand back buffers by their data's address
+ * @zc: the context
+ * @iov: pieces of the area as io_uring_zcrx_get_buf() described them
+ * @nr: how many
+ *
+ * All or nothing, with one update of the ring's tail.
+ *
+ * Return: 0; -EINVAL if a piece is empty or not inside the area; -ENOSPC
+ * if the ring has no room for all of them.
+ */
+int io_uring_zcrx_return_iov(struct io_uring_zcrx *zc,
+			     const struct iovec *iov, unsigned int nr)
+{
+	unsigned int i;
+	int ret;
+
+	if (!zc || !zc->ring || (nr && !iov))
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		uintptr_t b = (uintptr_t)iov[i].iov_base;
+		uintptr_t a = (uintptr_t)zc->area;
+
+		if (b < a || b - a >= zc->area_size || !iov[i].iov_len ||
+		    iov[i].iov_len > zc->area_size - (b - a) ||
+		    iov[i].iov_len > UINT32_MAX)
+			return -EINVAL;
+	}
+	if (io_uring_zcrx_rq_space(zc) < nr) {
+		ret = __io_uring_zcrx_rq_wait_space(zc, nr);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < nr; i++)
+		__io_uring_zcrx_rq_put(zc, (char *)iov[i].iov_base - zc->area,
+				       (__u32)iov[i].iov_len);
+	if (nr)
+		__io_uring_zcrx_rq_commit(zc);
+	return 0;
+}
