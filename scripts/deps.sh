@@ -9,6 +9,7 @@ pkgs=(
 	ccache rsync git python3 python3-yaml perl
 	qemu-system-x86 iproute2 ethtool procps util-linux socat
 	liburing-dev pkg-config clang python3-ply python3-git python3-jsonschema
+	groff-base
 )
 
 missing=()
