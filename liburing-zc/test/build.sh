@@ -1,0 +1,563 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT OR LGPL-2.1
+# liburing-zc's build and install promises, checked on the host:
+#  a. a fresh build with gcc and with clang, warnings as errors, exporting
+#     only the library's names under its soname;
+#  b. "make install": every file in place, pkg-config flags that work, and
+#     a program built against the installed copy, shared and static;
+#  c. a newer liburing that has the zero-copy receive names itself:
+#     liburing-zc then defines only what that liburing lacks.
+# One "ok: " or "FAILED: " line per check; exit status 1 if any failed.
+#
+#   build.sh [BUILD_DIR]	(not used: every build here is a fresh one)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/liburing-zc-build.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# whatever make or the caller set must not leak into these builds
+unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL CPPFLAGS CFLAGS LDFLAGS \
+	DESTDIR PREFIX LIBDIR INCLUDEDIR MANDIR O CC PKG_CONFIG_PATH \
+	PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
+jobs=$(nproc 2>/dev/null || echo 2)
+nfail=0
+
+ok() { echo "ok: $1"; }
+failed() { echo "FAILED: $1"; nfail=$((nfail + 1)); }
+show() { tail -n "${2:-15}" "$1" | sed 's/^/#   /'; }
+
+# check NAME LOG COMMAND...: ok if COMMAND succeeds, else FAILED and its log
+check() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		ok "$name"
+		return 0
+	fi
+	failed "$name"
+	show "$log"
+	return 1
+}
+
+# expect NAME CONDITION-COMMAND...: a check without a log
+expect() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else failed "$name"; fi
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# the test programs the build makes, as make targets under $1
+test_targets() {
+	local t
+	for t in "$src"/test/*.c; do
+		[ -f "$t" ] && printf '%s/test/%s\n' "$1" "$(basename "$t" .c)"
+	done
+}
+
+# A program of the library's users.
+cat >"$tmp/consumer.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <liburing-zc.h>
+
+int main(void)
+{
+	struct io_uring_zcrx_params p;
+	struct io_uring_zcrx zc;
+	struct io_uring ring;
+	int ret;
+
+	/* refused before any system call */
+	memset(&p, 0, sizeof(p));
+	memset(&ring, 0, sizeof(ring));
+	p.flags = 1;
+	ret = io_uring_zcrx_setup(&ring, &zc, &p);
+	if (ret != -EINVAL) {
+		printf("setup: %d, not -EINVAL\n", ret);
+		return 1;
+	}
+	ret = io_uring_zcrx_queue_init(4, &ring, 0);
+	if (ret) {
+		printf("probe: no ring here (%d)\n", ret);
+		return 0;
+	}
+	printf("probe: %d\n", io_uring_zcrx_probe(&ring));
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+EOF
+
+# --- a. fresh builds ---------------------------------------------------
+
+compilers=()
+for cc in gcc clang; do
+	if ! have $cc; then
+		failed "$cc: no $cc on this host"
+		continue
+	fi
+	compilers+=("$cc")
+	out=$tmp/build-$cc
+	log=$tmp/build-$cc.log
+	# shellcheck disable=SC2046
+	if ! check "$cc: fresh build of the library, examples and tests" "$log" \
+		make -C "$src" -j"$jobs" O="$out" CC=$cc all $(test_targets "$out"); then
+		continue
+	fi
+	expect "$cc: compiled with -Wall -Wextra -Werror" \
+		grep -q -- "^$cc .*-Wall -Wextra -Werror.* -c -o $out/src/zcrx.o" "$log"
+	so=$out/liburing-zc.so.1
+	expect "$cc: soname liburing-zc.so.1" \
+		bash -c "readelf -d '$so' | grep -q 'SONAME.*\[liburing-zc.so.1\]'"
+	nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' |
+		sed 's/@.*//' | sort -u >"$tmp/exports-$cc"
+	bad=$(grep -v -E '^(__)?io_uring_' "$tmp/exports-$cc")
+	if [ -s "$tmp/exports-$cc" ] && [ -z "$bad" ]; then
+		ok "$cc: the shared library exports io_uring_* names only"
+	else
+		failed "$cc: the shared library exports io_uring_* names only"
+		echo "$bad" | head -n 10 | sed 's/^/#   exported: /'
+	fi
+	missing=""
+	for f in io_uring_zcrx_setup io_uring_zcrx_teardown \
+		 io_uring_zcrx_return_batch io_uring_zcrx_return_iov \
+		 io_uring_zcrx_flush_rq __io_uring_zcrx_rq_wait_space \
+		 io_uring_zcrx_queue_init io_uring_zcrx_queue_init_params \
+		 io_uring_zcrx_probe io_uring_zcrx_sync_open io_uring_zcrx_readv \
+		 io_uring_zcrx_release io_uring_zcrx_sync_ctx \
+		 io_uring_zcrx_sync_close io_uring_zcrx_nic_setup \
+		 io_uring_zcrx_nic_changes io_uring_zcrx_nic_restore \
+		 io_uring_zcrx_nic_restore_saved io_uring_register_ifq \
+		 io_uring_register_zcrx_ctrl io_uring_register_query; do
+		grep -q -x "$f" "$tmp/exports-$cc" || missing+=" $f"
+	done
+	if [ -z "$missing" ]; then
+		ok "$cc: the shared library exports every function of the headers"
+	else
+		failed "$cc: the shared library exports every function of the headers"
+		echo "#   missing:$missing"
+	fi
+done
+
+# --- b. make install ---------------------------------------------------
+
+root=$tmp/root
+inst=${compilers[0]:-}
+if [ -z "$inst" ] || [ ! -f "$tmp/build-$inst/liburing-zc.a" ]; then
+	failed "install: no build to install"
+elif check "install: make install DESTDIR=... PREFIX=/usr" "$tmp/install.log" \
+	make -C "$src" O="$tmp/build-$inst" CC="$inst" install \
+		DESTDIR="$root" PREFIX=/usr; then
+	missing=""
+	for f in lib/liburing-zc.a lib/liburing-zc.so.1 \
+		 include/liburing-zc.h include/liburing-zc/uapi.h \
+		 include/liburing-zc/nic.h include/liburing-zc/compat.h \
+		 lib/pkgconfig/liburing-zc.pc; do
+		[ -f "$root/usr/$f" ] && [ -s "$root/usr/$f" ] || missing+=" $f"
+	done
+	if [ -z "$missing" ]; then
+		ok "install: library, headers and pkg-config file in place"
+	else
+		failed "install: library, headers and pkg-config file in place"
+		echo "#   missing:$missing"
+	fi
+	expect "install: liburing-zc.so links to liburing-zc.so.1" \
+		test "$(readlink "$root/usr/lib/liburing-zc.so")" = liburing-zc.so.1
+	if [ -f "$src/include/mainline/liburing.h" ]; then
+		expect "install: the mainline-names header in place" \
+			test -f "$root/usr/include/liburing-zc/mainline/liburing.h"
+	fi
+
+	# every page of man/ in its section's directory
+	missing=""
+	n=0
+	for m in "$src"/man/*.[1-9]; do
+		[ -f "$m" ] || continue
+		n=$((n + 1))
+		sec=${m##*.}
+		[ -f "$root/usr/share/man/man$sec/$(basename "$m")" ] ||
+			missing+=" man$sec/$(basename "$m")"
+	done
+	if [ $n -gt 0 ] && [ -z "$missing" ] &&
+	   ls "$root"/usr/share/man/man3/*.3 >/dev/null 2>&1; then
+		ok "install: all $n man pages under share/man"
+	else
+		failed "install: all man pages under share/man"
+		echo "#   ${n} in man/; not installed:${missing:- (no man3 pages at all)}"
+	fi
+
+	export PKG_CONFIG_PATH=$root/usr/lib/pkgconfig
+	export PKG_CONFIG_SYSROOT_DIR=$root
+	cflags=$(pkg-config --cflags liburing-zc 2>"$tmp/pc.log")
+	libs=$(pkg-config --libs liburing-zc 2>>"$tmp/pc.log")
+	if [[ " $cflags " == *" -I$root/usr/include "* ]] &&
+	   [[ " $libs " == *" -L$root/usr/lib "* ]] &&
+	   [[ " $libs " == *" -luring-zc "* ]] && [[ " $libs " == *" -luring "* ]]; then
+		ok "pkg-config: --cflags and --libs point at the installed copy"
+	else
+		failed "pkg-config: --cflags and --libs point at the installed copy"
+		echo "#   cflags: $cflags"
+		echo "#   libs: $libs"
+		show "$tmp/pc.log" 5
+	fi
+	expect "pkg-config: version 1.0.0" \
+		test "$(pkg-config --modversion liburing-zc 2>/dev/null)" = 1.0.0
+	static_libs=${libs/-luring-zc/-Wl,-Bstatic -luring-zc -Wl,-Bdynamic}
+
+	for cc in "${compilers[@]}"; do
+		prog=$tmp/consumer-$cc
+		# shellcheck disable=SC2086
+		if check "$cc: a program builds against the installed shared library" \
+			"$tmp/consumer-$cc.log" \
+			$cc -Wall -Wextra -Werror -O2 -o "$prog" "$tmp/consumer.c" \
+				$cflags $libs; then
+			if LD_LIBRARY_PATH=$root/usr/lib ldd "$prog" 2>/dev/null |
+			   grep -q "liburing-zc.so.1 => $root/usr/lib/liburing-zc.so.1" &&
+			   LD_LIBRARY_PATH=$root/usr/lib "$prog" >"$tmp/run.log" 2>&1 &&
+			   grep -q '^probe: ' "$tmp/run.log"; then
+				ok "$cc: it runs with the installed liburing-zc.so.1 ($(head -n1 "$tmp/run.log"))"
+			else
+				failed "$cc: it runs with the installed liburing-zc.so.1"
+				show "$tmp/run.log" 5
+			fi
+		fi
+		# shellcheck disable=SC2086
+		if check "$cc: a program builds against the installed static library" \
+			"$tmp/consumer-static-$cc.log" \
+			$cc -Wall -Wextra -Werror -O2 -o "$prog-static" \
+				"$tmp/consumer.c" $cflags $static_libs; then
+			if ! readelf -d "$prog-static" | grep -q 'NEEDED.*liburing-zc' &&
+			   "$prog-static" >"$tmp/run.log" 2>&1 &&
+			   grep -q '^probe: ' "$tmp/run.log"; then
+				ok "$cc: it runs without liburing-zc.so.1"
+			else
+				failed "$cc: it runs without liburing-zc.so.1"
+				show "$tmp/run.log" 5
+			fi
+		fi
+	done
+	if have g++; then
+		# shellcheck disable=SC2086
+		check "g++: the installed headers work from C++" "$tmp/cxx.log" \
+			g++ -Wall -Wextra -Werror -O2 -x c++ -o "$tmp/consumer-cxx" \
+				"$tmp/consumer.c" -x none $cflags $libs
+	fi
+
+	# programs written against mainline liburing's names
+	if [ -f "$src/liburing-zc-mainline.pc.in" ]; then
+		cat >"$tmp/mainline.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <liburing.h>
+
+int main(void)
+{
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_zcrx_rq rq;
+	struct io_uring_sqe sqe;
+	struct io_uring ring;
+
+	memset(&reg, 0, sizeof(reg));
+	memset(&rq, 0, sizeof(rq));
+	memset(&sqe, 0, sizeof(sqe));
+	memset(&ring, 0, sizeof(ring));
+	ring.ring_fd = -1;
+	sqe.zcrx_ifq_idx = reg.zcrx_id;
+	rq.rq_tail = IORING_ZCRX_AREA_SHIFT;
+	printf("register_ifq: %d\n", io_uring_register_ifq(&ring, &reg));
+	return sqe.zcrx_ifq_idx || IORING_OP_RECV_ZC != 58;
+}
+EOF
+		mcflags=$(pkg-config --cflags liburing-zc-mainline 2>/dev/null)
+		mlibs=$(pkg-config --libs liburing-zc-mainline 2>/dev/null)
+		# shellcheck disable=SC2086
+		if check "pkg-config liburing-zc-mainline: a program with mainline's names builds" \
+			"$tmp/mainline.log" \
+			gcc -Wall -Wextra -Werror -o "$tmp/mainline" "$tmp/mainline.c" \
+				$mcflags $mlibs; then
+			expect "pkg-config liburing-zc-mainline: and runs" \
+				bash -c "LD_LIBRARY_PATH='$root/usr/lib' '$tmp/mainline' |
+					 grep -q '^register_ifq: -'"
+		fi
+	fi
+	unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+fi
+
+# --- c. a newer liburing -----------------------------------------------
+
+# What liburing >= 2.10 adds to liburing.h, as the ABI defines it: the
+# zero-copy receive uapi, the refill ring and io_uring_register_ifq().
+# The query and ctrl parts are left out: liburing-zc must supply them.
+new=$tmp/liburing-new
+mkdir -p "$new"
+cat >"$new/liburing.h" <<'EOF'
+/* liburing.h of a newer liburing, for the build test */
+#include_next <liburing.h>
+#ifndef TEST_NEWER_LIBURING_H
+#define TEST_NEWER_LIBURING_H
+
+enum {
+	IORING_OP_RECV_ZC = 58,
+};
+
+enum {
+	IORING_REGISTER_ZCRX_IFQ = 32,
+};
+
+/* newer copies of io_uring.h name the SQE's slot at byte 44 so */
+#define zcrx_ifq_idx file_index
+
+enum {
+	IORING_MEM_REGION_TYPE_USER = 1,
+};
+
+struct io_uring_region_desc {
+	__u64 user_addr;
+	__u64 size;
+	__u32 flags;
+	__u32 id;
+	__u64 mmap_offset;
+	__u64 __resv[4];
+};
+
+struct io_uring_zcrx_rqe {
+	__u64 off;
+	__u32 len;
+	__u32 __pad;
+};
+
+struct io_uring_zcrx_cqe {
+	__u64 off;
+	__u64 __pad;
+};
+
+#define IORING_ZCRX_AREA_SHIFT 48
+#define IORING_ZCRX_AREA_MASK (~(((__u64)1 << IORING_ZCRX_AREA_SHIFT) - 1))
+
+struct io_uring_zcrx_offsets {
+	__u32 head;
+	__u32 tail;
+	__u32 rqes;
+	__u32 __resv2;
+	__u64 __resv[2];
+};
+
+enum io_uring_zcrx_area_flags {
+	IORING_ZCRX_AREA_DMABUF = 1,
+};
+
+struct io_uring_zcrx_area_reg {
+	__u64 addr;
+	__u64 len;
+	__u64 rq_area_token;
+	__u32 flags;
+	__u32 dmabuf_fd;
+	__u64 __resv2[2];
+};
+
+enum zcrx_reg_flags {
+	ZCRX_REG_IMPORT = 1,
+	ZCRX_REG_NODEV = 2,
+};
+
+enum zcrx_features {
+	ZCRX_FEATURE_RX_PAGE_SIZE = 1 << 0,
+};
+
+struct io_uring_zcrx_ifq_reg {
+	__u32 if_idx;
+	__u32 if_rxq;
+	__u32 rq_entries;
+	__u32 flags;
+	__u64 area_ptr;
+	__u64 region_ptr;
+	struct io_uring_zcrx_offsets offsets;
+	__u32 zcrx_id;
+	__u32 rx_buf_len;
+	__u64 __resv[3];
+};
+
+struct io_uring_zcrx_rq {
+	__u32 *khead;
+	__u32 *ktail;
+	__u32 rq_tail;
+	unsigned ring_entries;
+	struct io_uring_zcrx_rqe *rqes;
+	void *ring_ptr;
+};
+
+int io_uring_register_ifq(struct io_uring *ring,
+			  struct io_uring_zcrx_ifq_reg *reg);
+
+#endif
+EOF
+
+# a program with mainline's names and liburing-zc's helpers side by side
+cat >"$tmp/both.c" <<'EOF'
+#include <string.h>
+#include <liburing-zc.h>
+
+int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
+	     struct io_uring_cqe *cqe);
+
+int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
+	     struct io_uring_cqe *cqe)
+{
+	struct io_uring_zcrx_area_reg area;
+	struct io_uring_region_desc rd;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_query_hdr hdr;
+	struct io_uring_zcrx_rq rq;
+	struct io_uring_sqe *sqe;
+	struct zcrx_ctrl ctrl;
+	struct iovec iov;
+
+	memset(&area, 0, sizeof(area));
+	memset(&rd, 0, sizeof(rd));
+	memset(&reg, 0, sizeof(reg));
+	memset(&hdr, 0, sizeof(hdr));
+	memset(&ctrl, 0, sizeof(ctrl));
+	rd.flags = IORING_MEM_REGION_TYPE_USER;
+	reg.area_ptr = (__u64)(unsigned long)&area;
+	reg.region_ptr = (__u64)(unsigned long)&rd;
+	if (io_uring_register_ifq(ring, &reg))
+		return -1;
+	rq.khead = NULL;
+	rq.rq_tail = 0;
+	rq.ring_entries = reg.rq_entries;
+	(void)rq;
+	sqe = io_uring_get_sqe(ring);
+	if (sqe) {
+		io_uring_prep_recv_zc(sqe, 3, reg.zcrx_id, 0, 0);
+		sqe->zcrx_ifq_idx = reg.zcrx_id;
+	}
+	if (!io_uring_zcrx_get_buf(zc, cqe, &iov))
+		io_uring_zcrx_return(zc, cqe);
+	ctrl.op = ZCRX_CTRL_FLUSH_RQ;
+	hdr.query_op = IO_URING_QUERY_ZCRX;
+	if (io_uring_register_zcrx_ctrl(ring, &ctrl) ||
+	    io_uring_register_query(-1, &hdr))
+		return -1;
+	return (int)((io_uring_zcrx_cqe(cqe)->off & ~IORING_ZCRX_AREA_MASK) +
+		     IORING_OP_RECV_ZC + IORING_REGISTER_ZCRX_IFQ +
+		     area.dmabuf_fd + reg.rx_buf_len + ZCRX_REG_NODEV);
+}
+EOF
+
+cat >"$tmp/query.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <liburing-zc.h>
+
+int main(void)
+{
+	struct io_uring_query_opcode op;
+	struct io_uring_query_hdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(&op, 0, sizeof(op));
+	hdr.query_op = IO_URING_QUERY_OPCODES;
+	hdr.query_data = (__u64)(unsigned long)&op;
+	hdr.size = sizeof(op);
+	printf("query: %d\n", io_uring_register_query(-1, &hdr));
+	return 0;
+}
+EOF
+
+# compat_build NAME FAKE-DIR: build the library against liburing FAKE-DIR,
+# into $tmp/build-$(basename FAKE-DIR)
+compat_build() {
+	local name=$1 fake=$2 cc=${compilers[0]:-gcc}
+	local out=$tmp/build-${2##*/} log=$tmp/build-${2##*/}.log
+
+	if ! check "$name: the library builds against it ($cc, -Werror)" "$log" \
+		make -C "$src" -j"$jobs" O="$out" CC="$cc" CPPFLAGS="-I$fake" lib; then
+		return 1
+	fi
+	if grep -q -i -E 'redefinition|redeclar|conflicting types' "$log"; then
+		failed "$name: no redefinitions"
+		grep -i -E 'redefinition|redeclar|conflicting types' "$log" |
+			head -n 5 | sed 's/^/#   /'
+	else
+		ok "$name: no redefinitions"
+	fi
+	return 0
+}
+
+have_is() {	# have_is COMPAT NAME 0|1
+	grep -q -x "#define LIBURING_ZC_HAVE_$2 $3" "$1"
+}
+
+if compat_build "newer liburing" "$new"; then
+	out=$tmp/build-liburing-new
+	compat=$out/include/liburing-zc/compat.h
+	wrong=""
+	for g in OP_RECV_ZC REGISTER_ZCRX_IFQ REGION_DESC ZCRX_UAPI ZCRX_RQ \
+		 FN_REGISTER_IFQ SQE_ZCRX_IFQ_IDX; do
+		have_is "$compat" $g 1 || wrong+=" $g(want 1)"
+	done
+	for g in LINUX_ZCRX_H LINUX_QUERY_H REGISTER_QUERY REGISTER_ZCRX_CTRL \
+		 ZCRX_CTRL QUERY_UAPI FN_REGISTER_ZCRX_CTRL FN_REGISTER_QUERY; do
+		have_is "$compat" $g 0 || wrong+=" $g(want 0)"
+	done
+	if [ -z "$wrong" ]; then
+		ok "newer liburing: compat.h finds what it has and what it lacks"
+	else
+		failed "newer liburing: compat.h finds what it has and what it lacks"
+		echo "#  $wrong"
+	fi
+
+	so=$out/liburing-zc.so.1
+	defs=$(nm -D --defined-only "$so" 2>/dev/null | awk '{ print $3 }' | sed 's/@.*//')
+	undefs=$(nm -D --undefined-only "$so" 2>/dev/null | awk '{ print $2 }' | sed 's/@.*//')
+	if ! grep -q -x io_uring_register_ifq <<<"$defs" &&
+	   grep -q -x io_uring_register_ifq <<<"$undefs"; then
+		ok "newer liburing: io_uring_register_ifq is liburing's, not defined again"
+	else
+		failed "newer liburing: io_uring_register_ifq is liburing's, not defined again"
+	fi
+	if grep -q -x io_uring_register_zcrx_ctrl <<<"$defs" &&
+	   grep -q -x io_uring_register_query <<<"$defs"; then
+		ok "newer liburing: io_uring_register_zcrx_ctrl and _query still defined"
+	else
+		failed "newer liburing: io_uring_register_zcrx_ctrl and _query still defined"
+	fi
+	if nm "$out/liburing-zc.a" 2>/dev/null | grep -q ' T io_uring_register_ifq$'; then
+		failed "newer liburing: the static library has no io_uring_register_ifq"
+	else
+		ok "newer liburing: the static library has no io_uring_register_ifq"
+	fi
+	for cc in "${compilers[@]}"; do
+		check "newer liburing: $cc compiles a program using both sets of names" \
+			"$tmp/both-$cc.log" \
+			"$cc" -Wall -Wextra -Werror -I"$new" -I"$src/include" \
+				-I"$out/include" -c -o "$tmp/both-$cc.o" "$tmp/both.c"
+	done
+	if check "newer liburing: a program links the static library" \
+		"$tmp/query.log" \
+		gcc -Wall -Wextra -Werror -I"$new" -I"$src/include" -I"$out/include" \
+			-o "$tmp/query" "$tmp/query.c" "$out/liburing-zc.a" -luring; then
+		expect "newer liburing: and runs" \
+			bash -c "'$tmp/query' | grep -q '^query: '"
+	fi
+fi
+
+# liburing 2.10 itself, the first with zero-copy receive: its io_uring.h
+# is Linux 6.15's, in which two fields of the ABI were still reserved
+# (io_uring_zcrx_area_reg.__resv1, later dmabuf_fd;
+# io_uring_zcrx_ifq_reg.__resv2, later rx_buf_len) and which has neither
+# zcrx_reg_flags nor zcrx_features.
+old=$tmp/liburing-2.10
+mkdir -p "$old"
+sed -e 's/__u32 dmabuf_fd;/__u32 __resv1;/' \
+    -e 's/__u32 rx_buf_len;/__u32 __resv2;/' \
+    -e '/^enum io_uring_zcrx_area_flags {/,/^};/d' \
+    -e '/^enum zcrx_reg_flags {/,/^};/d' \
+    -e '/^enum zcrx_features {/,/^};/d' \
+    -e 's/of a newer liburing/of liburing 2.10/' \
+    "$new/liburing.h" >"$old/liburing.h"
+compat_build "liburing 2.10" "$old"
+
+[ $nfail -eq 0 ]

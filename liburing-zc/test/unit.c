@@ -1,0 +1,2083 @@
+// SPDX-License-Identifier: MIT OR LGPL-2.1
+/*
+ * Unit tests of liburing-zc that need no zero-copy capable kernel.
+ *
+ * Refill rings are built in ordinary memory: a struct io_uring_zcrx whose
+ * head, tail and entries point into a buffer of ours, and an area that is
+ * a buffer too.  Where the library asks the kernel for something, either
+ * the real call fails (a ring fd of -1), or this program plays the kernel:
+ * the library's static copy is linked into it, so its syscall() and its
+ * io_uring_get_probe_ring() resolve to the stand-ins defined below, which
+ * a test switches on (fk.active, fk.probe_last_op) and which otherwise
+ * pass the call on.  The system's liburing makes its own system calls and
+ * is not affected.
+ *
+ * Tests that need io_uring on the host (ring set-up) skip when the host
+ * does not allow it; none depends on the host kernel having or lacking
+ * zero-copy receive.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+
+#include "lib.h"
+
+/*
+ * The harness's TEST_F() wrapper keeps a local across setjmp(); gcc warns
+ * about it once a test is inlined into the wrapper.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wclobbered"
+#endif
+#include "kselftest_harness.h"
+
+#define PAGE		4096UL
+#define AREA_ID		5ULL
+#define TOKEN		(AREA_ID << IORING_ZCRX_AREA_SHIFT)
+#define OTHER_TOKEN	(6ULL << IORING_ZCRX_AREA_SHIFT)
+#define FAKE_ENTRIES	8U
+#define FAKE_BUFS	16U
+#define FAKE_AREA	(FAKE_BUFS * PAGE)
+#define FAKE_ID		3U
+
+/*
+ * The kernel's side of io_uring_register(2), when a test asks for it: the
+ * refill ring flush, and an interface queue registration that checks and
+ * answers as the ABI says.
+ */
+
+#define FK_HDR		128	/* the refill ring's header: head, tail */
+#define FK_AREA_ID	2ULL
+#define FK_ZCRX_ID	4U
+
+static struct {
+	int	active;		/* io_uring_register(2) comes here */
+	int	calls;
+	long	fd;
+	long	op;
+	long	nr_args;
+	void	*arg;
+	int	err;		/* fail the call with this errno */
+	int	consume;	/* FLUSH_RQ consumes what is published */
+	struct io_uring_zcrx *zc;
+	struct zcrx_ctrl ctrl;	/* a copy of the last ctrl argument */
+	/* the registration as it came in */
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_zcrx_area_reg area;
+	struct io_uring_region_desc rd;
+	int	reg_calls;
+	int	raw;		/* record the registration, check nothing */
+	/* io_uring_get_probe_ring(): 0 the real one, else this last_op */
+	unsigned int probe_last_op;
+} fk;
+
+static int is_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--)
+		if (*c++)
+			return 0;
+	return 1;
+}
+
+static int fake_register_ifq(struct io_uring_zcrx_ifq_reg *reg)
+{
+	struct io_uring_zcrx_area_reg *area;
+	struct io_uring_region_desc *rd;
+	__u32 entries = 1;
+
+	fk.reg_calls++;
+	if (!reg)
+		return -EFAULT;
+	fk.reg = *reg;
+	area = (void *)(uintptr_t)reg->area_ptr;
+	rd = (void *)(uintptr_t)reg->region_ptr;
+	if (!area || !rd)
+		return -EFAULT;
+	fk.area = *area;
+	fk.rd = *rd;
+	if (reg->flags || reg->zcrx_id || !is_zero(reg->__resv, sizeof(reg->__resv)) ||
+	    !is_zero(&reg->offsets, sizeof(reg->offsets)) ||
+	    area->rq_area_token || area->flags || area->dmabuf_fd ||
+	    !is_zero(area->__resv2, sizeof(area->__resv2)) ||
+	    (rd->flags & ~(__u32)IORING_MEM_REGION_TYPE_USER) || rd->id ||
+	    rd->mmap_offset || !is_zero(rd->__resv, sizeof(rd->__resv)))
+		return -EINVAL;
+	if (!reg->rq_entries || reg->rq_entries > 32768)
+		return -EINVAL;
+	while (entries < reg->rq_entries)
+		entries <<= 1;
+	if (!area->addr || (area->addr & (PAGE - 1)) || !area->len ||
+	    (area->len & (PAGE - 1)))
+		return -EINVAL;
+	if (reg->rx_buf_len && (reg->rx_buf_len < PAGE ||
+				(reg->rx_buf_len & (reg->rx_buf_len - 1))))
+		return -EINVAL;
+	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
+		if (!rd->user_addr || (rd->user_addr & (PAGE - 1)))
+			return -EINVAL;
+	} else if (rd->user_addr) {
+		return -EINVAL;
+	}
+	/* the header and every rqe, for the rounded-up number of entries */
+	if (!rd->size || rd->size < FK_HDR + (__u64)entries *
+				    sizeof(struct io_uring_zcrx_rqe))
+		return -EINVAL;
+
+	reg->rq_entries = entries;
+	reg->offsets.head = 0;
+	reg->offsets.tail = 64;
+	reg->offsets.rqes = FK_HDR;
+	reg->zcrx_id = FK_ZCRX_ID;
+	if (!reg->rx_buf_len)
+		reg->rx_buf_len = PAGE;
+	area->rq_area_token = FK_AREA_ID << IORING_ZCRX_AREA_SHIFT;
+	if (!(rd->flags & IORING_MEM_REGION_TYPE_USER))
+		rd->mmap_offset = 0x30000000ULL + ((__u64)FK_ZCRX_ID << 16);
+	return 0;
+}
+
+long syscall(long nr, ...)
+{
+	static long (*real)(long, ...);
+	va_list ap;
+	long a[6];
+	int i, ret;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+
+	if (nr == __NR_io_uring_register && fk.active) {
+		fk.calls++;
+		/* int fd, unsigned int opcode, void *arg, unsigned int nr_args */
+		fk.fd = (int)a[0];
+		fk.op = (unsigned int)a[1];
+		fk.arg = (void *)a[2];
+		fk.nr_args = (unsigned int)a[3];
+		if (fk.op == IORING_REGISTER_ZCRX_CTRL && fk.arg)
+			memcpy(&fk.ctrl, fk.arg, sizeof(fk.ctrl));
+		if (fk.err) {
+			errno = fk.err;
+			return -1;
+		}
+		if (fk.op == IORING_REGISTER_ZCRX_CTRL && fk.consume && fk.zc)
+			io_uring_smp_store_release(fk.zc->rq.khead,
+				io_uring_smp_load_acquire(fk.zc->rq.ktail));
+		if (fk.op == IORING_REGISTER_ZCRX_IFQ && !fk.raw) {
+			ret = fk.nr_args == 1 ? fake_register_ifq(fk.arg) : -EINVAL;
+			if (ret) {
+				errno = -ret;
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (!real) {
+		real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+		if (!real) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+static struct io_uring_probe *mkprobe(unsigned int last_op, int recv_zc_flags)
+{
+	struct io_uring_probe *p;
+	unsigned int i;
+
+	p = calloc(1, sizeof(*p) + 256 * sizeof(struct io_uring_probe_op));
+	if (!p)
+		return NULL;
+	p->last_op = last_op;
+	p->ops_len = last_op + 1;
+	for (i = 0; i <= last_op; i++) {
+		p->ops[i].op = i;
+		p->ops[i].flags = IO_URING_OP_SUPPORTED;
+	}
+	if (last_op >= IORING_OP_RECV_ZC)
+		p->ops[IORING_OP_RECV_ZC].flags = recv_zc_flags;
+	return p;
+}
+
+/* the library's probe of the kernel, answered by a test where it asks */
+struct io_uring_probe *io_uring_get_probe_ring(struct io_uring *ring)
+{
+	static struct io_uring_probe *(*real)(struct io_uring *);
+
+	if (fk.probe_last_op)
+		return mkprobe(fk.probe_last_op, IO_URING_OP_SUPPORTED);
+	if (!real)
+		real = (struct io_uring_probe *(*)(struct io_uring *))
+			dlsym(RTLD_NEXT, "io_uring_get_probe_ring");
+	return real ? real(ring) : NULL;
+}
+
+/* A context over memory of ours. */
+
+struct fake {
+	struct io_uring ring;
+	struct io_uring_zcrx zc;
+	char	*region;
+	char	*area;
+	unsigned int entries;
+};
+
+static int fake_init(struct fake *f, unsigned int entries)
+{
+	size_t rsize = PAGE + entries * sizeof(struct io_uring_zcrx_rqe);
+
+	rsize = (rsize + PAGE - 1) & ~(PAGE - 1);
+	memset(f, 0, sizeof(*f));
+	memset(&fk, 0, sizeof(fk));
+	f->region = aligned_alloc(PAGE, rsize);
+	f->area = aligned_alloc(PAGE, FAKE_AREA);
+	if (!f->region || !f->area)
+		return -1;
+	memset(f->region, 0, rsize);
+	/* stale garbage in the entries: the library must write every field */
+	memset(f->region + PAGE, 0xa5, entries * sizeof(struct io_uring_zcrx_rqe));
+	f->entries = entries;
+	f->ring.ring_fd = -1;
+	f->ring.enter_ring_fd = -1;
+	f->ring.flags = IO_URING_ZCRX_SETUP_FLAGS;
+	f->zc.rq.khead = (__u32 *)f->region;
+	f->zc.rq.ktail = (__u32 *)(f->region + 64);
+	f->zc.rq.rqes = (struct io_uring_zcrx_rqe *)(f->region + PAGE);
+	f->zc.rq.ring_entries = entries;
+	f->zc.rq.ring_ptr = f->region;
+	f->zc.id = FAKE_ID;
+	f->zc.buf_len = PAGE;
+	f->zc.area = f->area;
+	f->zc.area_size = FAKE_AREA;
+	f->zc.area_token = TOKEN;
+	f->zc.ring = &f->ring;
+	fk.zc = &f->zc;
+	return 0;
+}
+
+static void fake_free(struct fake *f)
+{
+	free(f->region);
+	free(f->area);
+	memset(&fk, 0, sizeof(fk));
+}
+
+/* the kernel has consumed up to @head; we have published up to @tail */
+static void fake_at(struct fake *f, __u32 head, __u32 tail)
+{
+	*f->zc.rq.khead = head;
+	*f->zc.rq.ktail = tail;
+	f->zc.rq.rq_tail = tail;
+}
+
+static __u32 ktail(const struct fake *f)
+{
+	return io_uring_smp_load_acquire(f->zc.rq.ktail);
+}
+
+static struct io_uring_zcrx_rqe *rqe_at(struct fake *f, __u32 index)
+{
+	return &f->zc.rq.rqes[index & (f->entries - 1)];
+}
+
+/* a 32-byte completion */
+struct cqe32 {
+	__u64	w[4];
+};
+
+static struct io_uring_cqe *mkcqe(struct cqe32 *c, int res, __u64 off)
+{
+	struct io_uring_cqe *cqe = (struct io_uring_cqe *)c;
+
+	memset(c, 0, sizeof(*c));
+	cqe->user_data = 0x1234;
+	cqe->res = res;
+	cqe->flags = IORING_CQE_F_MORE;
+	io_uring_zcrx_cqe(cqe)->off = off;
+	return cqe;
+}
+
+/* Numbers and layouts. */
+
+TEST(abi_numbers)
+{
+	EXPECT_EQ(58, IORING_OP_RECV_ZC);
+	EXPECT_EQ(32, IORING_REGISTER_ZCRX_IFQ);
+	EXPECT_EQ(35, IORING_REGISTER_QUERY);
+	EXPECT_EQ(36, IORING_REGISTER_ZCRX_CTRL);
+	EXPECT_EQ(48, IORING_ZCRX_AREA_SHIFT);
+	EXPECT_EQ(0xffff000000000000ULL, (unsigned long long)IORING_ZCRX_AREA_MASK);
+	EXPECT_EQ(0ULL, (unsigned long long)(IORING_ZCRX_AREA_MASK &
+					     ((1ULL << 48) - 1)));
+	EXPECT_EQ(1, IORING_ZCRX_AREA_DMABUF);
+	EXPECT_EQ(1, ZCRX_REG_IMPORT);
+	EXPECT_EQ(2, ZCRX_REG_NODEV);
+	EXPECT_EQ(1, ZCRX_FEATURE_RX_PAGE_SIZE);
+	EXPECT_EQ(0, ZCRX_CTRL_FLUSH_RQ);
+	EXPECT_EQ(1, ZCRX_CTRL_EXPORT);
+	EXPECT_EQ(1, IORING_MEM_REGION_TYPE_USER);
+	EXPECT_EQ(0, IO_URING_QUERY_OPCODES);
+	EXPECT_EQ(1, IO_URING_QUERY_ZCRX);
+	EXPECT_EQ((unsigned int)(IORING_SETUP_SINGLE_ISSUER |
+				 IORING_SETUP_DEFER_TASKRUN |
+				 IORING_SETUP_CQE32),
+		  (unsigned int)IO_URING_ZCRX_SETUP_FLAGS);
+}
+
+#define SIZE(type, n)		EXPECT_EQ((size_t)(n), sizeof(type))
+#define OFF(type, field, n)	EXPECT_EQ((size_t)(n), offsetof(type, field))
+
+TEST(abi_struct_sizes)
+{
+	SIZE(struct io_uring_zcrx_rqe, 16);
+	SIZE(struct io_uring_zcrx_cqe, 16);
+	SIZE(struct io_uring_zcrx_offsets, 32);
+	SIZE(struct io_uring_zcrx_area_reg, 48);
+	SIZE(struct io_uring_zcrx_ifq_reg, 96);
+	SIZE(struct io_uring_region_desc, 64);
+	SIZE(struct zcrx_ctrl, 72);
+	SIZE(struct io_uring_query_hdr, 40);
+	SIZE(struct io_uring_query_opcode, 48);
+	SIZE(struct io_uring_query_zcrx, 40);
+	SIZE(struct io_uring_sqe, 64);
+}
+
+TEST(abi_field_offsets)
+{
+	OFF(struct io_uring_zcrx_rqe, off, 0);
+	OFF(struct io_uring_zcrx_rqe, len, 8);
+	OFF(struct io_uring_zcrx_rqe, __pad, 12);
+	OFF(struct io_uring_zcrx_cqe, off, 0);
+	OFF(struct io_uring_zcrx_cqe, __pad, 8);
+
+	OFF(struct io_uring_zcrx_offsets, head, 0);
+	OFF(struct io_uring_zcrx_offsets, tail, 4);
+	OFF(struct io_uring_zcrx_offsets, rqes, 8);
+	OFF(struct io_uring_zcrx_offsets, __resv2, 12);
+	OFF(struct io_uring_zcrx_offsets, __resv, 16);
+
+	OFF(struct io_uring_zcrx_area_reg, addr, 0);
+	OFF(struct io_uring_zcrx_area_reg, len, 8);
+	OFF(struct io_uring_zcrx_area_reg, rq_area_token, 16);
+	OFF(struct io_uring_zcrx_area_reg, flags, 24);
+	OFF(struct io_uring_zcrx_area_reg, dmabuf_fd, 28);
+	OFF(struct io_uring_zcrx_area_reg, __resv2, 32);
+
+	OFF(struct io_uring_zcrx_ifq_reg, if_idx, 0);
+	OFF(struct io_uring_zcrx_ifq_reg, if_rxq, 4);
+	OFF(struct io_uring_zcrx_ifq_reg, rq_entries, 8);
+	OFF(struct io_uring_zcrx_ifq_reg, flags, 12);
+	OFF(struct io_uring_zcrx_ifq_reg, area_ptr, 16);
+	OFF(struct io_uring_zcrx_ifq_reg, region_ptr, 24);
+	OFF(struct io_uring_zcrx_ifq_reg, offsets, 32);
+	OFF(struct io_uring_zcrx_ifq_reg, zcrx_id, 64);
+	OFF(struct io_uring_zcrx_ifq_reg, rx_buf_len, 68);
+	OFF(struct io_uring_zcrx_ifq_reg, __resv, 72);
+
+	OFF(struct io_uring_region_desc, user_addr, 0);
+	OFF(struct io_uring_region_desc, size, 8);
+	OFF(struct io_uring_region_desc, flags, 16);
+	OFF(struct io_uring_region_desc, id, 20);
+	OFF(struct io_uring_region_desc, mmap_offset, 24);
+	OFF(struct io_uring_region_desc, __resv, 32);
+
+	OFF(struct zcrx_ctrl, zcrx_id, 0);
+	OFF(struct zcrx_ctrl, op, 4);
+	OFF(struct zcrx_ctrl, __resv, 8);
+	OFF(struct zcrx_ctrl, zc_export, 24);
+	OFF(struct zcrx_ctrl, zc_flush, 24);
+	OFF(struct zcrx_ctrl, zc_export.zcrx_fd, 24);
+	SIZE(struct zcrx_ctrl_export, 48);
+	SIZE(struct zcrx_ctrl_flush_rq, 48);
+
+	OFF(struct io_uring_query_hdr, next_entry, 0);
+	OFF(struct io_uring_query_hdr, query_data, 8);
+	OFF(struct io_uring_query_hdr, query_op, 16);
+	OFF(struct io_uring_query_hdr, size, 20);
+	OFF(struct io_uring_query_hdr, result, 24);
+	OFF(struct io_uring_query_hdr, __resv, 28);
+
+	OFF(struct io_uring_query_opcode, nr_request_opcodes, 0);
+	OFF(struct io_uring_query_opcode, nr_register_opcodes, 4);
+	OFF(struct io_uring_query_opcode, feature_flags, 8);
+	OFF(struct io_uring_query_opcode, ring_setup_flags, 16);
+	OFF(struct io_uring_query_opcode, enter_flags, 24);
+	OFF(struct io_uring_query_opcode, sqe_flags, 32);
+	OFF(struct io_uring_query_opcode, nr_query_opcodes, 40);
+	OFF(struct io_uring_query_opcode, __pad, 44);
+
+	OFF(struct io_uring_query_zcrx, register_flags, 0);
+	OFF(struct io_uring_query_zcrx, area_flags, 8);
+	OFF(struct io_uring_query_zcrx, nr_ctrl_opcodes, 16);
+	OFF(struct io_uring_query_zcrx, features, 20);
+	OFF(struct io_uring_query_zcrx, rq_hdr_size, 24);
+	OFF(struct io_uring_query_zcrx, rq_hdr_alignment, 28);
+	OFF(struct io_uring_query_zcrx, __resv2, 32);
+
+	OFF(struct io_uring_sqe, zcrx_ifq_idx, 44);
+	EXPECT_EQ((size_t)4, sizeof(((struct io_uring_sqe *)0)->zcrx_ifq_idx));
+}
+
+TEST(cqe32_layout)
+{
+	struct cqe32 ring[2];
+	struct io_uring_cqe *cqe = (struct io_uring_cqe *)&ring[0];
+
+	/* a CQE32 ring: 16 bytes of io_uring_cqe, then the zcrx half */
+	EXPECT_EQ((size_t)16, sizeof(struct io_uring_cqe));
+	EXPECT_EQ((size_t)32, sizeof(struct io_uring_cqe) +
+			      sizeof(struct io_uring_zcrx_cqe));
+	EXPECT_EQ((uintptr_t)(cqe + 1), (uintptr_t)io_uring_zcrx_cqe(cqe));
+	EXPECT_EQ((uintptr_t)&ring[0].w[2], (uintptr_t)io_uring_zcrx_cqe(cqe));
+
+	mkcqe(&ring[1], 100, TOKEN | 0x2000);
+	EXPECT_EQ(TOKEN | 0x2000, ring[1].w[2]);
+	EXPECT_EQ(0ULL, ring[1].w[3]);
+}
+
+/* The receive request. */
+
+static void check_recv_zc(struct __test_metadata *_metadata, int fd,
+			  __u32 id, unsigned int len, unsigned int flags)
+{
+	struct io_uring_sqe sqe;
+	__u32 slot;
+
+	memset(&sqe, 0xff, sizeof(sqe));
+	io_uring_prep_recv_zc(&sqe, fd, id, len, flags);
+	memcpy(&slot, (char *)&sqe + 44, sizeof(slot));
+
+	EXPECT_EQ(IORING_OP_RECV_ZC, sqe.opcode);
+	EXPECT_EQ(fd, sqe.fd);
+	EXPECT_EQ(len, sqe.len);
+	EXPECT_EQ((__u16)(IORING_RECV_MULTISHOT | flags), sqe.ioprio);
+	EXPECT_EQ(id, slot);
+	EXPECT_EQ(id, sqe.zcrx_ifq_idx);
+	EXPECT_EQ(0ULL, (unsigned long long)sqe.addr);
+	EXPECT_EQ(0ULL, (unsigned long long)sqe.off);	/* addr2 */
+	EXPECT_EQ(0ULL, (unsigned long long)sqe.addr3);
+	EXPECT_EQ(0U, sqe.msg_flags);
+	EXPECT_EQ(0, sqe.flags);
+	EXPECT_EQ(0, sqe.buf_index);
+	EXPECT_EQ(0, sqe.personality);
+}
+
+TEST(prep_recv_zc)
+{
+	check_recv_zc(_metadata, 7, 0, 0, 0);
+	check_recv_zc(_metadata, 12, 1, 65536, 0);
+	check_recv_zc(_metadata, 3, 0xdeadbeef, 1, IORING_RECVSEND_POLL_FIRST);
+}
+
+/* The refill ring in memory of ours. */
+
+FIXTURE(rq) {
+	struct fake f;
+	struct io_uring_zcrx_rqe snap[FAKE_ENTRIES];
+	__u32 snap_tail;
+};
+
+FIXTURE_SETUP(rq)
+{
+	ASSERT_EQ(0, fake_init(&self->f, FAKE_ENTRIES));
+}
+
+FIXTURE_TEARDOWN(rq)
+{
+	fake_free(&self->f);
+}
+
+/* remember the ring, to check later that nothing was queued */
+static void snap(FIXTURE_DATA(rq) *self)
+{
+	memcpy(self->snap, self->f.zc.rq.rqes, sizeof(self->snap));
+	self->snap_tail = self->f.zc.rq.rq_tail;
+}
+
+static int unchanged(FIXTURE_DATA(rq) *self)
+{
+	return !memcmp(self->snap, self->f.zc.rq.rqes, sizeof(self->snap)) &&
+	       self->f.zc.rq.rq_tail == self->snap_tail &&
+	       ktail(&self->f) == self->snap_tail;
+}
+
+TEST_F(rq, space)
+{
+	struct fake *f = &self->f;
+
+	fake_at(f, 0, 0);
+	EXPECT_EQ(FAKE_ENTRIES, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, 0, 3);
+	EXPECT_EQ(FAKE_ENTRIES - 3, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, 100, 108);
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+
+	/* right before and after the index wraps */
+	fake_at(f, UINT32_MAX - 7, UINT32_MAX);
+	EXPECT_EQ(1U, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, UINT32_MAX - 7, 0);
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, UINT32_MAX, 0);
+	EXPECT_EQ(FAKE_ENTRIES - 1, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, UINT32_MAX - 2, 2);
+	EXPECT_EQ(FAKE_ENTRIES - 5, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, 0, 0);
+	*f->zc.rq.khead = 0;
+	f->zc.rq.rq_tail = UINT32_MAX;		/* private tail counts */
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+}
+
+TEST_F(rq, space_nonsense_head)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+
+	/* head ahead of the tail */
+	fake_at(f, 5, 4);
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, 1, UINT32_MAX);
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, 0x80000000U, 0);
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+	/* further behind than the ring is long */
+	fake_at(f, 0, FAKE_ENTRIES + 1);
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+	fake_at(f, UINT32_MAX - FAKE_ENTRIES, 0);
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+	/* and nothing can be queued then */
+	fake_at(f, 5, 4);
+	snap(self);
+	EXPECT_NE(0, io_uring_zcrx_return(&f->zc, mkcqe(&c, 10, TOKEN | PAGE)));
+	EXPECT_TRUE(unchanged(self));
+}
+
+TEST_F(rq, return_encodes)
+{
+	struct fake *f = &self->f;
+	struct io_uring_zcrx_rqe *rqe;
+	struct cqe32 c;
+
+	fake_at(f, 40, 40);
+	ASSERT_EQ(0, io_uring_zcrx_return(&f->zc,
+					  mkcqe(&c, 1500, TOKEN | (3 * PAGE + 64))));
+	rqe = rqe_at(f, 40);
+	EXPECT_EQ(TOKEN | (3 * PAGE + 64), rqe->off);
+	EXPECT_EQ(1500U, rqe->len);
+	EXPECT_EQ(0U, rqe->__pad);
+	EXPECT_EQ(41U, f->zc.rq.rq_tail);
+	EXPECT_EQ(41U, ktail(f));
+	EXPECT_EQ(40U, *f->zc.rq.khead);	/* the kernel's, never ours */
+
+	/* a completion of another area is refused, nothing is queued */
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return(&f->zc,
+						mkcqe(&c, 7, OTHER_TOKEN | PAGE)));
+	EXPECT_EQ(41U, f->zc.rq.rq_tail);
+	EXPECT_EQ(41U, ktail(f));
+	/* nor one that carries no data */
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return(&f->zc,
+						mkcqe(&c, 0, TOKEN | PAGE)));
+	EXPECT_EQ(41U, ktail(f));
+}
+
+TEST_F(rq, return_rejects_no_data)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+
+	fake_at(f, 0, 0);
+	snap(self);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return(&f->zc, mkcqe(&c, 0, TOKEN)));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return(&f->zc,
+						mkcqe(&c, -ENOMEM, TOKEN)));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return(&f->zc,
+						mkcqe(&c, INT_MIN, TOKEN)));
+	EXPECT_TRUE(unchanged(self));
+}
+
+TEST_F(rq, return_wraps)
+{
+	struct fake *f = &self->f;
+	__u32 start = UINT32_MAX - 2, i;
+	struct cqe32 c;
+
+	fake_at(f, start, start);
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, io_uring_zcrx_return(&f->zc,
+				mkcqe(&c, 100 + i, TOKEN | (i * PAGE))));
+		EXPECT_EQ(start + i + 1, ktail(f));
+		EXPECT_EQ(f->zc.rq.rq_tail, ktail(f));
+	}
+	EXPECT_EQ(2U, f->zc.rq.rq_tail);
+	EXPECT_EQ(FAKE_ENTRIES - 5, io_uring_zcrx_rq_space(&f->zc));
+	/* slots 5, 6, 7, 0, 1 */
+	for (i = 0; i < 5; i++) {
+		struct io_uring_zcrx_rqe *rqe = &f->zc.rq.rqes[(5 + i) % 8];
+
+		EXPECT_EQ(TOKEN | (i * PAGE), rqe->off);
+		EXPECT_EQ(100 + i, rqe->len);
+		EXPECT_EQ(0U, rqe->__pad);
+	}
+	/* slots 2, 3, 4 are untouched */
+	for (i = 2; i < 5; i++)
+		EXPECT_EQ(0xa5a5a5a5U, f->zc.rq.rqes[i].len);
+
+	/* the kernel consumes across the wrap */
+	*f->zc.rq.khead = 1;
+	EXPECT_EQ(FAKE_ENTRIES - 1, io_uring_zcrx_rq_space(&f->zc));
+	*f->zc.rq.khead = 2;
+	EXPECT_EQ(FAKE_ENTRIES, io_uring_zcrx_rq_space(&f->zc));
+}
+
+TEST_F(rq, return_fills_ring_to_the_last_slot)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+	unsigned int i;
+
+	fake_at(f, UINT32_MAX - 3, UINT32_MAX - 3);
+	for (i = 0; i < FAKE_ENTRIES; i++)
+		ASSERT_EQ(0, io_uring_zcrx_return(&f->zc,
+				mkcqe(&c, 1, TOKEN | (i * PAGE))));
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+	EXPECT_EQ((__u32)(UINT32_MAX - 3 + FAKE_ENTRIES), ktail(f));
+	for (i = 0; i < FAKE_ENTRIES; i++)
+		EXPECT_EQ(TOKEN | (i * PAGE),
+			  rqe_at(f, UINT32_MAX - 3 + i)->off);
+}
+
+/* a full ring whose flush fails in the kernel: ring fd -1 */
+TEST_F(rq, return_full_flush_fails)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+	int ret, flush;
+
+	fake_at(f, UINT32_MAX - 1, UINT32_MAX - 1 + FAKE_ENTRIES);
+	snap(self);
+	flush = io_uring_zcrx_flush_rq(&f->zc);
+	ASSERT_LT(flush, 0);
+	ret = io_uring_zcrx_return(&f->zc, mkcqe(&c, 10, TOKEN));
+	EXPECT_EQ(flush, ret);
+	EXPECT_TRUE(unchanged(self));
+}
+
+/* the same with a kernel of ours that reports an error */
+TEST_F(rq, return_full_flush_error)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+
+	fake_at(f, 0, FAKE_ENTRIES);
+	snap(self);
+	fk.active = 1;
+	fk.err = EOWNERDEAD;
+	EXPECT_EQ(-EOWNERDEAD, io_uring_zcrx_return(&f->zc, mkcqe(&c, 10, TOKEN)));
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_TRUE(unchanged(self));
+}
+
+/* a kernel that consumes nothing: -ENOSPC, the caller keeps the buffer */
+TEST_F(rq, return_full_stays_full)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+
+	fake_at(f, 0, FAKE_ENTRIES);
+	snap(self);
+	fk.active = 1;
+	EXPECT_EQ(-ENOSPC, io_uring_zcrx_return(&f->zc, mkcqe(&c, 10, TOKEN)));
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_TRUE(unchanged(self));
+}
+
+/* a kernel that consumes the ring when asked: the entry goes in */
+TEST_F(rq, return_full_flush_makes_room)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+
+	fake_at(f, 10, 10 + FAKE_ENTRIES);
+	f->ring.ring_fd = 1234;
+	fk.active = 1;
+	fk.consume = 1;
+	ASSERT_EQ(0, io_uring_zcrx_return(&f->zc,
+					  mkcqe(&c, 99, TOKEN | (2 * PAGE))));
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_EQ(1234L, fk.fd);
+	EXPECT_EQ((long)IORING_REGISTER_ZCRX_CTRL, fk.op);
+	EXPECT_EQ(0L, fk.nr_args);
+	EXPECT_EQ(FAKE_ID, fk.ctrl.zcrx_id);
+	EXPECT_EQ((__u32)ZCRX_CTRL_FLUSH_RQ, fk.ctrl.op);
+	EXPECT_EQ(11U + FAKE_ENTRIES, ktail(f));
+	EXPECT_EQ(TOKEN | (2 * PAGE), rqe_at(f, 10 + FAKE_ENTRIES)->off);
+	EXPECT_EQ(99U, rqe_at(f, 10 + FAKE_ENTRIES)->len);
+	EXPECT_EQ(FAKE_ENTRIES - 1, io_uring_zcrx_rq_space(&f->zc));
+}
+
+TEST_F(rq, flush_ctrl)
+{
+	struct fake *f = &self->f;
+	__u64 zero[6] = { 0 };
+
+	f->ring.ring_fd = 77;
+	fk.active = 1;
+	memset(&fk.ctrl, 0xff, sizeof(fk.ctrl));
+	EXPECT_EQ(0, io_uring_zcrx_flush_rq(&f->zc));
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_EQ(77L, fk.fd);
+	EXPECT_EQ((long)IORING_REGISTER_ZCRX_CTRL, fk.op);
+	EXPECT_EQ(0L, fk.nr_args);
+	EXPECT_EQ(FAKE_ID, fk.ctrl.zcrx_id);
+	EXPECT_EQ((__u32)ZCRX_CTRL_FLUSH_RQ, fk.ctrl.op);
+	EXPECT_EQ(0ULL, (unsigned long long)(fk.ctrl.__resv[0] | fk.ctrl.__resv[1]));
+	EXPECT_EQ(0, memcmp(zero, fk.ctrl.zc_flush.__resv, sizeof(zero)));
+
+	fk.err = EPERM;
+	EXPECT_EQ(-EPERM, io_uring_zcrx_flush_rq(&f->zc));
+}
+
+TEST_F(rq, wait_space)
+{
+	struct fake *f = &self->f;
+
+	fk.active = 1;
+	fake_at(f, 0, 3);
+	EXPECT_EQ(-EINVAL, __io_uring_zcrx_rq_wait_space(&f->zc, FAKE_ENTRIES + 1));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_EQ(0, __io_uring_zcrx_rq_wait_space(&f->zc, FAKE_ENTRIES - 3));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_EQ(-ENOSPC, __io_uring_zcrx_rq_wait_space(&f->zc, FAKE_ENTRIES - 2));
+	EXPECT_EQ(1, fk.calls);
+	fk.consume = 1;
+	EXPECT_EQ(0, __io_uring_zcrx_rq_wait_space(&f->zc, FAKE_ENTRIES));
+	EXPECT_EQ(2, fk.calls);
+	EXPECT_EQ(3U, *f->zc.rq.khead);
+}
+
+TEST_F(rq, get_buf)
+{
+	struct fake *f = &self->f;
+	struct iovec iov;
+	struct cqe32 c;
+
+	ASSERT_EQ(0, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, 1000, TOKEN | (2 * PAGE + 10)), &iov));
+	EXPECT_EQ((uintptr_t)(f->area + 2 * PAGE + 10), (uintptr_t)iov.iov_base);
+	EXPECT_EQ((size_t)1000, iov.iov_len);
+
+	ASSERT_EQ(0, io_uring_zcrx_get_buf(&f->zc, mkcqe(&c, 1, TOKEN), &iov));
+	EXPECT_EQ((uintptr_t)f->area, (uintptr_t)iov.iov_base);
+	EXPECT_EQ((size_t)1, iov.iov_len);
+
+	/* the last byte, and a piece ending exactly at the end */
+	ASSERT_EQ(0, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, 1, TOKEN | (FAKE_AREA - 1)), &iov));
+	EXPECT_EQ((uintptr_t)(f->area + FAKE_AREA - 1), (uintptr_t)iov.iov_base);
+	ASSERT_EQ(0, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, PAGE, TOKEN | (FAKE_AREA - PAGE)), &iov));
+	EXPECT_EQ((size_t)PAGE, iov.iov_len);
+}
+
+TEST_F(rq, get_buf_rejects)
+{
+	struct fake *f = &self->f;
+	struct iovec iov = { (void *)0x1, 7 };
+	struct cqe32 c;
+
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc, mkcqe(&c, 0, TOKEN), &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc, mkcqe(&c, -EIO, TOKEN), &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, 100, OTHER_TOKEN | PAGE), &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc, mkcqe(&c, 100, PAGE), &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, 1, TOKEN | FAKE_AREA), &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, 1, TOKEN | ~IORING_ZCRX_AREA_MASK), &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, PAGE + 1, TOKEN | (FAKE_AREA - PAGE)), &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&f->zc,
+			mkcqe(&c, INT_MAX, TOKEN | PAGE), &iov));
+	/* iov is left alone */
+	EXPECT_EQ((uintptr_t)1, (uintptr_t)iov.iov_base);
+	EXPECT_EQ((size_t)7, iov.iov_len);
+}
+
+/* Batches. */
+
+#define NB	5
+
+struct batch {
+	struct cqe32 c[FAKE_ENTRIES + 1];
+	struct io_uring_cqe *p[FAKE_ENTRIES + 1];
+};
+
+static void mkbatch(struct batch *b, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		b->p[i] = mkcqe(&b->c[i], 200 + i, TOKEN | (i * PAGE + i));
+}
+
+TEST_F(rq, batch_queues)
+{
+	struct fake *f = &self->f;
+	__u32 start = UINT32_MAX - 1, i;
+	struct batch b;
+
+	mkbatch(&b, NB);
+	fake_at(f, start, start);
+	fk.active = 1;
+	ASSERT_EQ(0, io_uring_zcrx_return_batch(&f->zc, b.p, NB));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_EQ(start + NB, f->zc.rq.rq_tail);
+	EXPECT_EQ(start + NB, ktail(f));
+	for (i = 0; i < NB; i++) {
+		struct io_uring_zcrx_rqe *rqe = rqe_at(f, start + i);
+
+		EXPECT_EQ(TOKEN | (i * PAGE + i), rqe->off);
+		EXPECT_EQ(200 + i, rqe->len);
+		EXPECT_EQ(0U, rqe->__pad);
+	}
+	EXPECT_EQ(FAKE_ENTRIES - NB, io_uring_zcrx_rq_space(&f->zc));
+}
+
+TEST_F(rq, batch_fills_empty_ring)
+{
+	struct fake *f = &self->f;
+	struct batch b;
+
+	mkbatch(&b, FAKE_ENTRIES);
+	fake_at(f, 3, 3);
+	ASSERT_EQ(0, io_uring_zcrx_return_batch(&f->zc, b.p, FAKE_ENTRIES));
+	EXPECT_EQ(3U + FAKE_ENTRIES, ktail(f));
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+}
+
+TEST_F(rq, batch_empty)
+{
+	struct fake *f = &self->f;
+	struct batch b;
+
+	fake_at(f, 2, 4);
+	snap(self);
+	EXPECT_EQ(0, io_uring_zcrx_return_batch(&f->zc, b.p, 0));
+	EXPECT_EQ(0, io_uring_zcrx_return_batch(&f->zc, NULL, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_batch(&f->zc, NULL, 1));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_batch(NULL, b.p, 0));
+	EXPECT_TRUE(unchanged(self));
+}
+
+/*
+ * One store to the shared tail per batch: a hardware watchpoint on it
+ * counts the writes.  Skipped where perf breakpoints are not available.
+ */
+static int watch_open(void *addr)
+{
+	struct perf_event_attr pe;
+
+	memset(&pe, 0, sizeof(pe));
+	pe.type = PERF_TYPE_BREAKPOINT;
+	pe.size = sizeof(pe);
+	pe.bp_type = HW_BREAKPOINT_W;
+	pe.bp_addr = (uintptr_t)addr;
+	pe.bp_len = HW_BREAKPOINT_LEN_4;
+	pe.disabled = 1;
+	pe.exclude_kernel = 1;
+	pe.exclude_hv = 1;
+	return (int)syscall(__NR_perf_event_open, &pe, 0, -1, -1, 0);
+}
+
+static long long watch_count(int fd)
+{
+	long long n = -1;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return -1;
+	return n;
+}
+
+TEST_F(rq, batch_one_tail_store)
+{
+	struct fake *f = &self->f;
+	struct cqe32 c;
+	struct batch b;
+	int wfd;
+
+	mkbatch(&b, NB);
+	fake_at(f, 0, 0);
+	wfd = watch_open(f->zc.rq.ktail);
+	if (wfd < 0)
+		SKIP(return, "no hardware watchpoint: %s", strerror(errno));
+
+	/* the watchpoint counts stores: two of ours */
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_RESET, 0));
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_ENABLE, 0));
+	*(volatile __u32 *)f->zc.rq.ktail = 0;
+	*(volatile __u32 *)f->zc.rq.ktail = 0;
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_DISABLE, 0));
+	if (watch_count(wfd) != 2) {
+		close(wfd);
+		SKIP(return, "the watchpoint does not count stores");
+	}
+
+	/* one per single return */
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_RESET, 0));
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_ENABLE, 0));
+	ASSERT_EQ(0, io_uring_zcrx_return(&f->zc, mkcqe(&c, 1, TOKEN)));
+	ASSERT_EQ(0, io_uring_zcrx_return(&f->zc, mkcqe(&c, 1, TOKEN)));
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_DISABLE, 0));
+	EXPECT_EQ(2LL, watch_count(wfd));
+
+	/* one per batch */
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_RESET, 0));
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_ENABLE, 0));
+	ASSERT_EQ(0, io_uring_zcrx_return_batch(&f->zc, b.p, NB));
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_DISABLE, 0));
+	EXPECT_EQ(1LL, watch_count(wfd));
+	EXPECT_EQ(2U + NB, ktail(f));
+
+	/* and a refused batch stores nothing */
+	b.p[2] = mkcqe(&b.c[2], 0, TOKEN);
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_RESET, 0));
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_ENABLE, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_batch(&f->zc, b.p, NB));
+	ASSERT_EQ(0, ioctl(wfd, PERF_EVENT_IOC_DISABLE, 0));
+	EXPECT_EQ(0LL, watch_count(wfd));
+	close(wfd);
+}
+
+/* one bad completion anywhere refuses the whole batch */
+static void batch_bad_at(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(rq) *self, unsigned int at, int res,
+			 __u64 off, int null)
+{
+	struct fake *f = &self->f;
+	struct batch b;
+
+	mkbatch(&b, NB);
+	if (null)
+		b.p[at] = NULL;
+	else
+		b.p[at] = mkcqe(&b.c[at], res, off);
+	fake_at(f, UINT32_MAX - 2, UINT32_MAX - 2);
+	snap(self);
+	fk.active = 1;
+	fk.consume = 1;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_batch(&f->zc, b.p, NB));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_TRUE(unchanged(self));
+	EXPECT_EQ(FAKE_ENTRIES, io_uring_zcrx_rq_space(&f->zc));
+}
+
+TEST_F(rq, batch_invalid_in_the_middle)
+{
+	batch_bad_at(_metadata, self, 2, 0, TOKEN, 0);
+	batch_bad_at(_metadata, self, 2, -ENOBUFS, TOKEN, 0);
+	batch_bad_at(_metadata, self, 2, 10, OTHER_TOKEN | PAGE, 0);
+	batch_bad_at(_metadata, self, 2, 10, TOKEN | FAKE_AREA, 0);
+	batch_bad_at(_metadata, self, 2, PAGE + 1, TOKEN | (FAKE_AREA - PAGE), 0);
+	batch_bad_at(_metadata, self, 2, 0, 0, 1);
+	batch_bad_at(_metadata, self, 0, 0, TOKEN, 0);
+	batch_bad_at(_metadata, self, NB - 1, 10, OTHER_TOKEN, 0);
+}
+
+TEST_F(rq, batch_full_flush_fails)
+{
+	struct fake *f = &self->f;
+	struct batch b;
+
+	mkbatch(&b, 3);
+	fake_at(f, UINT32_MAX - 2, UINT32_MAX - 2 + FAKE_ENTRIES - 2);
+	snap(self);
+	EXPECT_LT(io_uring_zcrx_return_batch(&f->zc, b.p, 3), 0);
+	EXPECT_TRUE(unchanged(self));
+}
+
+TEST_F(rq, batch_all_or_nothing)
+{
+	struct fake *f = &self->f;
+	struct batch b;
+
+	/* room for 2 of 3: none goes in */
+	mkbatch(&b, 3);
+	fake_at(f, UINT32_MAX - 2, UINT32_MAX - 2 + FAKE_ENTRIES - 2);
+	snap(self);
+	fk.active = 1;
+	EXPECT_EQ(-ENOSPC, io_uring_zcrx_return_batch(&f->zc, b.p, 3));
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_TRUE(unchanged(self));
+
+	fk.err = EBADF;
+	EXPECT_EQ(-EBADF, io_uring_zcrx_return_batch(&f->zc, b.p, 3));
+	EXPECT_TRUE(unchanged(self));
+
+	/* the kernel makes room: all three go in, in order */
+	fk.err = 0;
+	fk.consume = 1;
+	ASSERT_EQ(0, io_uring_zcrx_return_batch(&f->zc, b.p, 3));
+	EXPECT_EQ(self->snap_tail + 3, ktail(f));
+	EXPECT_EQ(TOKEN, rqe_at(f, self->snap_tail)->off);
+	EXPECT_EQ(TOKEN | (PAGE + 1), rqe_at(f, self->snap_tail + 1)->off);
+	EXPECT_EQ(TOKEN | (2 * PAGE + 2), rqe_at(f, self->snap_tail + 2)->off);
+	EXPECT_EQ(FAKE_ENTRIES - 3, io_uring_zcrx_rq_space(&f->zc));
+}
+
+TEST_F(rq, batch_larger_than_ring)
+{
+	struct fake *f = &self->f;
+	struct batch b;
+
+	mkbatch(&b, FAKE_ENTRIES + 1);
+	fake_at(f, 0, 0);
+	snap(self);
+	fk.active = 1;
+	fk.consume = 1;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_batch(&f->zc, b.p,
+						      FAKE_ENTRIES + 1));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_TRUE(unchanged(self));
+}
+
+/* By address. */
+
+TEST_F(rq, iov_queues)
+{
+	struct fake *f = &self->f;
+	struct iovec iov[3] = {
+		{ f->area, 1 },
+		{ f->area + 5 * PAGE + 100, 300 },
+		{ f->area + FAKE_AREA - PAGE, PAGE },
+	};
+	struct io_uring_cqe *cqe;
+	struct iovec v;
+	struct cqe32 c;
+
+	fake_at(f, UINT32_MAX, UINT32_MAX);
+	ASSERT_EQ(0, io_uring_zcrx_return_iov(&f->zc, iov, 3));
+	EXPECT_EQ(2U, ktail(f));
+	EXPECT_EQ(2U, f->zc.rq.rq_tail);
+	EXPECT_EQ(TOKEN, rqe_at(f, UINT32_MAX)->off);
+	EXPECT_EQ(1U, rqe_at(f, UINT32_MAX)->len);
+	EXPECT_EQ(TOKEN | (5 * PAGE + 100), rqe_at(f, 0)->off);
+	EXPECT_EQ(300U, rqe_at(f, 0)->len);
+	EXPECT_EQ(TOKEN | (FAKE_AREA - PAGE), rqe_at(f, 1)->off);
+	EXPECT_EQ((__u32)PAGE, rqe_at(f, 1)->len);
+	EXPECT_EQ(0U, rqe_at(f, 0)->__pad | rqe_at(f, 1)->__pad |
+		      rqe_at(f, UINT32_MAX)->__pad);
+
+	/* what get_buf() gives, return_iov() takes back to the same entry */
+	cqe = mkcqe(&c, 777, TOKEN | (9 * PAGE + 3));
+	ASSERT_EQ(0, io_uring_zcrx_get_buf(&f->zc, cqe, &v));
+	ASSERT_EQ(0, io_uring_zcrx_return_iov(&f->zc, &v, 1));
+	EXPECT_EQ(io_uring_zcrx_cqe(cqe)->off, rqe_at(f, 2)->off);
+	EXPECT_EQ(777U, rqe_at(f, 2)->len);
+}
+
+static void iov_bad(struct __test_metadata *_metadata, FIXTURE_DATA(rq) *self,
+		    void *base, size_t len)
+{
+	struct fake *f = &self->f;
+	struct iovec iov[3] = {
+		{ f->area, 10 },
+		{ base, len },
+		{ f->area + PAGE, 10 },
+	};
+
+	fake_at(f, 7, 7);
+	snap(self);
+	fk.active = 1;
+	fk.consume = 1;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_iov(&f->zc, iov, 3));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_TRUE(unchanged(self));
+}
+
+TEST_F(rq, iov_rejects)
+{
+	struct fake *f = &self->f;
+	char *a = f->area;
+
+	iov_bad(_metadata, self, a - 1, 1);
+	iov_bad(_metadata, self, a - PAGE, 2 * PAGE);
+	iov_bad(_metadata, self, a + FAKE_AREA, 1);
+	iov_bad(_metadata, self, a + 100 * FAKE_AREA, 1);
+	iov_bad(_metadata, self, NULL, 1);
+	iov_bad(_metadata, self, a, 0);
+	iov_bad(_metadata, self, a + PAGE, 0);
+	iov_bad(_metadata, self, a + FAKE_AREA - 1, 2);
+	iov_bad(_metadata, self, a, FAKE_AREA + 1);
+	iov_bad(_metadata, self, a + 1, SIZE_MAX);
+
+	/* a piece longer than an rqe's len can say */
+	f->zc.area_size = 1ULL << 33;
+	iov_bad(_metadata, self, a, 1ULL << 32);
+	f->zc.area_size = FAKE_AREA;
+
+	fake_at(f, 0, 0);
+	snap(self);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_iov(&f->zc, NULL, 1));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_iov(NULL, NULL, 0));
+	EXPECT_EQ(0, io_uring_zcrx_return_iov(&f->zc, NULL, 0));
+	EXPECT_TRUE(unchanged(self));
+}
+
+TEST_F(rq, iov_all_or_nothing)
+{
+	struct fake *f = &self->f;
+	struct iovec iov[4];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		iov[i].iov_base = f->area + i * PAGE;
+		iov[i].iov_len = 50 + i;
+	}
+	fake_at(f, 0, FAKE_ENTRIES - 3);
+	snap(self);
+	EXPECT_LT(io_uring_zcrx_return_iov(&f->zc, iov, 4), 0);
+	EXPECT_TRUE(unchanged(self));
+
+	fk.active = 1;
+	EXPECT_EQ(-ENOSPC, io_uring_zcrx_return_iov(&f->zc, iov, 4));
+	EXPECT_TRUE(unchanged(self));
+
+	EXPECT_EQ(0, io_uring_zcrx_return_iov(&f->zc, iov, 3));
+	EXPECT_EQ((__u32)FAKE_ENTRIES, ktail(f));
+
+	fk.consume = 1;
+	ASSERT_EQ(0, io_uring_zcrx_return_iov(&f->zc, iov, 4));
+	EXPECT_EQ(FAKE_ENTRIES + 4U, ktail(f));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(TOKEN | (i * PAGE), rqe_at(f, FAKE_ENTRIES + i)->off);
+		EXPECT_EQ(50 + i, rqe_at(f, FAKE_ENTRIES + i)->len);
+	}
+}
+
+TEST_F(rq, iov_larger_than_ring)
+{
+	struct fake *f = &self->f;
+	struct iovec iov[FAKE_ENTRIES + 1];
+	unsigned int i;
+
+	for (i = 0; i <= FAKE_ENTRIES; i++) {
+		iov[i].iov_base = f->area + i * PAGE;
+		iov[i].iov_len = PAGE;
+	}
+	fake_at(f, 0, 0);
+	snap(self);
+	fk.active = 1;
+	fk.consume = 1;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_iov(&f->zc, iov, FAKE_ENTRIES + 1));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_TRUE(unchanged(self));
+	ASSERT_EQ(0, io_uring_zcrx_return_iov(&f->zc, iov, FAKE_ENTRIES));
+	EXPECT_EQ(0U, io_uring_zcrx_rq_space(&f->zc));
+}
+
+/* A context that is not set up. */
+
+TEST(zeroed_context)
+{
+	struct io_uring_zcrx zc;
+	struct cqe32 c;
+	struct io_uring_cqe *p = mkcqe(&c, 1, 0);
+	struct iovec iov = { &c, 1 };
+
+	memset(&zc, 0, sizeof(zc));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_teardown(&zc));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_teardown(NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_flush_rq(&zc));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_flush_rq(NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_batch(&zc, &p, 1));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_iov(&zc, &iov, 1));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&zc, p, &iov));
+}
+
+/*
+ * The registration calls, with a kernel of ours (those the system's
+ * liburing has are its own business).
+ */
+TEST(register_calls)
+{
+	struct io_uring ring;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_query_hdr hdr;
+	struct zcrx_ctrl ctrl;
+
+	memset(&fk, 0, sizeof(fk));
+	memset(&ring, 0, sizeof(ring));
+	memset(&reg, 0, sizeof(reg));
+	memset(&hdr, 0, sizeof(hdr));
+	memset(&ctrl, 0, sizeof(ctrl));
+	ring.ring_fd = 42;
+	fk.active = 1;
+	fk.raw = 1;
+
+#if !LIBURING_ZC_HAVE_FN_REGISTER_IFQ
+	EXPECT_EQ(0, io_uring_register_ifq(&ring, &reg));
+	EXPECT_EQ(42L, fk.fd);
+	EXPECT_EQ((long)IORING_REGISTER_ZCRX_IFQ, fk.op);
+	EXPECT_EQ((uintptr_t)&reg, (uintptr_t)fk.arg);
+	EXPECT_EQ(1L, fk.nr_args);
+	fk.err = ENODEV;
+	EXPECT_EQ(-ENODEV, io_uring_register_ifq(&ring, &reg));
+	fk.err = 0;
+#endif
+#if !LIBURING_ZC_HAVE_FN_REGISTER_ZCRX_CTRL
+	ctrl.zcrx_id = 9;
+	ctrl.op = ZCRX_CTRL_EXPORT;
+	EXPECT_EQ(0, io_uring_register_zcrx_ctrl(&ring, &ctrl));
+	EXPECT_EQ(42L, fk.fd);
+	EXPECT_EQ((long)IORING_REGISTER_ZCRX_CTRL, fk.op);
+	EXPECT_EQ(0L, fk.nr_args);
+	EXPECT_EQ(9U, fk.ctrl.zcrx_id);
+	EXPECT_EQ((__u32)ZCRX_CTRL_EXPORT, fk.ctrl.op);
+	fk.err = EINVAL;
+	EXPECT_EQ(-EINVAL, io_uring_register_zcrx_ctrl(&ring, &ctrl));
+	fk.err = 0;
+#endif
+#if !LIBURING_ZC_HAVE_FN_REGISTER_QUERY
+	EXPECT_EQ(0, io_uring_register_query(-1, &hdr));
+	EXPECT_EQ(-1L, fk.fd);
+	EXPECT_EQ((long)IORING_REGISTER_QUERY, fk.op);
+	EXPECT_EQ((uintptr_t)&hdr, (uintptr_t)fk.arg);
+	EXPECT_EQ(0L, fk.nr_args);
+	fk.err = EOPNOTSUPP;
+	EXPECT_EQ(-EOPNOTSUPP, io_uring_register_query(-1, &hdr));
+#endif
+	memset(&fk, 0, sizeof(fk));
+}
+
+/* Does the kernel have zero-copy receive: the decision. */
+
+TEST(probe_result)
+{
+	struct io_uring_probe *p;
+
+	EXPECT_EQ(-EOPNOTSUPP, zc_probe_result(NULL));
+
+	/* Linux 6.12 without the series ends at IORING_OP_LISTEN */
+	p = mkprobe(57, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-EOPNOTSUPP, zc_probe_result(p));
+	free(p);
+
+	p = mkprobe(58, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-EOPNOTSUPP, zc_probe_result(p));
+	free(p);
+
+	p = mkprobe(60, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-EOPNOTSUPP, zc_probe_result(p));
+	free(p);
+
+	p = mkprobe(58, IO_URING_OP_SUPPORTED);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, zc_probe_result(p));
+	free(p);
+
+	p = mkprobe(70, IO_URING_OP_SUPPORTED);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, zc_probe_result(p));
+	free(p);
+}
+
+TEST(sizing)
+{
+	unsigned int n;
+	size_t s;
+
+	EXPECT_EQ(1U, zc_rq_entries(0));
+	EXPECT_EQ(1U, zc_rq_entries(1));
+	EXPECT_EQ(2U, zc_rq_entries(2));
+	EXPECT_EQ(4U, zc_rq_entries(3));
+	EXPECT_EQ(4096U, zc_rq_entries(4096));
+	EXPECT_EQ(8192U, zc_rq_entries(4097));
+	EXPECT_EQ(32768U, zc_rq_entries(32768));
+	EXPECT_EQ(32768U, zc_rq_entries(32769));
+	EXPECT_EQ(32768U, zc_rq_entries(1ULL << 40));
+	EXPECT_EQ(32768U, zc_rq_entries(UINT64_MAX));
+	EXPECT_EQ(ZC_RQ_MAX_ENTRIES, 32768U);
+
+	EXPECT_EQ((size_t)8192, zc_region_size(1, 4096));
+	EXPECT_EQ((size_t)8192, zc_region_size(256, 4096));
+	EXPECT_EQ((size_t)12288, zc_region_size(257, 4096));
+	EXPECT_EQ((size_t)(4096 + 32768 * 16), zc_region_size(32768, 4096));
+	EXPECT_EQ((size_t)(65536 * 2), zc_region_size(4096, 65536));
+	/* the header page plus every entry always fit */
+	for (n = 1; n <= 32768; n <<= 1) {
+		s = zc_region_size(n, PAGE);
+		EXPECT_EQ((size_t)0, s % PAGE);
+		EXPECT_GE(s, PAGE + n * sizeof(struct io_uring_zcrx_rqe));
+		EXPECT_LT(s, 2 * PAGE + n * sizeof(struct io_uring_zcrx_rqe));
+	}
+}
+
+/* io_uring_zcrx_setup()'s checks, before any system call. */
+
+static void fill(struct io_uring_zcrx *zc)
+{
+	memset(zc, 0xa5, sizeof(*zc));
+}
+
+/*
+ * A ring with the set-up flags but fd -1: parameters that pass the checks
+ * reach the kernel probe, which fails (-EOPNOTSUPP), so -EINVAL tells a
+ * refusal by the checks.
+ */
+static void fake_ring(struct io_uring *ring)
+{
+	memset(ring, 0, sizeof(*ring));
+	ring->ring_fd = -1;
+	ring->enter_ring_fd = -1;
+	ring->flags = IO_URING_ZCRX_SETUP_FLAGS;
+}
+
+static int setup_with(struct io_uring *ring, struct io_uring_zcrx *zc,
+		      const struct io_uring_zcrx_params *p)
+{
+	fill(zc);
+	return io_uring_zcrx_setup(ring, zc, p);
+}
+
+TEST(setup_null_args)
+{
+	struct io_uring_zcrx_params p;
+	struct io_uring_zcrx zc;
+	struct io_uring ring;
+
+	fake_ring(&ring);
+	memset(&p, 0, sizeof(p));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_setup(NULL, &zc, &p));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_setup(&ring, NULL, &p));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_setup(&ring, &zc, NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_setup(NULL, NULL, NULL));
+}
+
+/*
+ * "On failure ... @zc is zeroed": also when the ring or the parameters
+ * are missing, so that a caller may always tear a failed context down.
+ */
+TEST(setup_null_args_zero_ctx)
+{
+	struct io_uring_zcrx_params p;
+	struct io_uring_zcrx zc;
+	struct io_uring ring;
+
+	fake_ring(&ring);
+	memset(&p, 0, sizeof(p));
+	EXPECT_EQ(-EINVAL, setup_with(NULL, &zc, &p));
+	EXPECT_TRUE(is_zero(&zc, sizeof(zc)))
+		TH_LOG("ring NULL: the context is left as it was");
+	EXPECT_EQ(-EINVAL, setup_with(&ring, &zc, NULL));
+	EXPECT_TRUE(is_zero(&zc, sizeof(zc)))
+		TH_LOG("params NULL: the context is left as it was");
+}
+
+TEST(setup_bad_params)
+{
+	struct io_uring_zcrx_params p, good;
+	struct io_uring_zcrx zc;
+	struct io_uring ring, plain;
+	void *area;
+	unsigned int i;
+
+	area = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	fake_ring(&ring);
+	memset(&good, 0, sizeof(good));
+	good.if_idx = 1;
+
+	/* each case, its context zeroed afterwards */
+#define BAD(stmt) do {							\
+		p = good;						\
+		stmt;							\
+		EXPECT_EQ(-EINVAL, setup_with(&ring, &zc, &p))		\
+			TH_LOG("case: %s", #stmt);			\
+		EXPECT_TRUE(is_zero(&zc, sizeof(zc)))			\
+			TH_LOG("context not zeroed: %s", #stmt);	\
+	} while (0)
+
+	BAD(p.flags = 1);
+	BAD(p.flags = 1U << 31);
+	for (i = 0; i < ZC_ARRAY_SIZE(p.__resv); i++)
+		BAD(p.__resv[i] = 1);
+	BAD(p.area_type = 3);
+	BAD(p.area_type = UINT32_MAX);
+	BAD(p.rq_type = 2);
+	BAD(p.rq_type = UINT32_MAX);
+	BAD(p.area_addr = area);
+	BAD((p.area_type = IO_URING_ZCRX_AREA_HUGE, p.area_addr = area));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_USER, p.area_size = PAGE));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_USER, p.area_addr = area));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_USER,
+	     p.area_addr = (char *)area + 64, p.area_size = PAGE));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_USER,
+	     p.area_addr = (char *)area + PAGE / 2, p.area_size = 2 * PAGE));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_USER, p.area_addr = area,
+	     p.area_size = PAGE + 1));
+	BAD(p.area_size = PAGE + 1);
+	BAD(p.area_size = 100);
+	BAD(p.area_size = 1ULL << 63);
+	BAD(p.rq_entries = 32769);
+	BAD(p.rq_entries = UINT32_MAX);
+	BAD(p.rx_buf_len = 1);
+	BAD(p.rx_buf_len = PAGE / 2);
+	BAD(p.rx_buf_len = PAGE - 1);
+	BAD(p.rx_buf_len = 3 * PAGE);
+	BAD(p.rx_buf_len = PAGE + 1);
+	BAD(p.rx_buf_len = UINT32_MAX);
+
+	/* rings without the set-up flags */
+	memset(&plain, 0, sizeof(plain));
+	plain.ring_fd = -1;
+	p = good;
+	EXPECT_EQ(-EINVAL, setup_with(&plain, &zc, &p));
+	EXPECT_TRUE(is_zero(&zc, sizeof(zc)));
+	plain.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	EXPECT_EQ(-EINVAL, setup_with(&plain, &zc, &p));
+	EXPECT_TRUE(is_zero(&zc, sizeof(zc)));
+	plain.flags = IORING_SETUP_CQE32 | IORING_SETUP_SINGLE_ISSUER;
+	EXPECT_EQ(-EINVAL, setup_with(&plain, &zc, &p));
+	EXPECT_TRUE(is_zero(&zc, sizeof(zc)));
+#undef BAD
+	munmap(area, 4 * PAGE);
+}
+
+/* what passes the checks goes on to ask the kernel (and fails there) */
+TEST(setup_good_params_reach_the_kernel)
+{
+	struct io_uring_zcrx_params p, good;
+	struct io_uring_zcrx zc;
+	struct io_uring ring;
+	void *area;
+
+	area = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	fake_ring(&ring);
+	memset(&good, 0, sizeof(good));
+
+#define GOOD(stmt) do {							\
+		p = good;						\
+		stmt;							\
+		EXPECT_EQ(-EOPNOTSUPP, setup_with(&ring, &zc, &p))	\
+			TH_LOG("case: %s", #stmt);			\
+		EXPECT_TRUE(is_zero(&zc, sizeof(zc)));			\
+	} while (0)
+
+	GOOD((void)0);
+	GOOD(p.rq_type = IO_URING_ZCRX_RQ_KERNEL);
+	GOOD(p.area_type = IO_URING_ZCRX_AREA_HUGE);
+	GOOD((p.area_type = IO_URING_ZCRX_AREA_USER, p.area_addr = area,
+	      p.area_size = 4 * PAGE));
+	GOOD(p.area_size = 2 * PAGE);
+	GOOD(p.rq_entries = 32768);
+	GOOD(p.rq_entries = 3);
+	GOOD(p.rx_buf_len = PAGE);
+	GOOD(p.rx_buf_len = 2 * PAGE);
+	GOOD(p.rx_buf_len = 1U << 21);
+	GOOD((p.if_idx = UINT32_MAX, p.if_rxq = UINT32_MAX));
+	GOOD(ring.flags |= IORING_SETUP_CQSIZE);
+#undef GOOD
+	munmap(area, 4 * PAGE);
+}
+
+/*
+ * The whole set-up against a kernel of ours: a probe that says yes and a
+ * registration that checks its input and answers as the ABI says.
+ */
+
+static int count_maps(void);
+
+/* what io_uring_queue_init() says on hosts that do not allow such a ring */
+static int host_lacks_rings(int ret)
+{
+	return ret == -EPERM || ret == -ENOSYS || ret == -EINVAL ||
+	       ret == -ENOMEM || ret == -EACCES;
+}
+
+FIXTURE(setup) {
+	struct io_uring ring;
+	struct io_uring_zcrx zc;
+	struct io_uring_zcrx_params p;
+	int maps;
+	int memfd;
+};
+
+FIXTURE_SETUP(setup)
+{
+	memset(&fk, 0, sizeof(fk));
+	fake_ring(&self->ring);
+	memset(&self->p, 0, sizeof(self->p));
+	self->p.if_idx = 11;
+	self->p.if_rxq = 2;
+	self->memfd = -1;
+	fk.active = 1;
+	fk.probe_last_op = IORING_OP_RECV_ZC;
+	self->maps = count_maps();
+	ASSERT_GT(self->maps, 0);
+}
+
+FIXTURE_TEARDOWN(setup)
+{
+	if (self->memfd >= 0)
+		close(self->memfd);
+	memset(&fk, 0, sizeof(fk));
+}
+
+/* what every successful set-up has */
+static void check_ctx(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(setup) *self)
+{
+	struct io_uring_zcrx *zc = &self->zc;
+	char *region = zc->rq.ring_ptr;
+	struct io_uring_cqe *cqe;
+	struct cqe32 c;
+
+	ASSERT_EQ(1, fk.reg_calls);
+	EXPECT_EQ((long)self->ring.ring_fd, fk.fd);
+	EXPECT_EQ((long)IORING_REGISTER_ZCRX_IFQ, fk.op);
+	EXPECT_EQ(1L, fk.nr_args);
+	EXPECT_EQ(self->p.if_idx, fk.reg.if_idx);
+	EXPECT_EQ(self->p.if_rxq, fk.reg.if_rxq);
+	EXPECT_EQ(self->p.rx_buf_len, fk.reg.rx_buf_len);
+	EXPECT_EQ(0U, fk.reg.flags);
+
+	EXPECT_EQ(FK_ZCRX_ID, zc->id);
+	EXPECT_EQ((uintptr_t)self->ring.ring_fd, (uintptr_t)zc->ring->ring_fd);
+	EXPECT_EQ((uintptr_t)&self->ring, (uintptr_t)zc->ring);
+	EXPECT_EQ(FK_AREA_ID << IORING_ZCRX_AREA_SHIFT, zc->area_token);
+	EXPECT_EQ((uintptr_t)fk.area.addr, (uintptr_t)zc->area);
+	EXPECT_EQ(fk.area.len, zc->area_size);
+	ASSERT_NE(NULL, region);
+	EXPECT_EQ((uintptr_t)region, (uintptr_t)zc->rq.khead);
+	EXPECT_EQ((uintptr_t)(region + 64), (uintptr_t)zc->rq.ktail);
+	EXPECT_EQ((uintptr_t)(region + FK_HDR), (uintptr_t)zc->rq.rqes);
+	EXPECT_EQ(*zc->rq.ktail, zc->rq.rq_tail);
+	EXPECT_EQ(0U, zc->rq.ring_entries & (zc->rq.ring_entries - 1));
+	EXPECT_GE(zc->rq.ring_entries, fk.reg.rq_entries);
+	EXPECT_EQ(zc->rq.ring_entries, io_uring_zcrx_rq_space(zc));
+	EXPECT_GE(zc->buf_len, (__u32)PAGE);
+
+	/* the area is ours to read and write, the refill ring takes entries */
+	memset(zc->area, 0x5a, PAGE);
+	zc->area[zc->area_size - 1] = 1;
+	cqe = mkcqe(&c, 100, zc->area_token | (zc->area_size - zc->buf_len));
+	EXPECT_EQ(0, io_uring_zcrx_return(zc, cqe));
+	EXPECT_EQ(1U, *zc->rq.ktail);
+	EXPECT_EQ(zc->area_token | (zc->area_size - zc->buf_len),
+		  zc->rq.rqes[0].off);
+	EXPECT_EQ(100U, zc->rq.rqes[0].len);
+}
+
+/* teardown leaves no mapping of the library's behind */
+static void check_teardown(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(setup) *self)
+{
+	EXPECT_EQ(0, io_uring_zcrx_teardown(&self->zc));
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+	EXPECT_EQ(self->maps, count_maps());
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_teardown(&self->zc));
+}
+
+TEST_F(setup, defaults)
+{
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	check_ctx(_metadata, self);
+	/* 16 MiB of pages, one refill entry per buffer, a region in our memory */
+	EXPECT_EQ(IO_URING_ZCRX_DEFAULT_AREA, fk.area.len);
+	EXPECT_EQ(0ULL, (unsigned long long)(fk.area.addr & (PAGE - 1)));
+	EXPECT_EQ((__u32)(IO_URING_ZCRX_DEFAULT_AREA / PAGE), fk.reg.rq_entries);
+	EXPECT_EQ((__u32)IORING_MEM_REGION_TYPE_USER, fk.rd.flags);
+	EXPECT_EQ((uintptr_t)self->zc.rq.ring_ptr, (uintptr_t)fk.rd.user_addr);
+	EXPECT_EQ(zc_region_size(fk.reg.rq_entries, PAGE), (size_t)fk.rd.size);
+	EXPECT_EQ((__u32)PAGE, self->zc.buf_len);
+	EXPECT_EQ(self->maps + 2, count_maps());
+	check_teardown(_metadata, self);
+}
+
+TEST_F(setup, sizes)
+{
+	self->p.area_size = 64 * PAGE;
+	self->p.rx_buf_len = 4 * PAGE;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	check_ctx(_metadata, self);
+	EXPECT_EQ(64 * PAGE, fk.area.len);
+	EXPECT_EQ(16U, fk.reg.rq_entries);
+	EXPECT_EQ(4 * PAGE, (unsigned long)self->zc.buf_len);
+	check_teardown(_metadata, self);
+
+	self->p.area_size = 3 * PAGE;
+	self->p.rx_buf_len = 0;
+	self->p.rq_entries = 64;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(64U, self->zc.rq.ring_entries);
+	EXPECT_EQ(3 * PAGE, (unsigned long)self->zc.area_size);
+	check_teardown(_metadata, self);
+
+	/* asked for the power of two the kernel would make of it */
+	self->p.rq_entries = 3;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(4U, fk.reg.rq_entries);
+	EXPECT_EQ(4U, self->zc.rq.ring_entries);
+	check_teardown(_metadata, self);
+}
+
+/*
+ * The kernel rounds rq_entries up to a power of two and wants the region
+ * to hold that many entries; the library must size the region for the
+ * rounded number.
+ */
+TEST_F(setup, rq_entries_not_power_of_two)
+{
+	static const __u32 n[] = { 3, 100, 257, 513, 1000, 2049, 20000 };
+	unsigned int i;
+	int ret;
+
+	self->p.area_size = 64 * PAGE;
+	for (i = 0; i < ZC_ARRAY_SIZE(n); i++) {
+		fk.reg_calls = 0;
+		self->p.rq_entries = n[i];
+		ret = setup_with(&self->ring, &self->zc, &self->p);
+		EXPECT_EQ(0, ret)
+			TH_LOG("rq_entries %u: region of %llu bytes for %u entries",
+			       n[i], (unsigned long long)fk.rd.size,
+			       zc_rq_entries(n[i]));
+		if (ret)
+			continue;
+		EXPECT_EQ(zc_rq_entries(n[i]), self->zc.rq.ring_entries);
+		EXPECT_GE(fk.rd.size, FK_HDR + (__u64)self->zc.rq.ring_entries *
+				      sizeof(struct io_uring_zcrx_rqe));
+		check_teardown(_metadata, self);
+	}
+	EXPECT_EQ(self->maps, count_maps());
+}
+
+TEST_F(setup, user_area)
+{
+	size_t len = 32 * PAGE;
+	char *area;
+
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	self->maps = count_maps();
+	self->p.area_type = IO_URING_ZCRX_AREA_USER;
+	self->p.area_addr = area;
+	self->p.area_size = len;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	check_ctx(_metadata, self);
+	EXPECT_EQ((uintptr_t)area, (uintptr_t)fk.area.addr);
+	EXPECT_EQ((__u64)len, fk.area.len);
+	EXPECT_EQ((uintptr_t)area, (uintptr_t)self->zc.area);
+	EXPECT_EQ(32U, fk.reg.rq_entries);
+	check_teardown(_metadata, self);
+	/* the caller's area stays the caller's */
+	area[0] = area[len - 1] = 7;
+	EXPECT_EQ(0, munmap(area, len));
+
+	/* an area smaller than one buffer */
+	self->p.area_addr = area;
+	self->p.area_size = PAGE;
+	self->p.rx_buf_len = 2 * PAGE;
+	fk.reg_calls = 0;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0, fk.reg_calls);
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+}
+
+/* a refill region in kernel memory: the ring fd is mapped at its offset */
+TEST_F(setup, kernel_region)
+{
+	__u32 tail = 0;
+	off_t off = 0x30000000 + ((off_t)FK_ZCRX_ID << 16);
+
+	self->memfd = memfd_create("fake-ring", 0);
+	if (self->memfd < 0)
+		SKIP(return, "no memfd: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(self->memfd, off + (1 << 20)));
+	self->ring.ring_fd = self->memfd;
+	self->p.rq_type = IO_URING_ZCRX_RQ_KERNEL;
+	self->p.area_size = 16 * PAGE;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	check_ctx(_metadata, self);
+	EXPECT_EQ(0U, fk.rd.flags);
+	EXPECT_EQ(0ULL, (unsigned long long)fk.rd.user_addr);
+	EXPECT_GE(fk.rd.size, FK_HDR + 16 * sizeof(struct io_uring_zcrx_rqe));
+	/* the tail published above is in the ring's memory */
+	ASSERT_EQ((ssize_t)sizeof(tail), pread(self->memfd, &tail, sizeof(tail),
+					       off + 64));
+	EXPECT_EQ(1U, tail);
+	check_teardown(_metadata, self);
+}
+
+/* the mapping of a kernel region fails: nothing is left behind */
+TEST_F(setup, kernel_region_mmap_fails)
+{
+	self->p.rq_type = IO_URING_ZCRX_RQ_KERNEL;
+	EXPECT_EQ(-EBADF, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(1, fk.reg_calls);
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+	EXPECT_EQ(self->maps, count_maps());
+}
+
+/* the kernel refuses: its error, nothing left behind */
+TEST_F(setup, register_fails)
+{
+	static const int err[] = { EPERM, ENODEV, EEXIST, EOPNOTSUPP, ERANGE };
+	unsigned int i;
+
+	for (i = 0; i < ZC_ARRAY_SIZE(err); i++) {
+		fk.err = err[i];
+		self->p.rq_type = i & 1;
+		EXPECT_EQ(-err[i], setup_with(&self->ring, &self->zc, &self->p));
+		EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+		EXPECT_EQ(self->maps, count_maps());
+	}
+}
+
+/* a 6.12 kernel without the series: -EOPNOTSUPP before anything is done */
+TEST_F(setup, kernel_without_recv_zc)
+{
+	fk.probe_last_op = IORING_OP_RECV_ZC - 1;
+	EXPECT_EQ(-EOPNOTSUPP, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0, fk.calls);
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+	EXPECT_EQ(self->maps, count_maps());
+	EXPECT_EQ(-EOPNOTSUPP, io_uring_zcrx_probe(&self->ring));
+	fk.probe_last_op = IORING_OP_RECV_ZC;
+	EXPECT_EQ(0, io_uring_zcrx_probe(&self->ring));
+}
+
+/*
+ * The synchronous layer over a real ring of the host and a context from
+ * the kernel of ours.  The receive goes to the host's kernel, which
+ * refuses it (no such ifq there, or no such opcode): readv reports that.
+ */
+TEST_F(setup, sync_layer)
+{
+	struct io_uring_zcrx_sync *s = NULL;
+	struct io_uring_zcrx *zc;
+	struct iovec iov[4];
+	int sv[2], ret;
+
+	self->p.area_size = 32 * PAGE;
+	ret = io_uring_zcrx_sync_open(&s, &self->p);
+	if (!fk.reg_calls && host_lacks_rings(ret))
+		SKIP(return, "no DEFER_TASKRUN|CQE32 ring on this host (%d)", ret);
+	ASSERT_EQ(0, ret);
+	ASSERT_NE(NULL, s);
+	zc = io_uring_zcrx_sync_ctx(s);
+	ASSERT_NE(NULL, zc);
+	EXPECT_EQ(FK_ZCRX_ID, zc->id);
+	EXPECT_EQ(32 * PAGE, (unsigned long)zc->area_size);
+	EXPECT_EQ((unsigned int)IO_URING_ZCRX_SETUP_FLAGS,
+		  zc->ring->flags & IO_URING_ZCRX_SETUP_FLAGS);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(s, -1, iov, 4));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(s, sv[0], NULL, 4));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(s, sv[0], iov, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(s, sv[0], iov, -1));
+
+	iov[0].iov_base = zc->area - 1;
+	iov[0].iov_len = 10;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_release(s, iov, 1));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_release(s, iov, -1));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_release(s, NULL, 1));
+	EXPECT_EQ(0, io_uring_zcrx_release(s, NULL, 0));
+	EXPECT_EQ(0U, *zc->rq.ktail);
+	iov[0].iov_base = zc->area + PAGE;
+	iov[0].iov_len = 10;
+	EXPECT_EQ(0, io_uring_zcrx_release(s, iov, 1));
+	EXPECT_EQ(1U, *zc->rq.ktail);
+	EXPECT_EQ(zc->area_token | PAGE, zc->rq.rqes[0].off);
+
+	/* the request's error, and again when asked again */
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(s, sv[0], iov, 4));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(s, sv[0], iov, 4));
+
+	io_uring_zcrx_sync_close(s);
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_EQ(self->maps, count_maps());
+}
+
+TEST(queue_init_args)
+{
+	struct io_uring_params p;
+	struct io_uring ring;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQPOLL;
+	memset(&ring, 0xa5, sizeof(ring));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init_params(8, &ring, &p));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init(8, &ring, IORING_SETUP_SQPOLL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init(8, &ring,
+			IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init_params(8, NULL, &p));
+	p.flags = 0;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init_params(8, &ring, NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init_params(8, NULL, &p));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_probe(NULL));
+}
+
+/* The synchronous layer's argument checks. */
+
+TEST(sync_args)
+{
+	struct io_uring_zcrx_sync *s = (void *)0x1;
+	struct io_uring_zcrx_params p;
+	struct iovec iov[2];
+
+	memset(&p, 0, sizeof(p));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_sync_open(NULL, &p));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_sync_open(NULL, NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_sync_open(&s, NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(NULL, 0, iov, 2));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_readv(NULL, 3, NULL, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_release(NULL, iov, 1));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_release(NULL, NULL, 0));
+	EXPECT_TRUE(io_uring_zcrx_sync_ctx(NULL) == NULL);
+	io_uring_zcrx_sync_close(NULL);
+}
+
+/* bad parameters for the context: refused, whatever the host */
+TEST(sync_open_bad_params)
+{
+	struct io_uring_zcrx_sync *s = (void *)0x1;
+	struct io_uring_zcrx_params p;
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = 1;
+	ret = io_uring_zcrx_sync_open(&s, &p);
+	if (ret == -EPERM || ret == -ENOSYS || ret == -ENOMEM)
+		SKIP(return, "no io_uring ring on this host (%d)", ret);
+	EXPECT_EQ(-EINVAL, ret);
+	EXPECT_TRUE(s == NULL);
+
+	p.flags = 0;
+	p.area_size = PAGE + 1;
+	s = (void *)0x1;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_sync_open(&s, &p));
+	EXPECT_TRUE(s == NULL);
+}
+
+/* The NIC helper's argument checks: no privileges, no changes. */
+
+TEST(nic_args)
+{
+	struct io_uring_zcrx_flow flow, good;
+	struct io_uring_zcrx_nic *nic = (void *)0x1;
+	char longname[IFNAMSIZ + 1];
+	unsigned int i;
+
+	memset(&good, 0, sizeof(good));
+	good.family = AF_INET;
+	good.dst_port = 9999;
+	memset(longname, 'e', sizeof(longname) - 1);
+	longname[IFNAMSIZ] = 0;
+
+#define NIC_BAD(name, f, fl) do {					\
+		nic = (void *)0x1;					\
+		EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup(&nic, name, 0, f, fl)) \
+			TH_LOG("case: %s %s %s", #name, #f, #fl);	\
+		EXPECT_TRUE(nic == NULL);				\
+	} while (0)
+
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup(NULL, "lo", 0, &good, 0));
+	NIC_BAD(NULL, &good, 0);
+	NIC_BAD("", &good, 0);
+	NIC_BAD(longname, &good, 0);
+	NIC_BAD("a/b", &good, 0);
+	NIC_BAD("..", &good, 0);
+	NIC_BAD("lo", NULL, 0);
+	NIC_BAD("lo", &good, 1U << 2);
+	NIC_BAD("lo", &good, 1U << 31);
+	flow = good;
+	flow.family = AF_UNIX;
+	NIC_BAD("lo", &flow, 0);
+	flow.family = AF_UNSPEC;
+	NIC_BAD("lo", &flow, 0);
+	flow.family = AF_INET6;
+	flow.dst_port = 0;
+	NIC_BAD("lo", &flow, 0);
+	flow.dst_port = 0;
+	flow.src_port = 80;
+	NIC_BAD("lo", &flow, 0);
+	for (i = 0; i < ZC_ARRAY_SIZE(flow.__resv); i++) {
+		flow = good;
+		flow.__resv[i] = 1;
+		NIC_BAD("lo", &flow, 0);
+	}
+#undef NIC_BAD
+
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_restore(NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_restore_saved(NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_restore_saved(""));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_restore_saved("x/../y"));
+	EXPECT_EQ(0U, io_uring_zcrx_nic_changes(NULL));
+}
+
+/* a device that does not exist, before anything is changed */
+TEST(nic_no_such_device)
+{
+	struct io_uring_zcrx_flow flow;
+	struct io_uring_zcrx_nic *nic = (void *)0x1;
+	char name[IFNAMSIZ];
+
+	memset(&flow, 0, sizeof(flow));
+	flow.family = AF_INET6;
+	flow.dst_port = 9999;
+	/* the longest name there can be: 15 characters */
+	snprintf(name, sizeof(name), "zcnone%09u", (unsigned int)getpid());
+	ASSERT_EQ((size_t)IFNAMSIZ - 1, strlen(name));
+	if (if_nametoindex(name))
+		SKIP(return, "%s exists here", name);
+	EXPECT_EQ(-ENODEV, io_uring_zcrx_nic_setup(&nic, name, 0, &flow, 0));
+	EXPECT_TRUE(nic == NULL);
+}
+
+/* On the host, if it lets us have io_uring. */
+
+TEST(host_queue_init)
+{
+	struct io_uring_params p;
+	struct io_uring ring;
+	int ret;
+
+	ret = io_uring_zcrx_queue_init(8, &ring, 0);
+	if (host_lacks_rings(ret))
+		SKIP(return, "no DEFER_TASKRUN|CQE32 ring on this host (%d)", ret);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ((unsigned int)IO_URING_ZCRX_SETUP_FLAGS,
+		  ring.flags & IO_URING_ZCRX_SETUP_FLAGS);
+	EXPECT_GE(ring.ring_fd, 0);
+	ret = io_uring_zcrx_probe(&ring);
+	EXPECT_TRUE(ret == 0 || ret == -EOPNOTSUPP)
+		TH_LOG("io_uring_zcrx_probe: %d", ret);
+	io_uring_queue_exit(&ring);
+
+	/* the caller's flags are kept, ours added */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_CQSIZE;
+	p.cq_entries = 64;
+	ASSERT_EQ(0, io_uring_zcrx_queue_init_params(8, &ring, &p));
+	EXPECT_EQ((unsigned int)(IO_URING_ZCRX_SETUP_FLAGS | IORING_SETUP_CQSIZE),
+		  p.flags & (IO_URING_ZCRX_SETUP_FLAGS | IORING_SETUP_CQSIZE));
+	EXPECT_EQ((unsigned int)IO_URING_ZCRX_SETUP_FLAGS,
+		  ring.flags & IO_URING_ZCRX_SETUP_FLAGS);
+	EXPECT_EQ(64U, ring.cq.ring_entries);
+	io_uring_queue_exit(&ring);
+}
+
+static int count_maps(void)
+{
+	static char buf[1 << 18];
+	ssize_t n, len = 0;
+	int fd, lines = 0;
+
+	fd = open("/proc/self/maps", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += n;
+	close(fd);
+	for (n = 0; n < len; n++)
+		lines += buf[n] == '\n';
+	return lines;
+}
+
+/*
+ * A registration that cannot succeed (no such interface) on a real ring:
+ * whatever the host's kernel says, the call fails, zeroes the context and
+ * leaves no mapping behind.
+ */
+TEST(host_setup_failure_cleans_up)
+{
+	struct io_uring_zcrx_params p;
+	struct io_uring_zcrx zc;
+	struct io_uring ring;
+	int ret, before, i;
+
+	ret = io_uring_zcrx_queue_init(8, &ring, 0);
+	if (host_lacks_rings(ret))
+		SKIP(return, "no DEFER_TASKRUN|CQE32 ring on this host (%d)", ret);
+	ASSERT_EQ(0, ret);
+	if (count_maps() < 0) {
+		io_uring_queue_exit(&ring);
+		SKIP(return, "no /proc/self/maps");
+	}
+	memset(&p, 0, sizeof(p));
+	p.if_idx = 0x7ffffff0;
+	p.area_size = 64 * PAGE;
+	for (i = 0; i < 3; i++) {
+		p.rq_type = i == 1 ? IO_URING_ZCRX_RQ_KERNEL : IO_URING_ZCRX_RQ_USER;
+		/* the first round settles whatever the library allocates */
+		setup_with(&ring, &zc, &p);
+		before = count_maps();
+		ret = setup_with(&ring, &zc, &p);
+		EXPECT_LT(ret, 0);
+		if (i == 0)
+			TH_LOG("the host says %d", ret);
+		EXPECT_TRUE(is_zero(&zc, sizeof(zc)));
+		EXPECT_EQ(before, count_maps());
+	}
+	io_uring_queue_exit(&ring);
+}
+
+/* The query call, where the host kernel has it. */
+TEST(host_query)
+{
+	struct io_uring_query_opcode op;
+	struct io_uring_query_zcrx zq;
+	struct io_uring_query_hdr h[2];
+	int ret;
+
+	memset(h, 0, sizeof(h));
+	memset(&op, 0, sizeof(op));
+	memset(&zq, 0, sizeof(zq));
+	h[0].query_op = IO_URING_QUERY_OPCODES;
+	h[0].query_data = (uintptr_t)&op;
+	h[0].size = sizeof(op);
+	h[0].next_entry = (uintptr_t)&h[1];
+	h[1].query_op = IO_URING_QUERY_ZCRX;
+	h[1].query_data = (uintptr_t)&zq;
+	h[1].size = sizeof(zq);
+	ret = io_uring_register_query(-1, h);
+	if (ret)
+		SKIP(return, "no IORING_REGISTER_QUERY here (%d)", ret);
+	ASSERT_EQ(0, h[0].result);
+	EXPECT_GT(op.nr_request_opcodes, (__u32)IORING_OP_RECV_ZC);
+	EXPECT_GT(op.nr_register_opcodes, (__u32)IORING_REGISTER_QUERY);
+	if (h[1].result == -EOPNOTSUPP) {
+		TH_LOG("the host's query knows no zcrx");
+		return;
+	}
+	EXPECT_EQ(0, h[1].result);
+	EXPECT_GE(zq.nr_ctrl_opcodes, 1U);
+	EXPECT_NE(0U, zq.rq_hdr_size);
+}
+
+TEST_HARNESS_MAIN
