@@ -14,12 +14,13 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check demo vm series \
-	series-check pull tree-reset kernel-path bench-nsim
+	series-check pull tree-reset kernel-path bench-nsim bench-lib
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "other targets: deps tree kernel kernel-perf selftests vm CMD='...'"
 	@echo "               series series-check pull tree-reset kernel-path bench-nsim"
+	@echo "               bench-lib (liburing-zc against hand-written RECV_ZC code)"
 
 deps:
 	@bash $(S)/deps.sh
@@ -55,6 +56,14 @@ bench-nsim: kernel-perf
 	KSRC=$(ZCRX_CACHE)/tree bash $(S)/vm-run --no-kmemleak \
 		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
 		bash $(CURDIR)/$(S)/bench-nsim.sh $$ks/zcrx
+
+# RECV_ZC throughput through liburing-zc against hand-written ring code.
+bench-lib: kernel-perf
+	@ks=$$(bash $(S)/selftests.sh perf) && \
+	$(MAKE) -s -C liburing-zc lib examples >/dev/null && \
+	bash $(S)/vm-run --no-kmemleak \
+		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
+		bash $(CURDIR)/$(S)/bench-lib.sh $$ks/zcrx $(CURDIR)/liburing-zc/build
 
 series: tree
 	@bash $(S)/export-series.sh
