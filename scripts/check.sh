@@ -54,6 +54,8 @@ stage kernel bash "$ZCRX_TOP/scripts/kernel.sh" debug
 grep -a '==> ' "$logs/kernel.log"
 stage selftests bash "$ZCRX_TOP/scripts/selftests.sh" debug
 ks=$(tail -n1 "$logs/selftests.log")
+stage liburing-zc make -C "$ZCRX_TOP/liburing-zc" \
+	KSFT_DIR="$ZCRX_TREE/tools/testing/selftests"
 note "built in $(( $(date +%s) - t0 ))s"
 
 # Host tests: a script each; "ok: " / "FAILED: " lines count one test each,
@@ -83,11 +85,12 @@ for t in "$ZCRX_TOP"/scripts/tests/*.sh; do
 	fi
 done
 
-# Kselftests, all in one boot of the debug kernel.
-note "vm: kselftests (TAP in $logs/kselftest.tap)"
+# Kselftests and liburing-zc's VM tests, all in one boot of the debug kernel.
+note "vm: kselftests and liburing-zc (TAP in $logs/kselftest.tap)"
 # The tests find the kernel's netlink specs and ynl in the assembled tree.
 KSRC=$ZCRX_TREE bash "$ZCRX_TOP/scripts/vm-run" --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --out "$logs/vm" -- \
-	"cd '$ks' && ./run_kselftest.sh; bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE'" \
+	"cd '$ks' && ./run_kselftest.sh; bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE';
+	 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'" \
 	>"$logs/kselftest.tap" 2>"$logs/vm-run.log"
 vmrc=$?
 cat "$logs/vm-run.log"

@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The demonstration, run inside the VM by scripts/demo.sh:
-#   demo-guest.sh KSELFTEST_ZCRX_DIR SIZE
+#   demo-guest.sh KSELFTEST_ZCRX_DIR SIZE LIBURING_ZC_BUILD_DIR
 #
 # Two netdevsim ports in two namespaces; the receiver's port splits headers
-# from payload and steers TCP port 9000 to rx queue 1.  The same SIZE bytes
-# are received twice: with plain recv() into a 64 KiB buffer, then with
-# io_uring zero-copy receive bound to queue 1.  Every byte is checked.
+# from payload and steers TCP port 9000 to rx queue 1.  The same SIZE bytes,
+# sent by liburing-zc's zcrx-send, are received twice: with plain recv()
+# into a 64 KiB buffer (the selftests' zcrx_xfer), then with io_uring
+# zero-copy receive bound to queue 1 (liburing-zc's zcrx-server).  Every
+# byte is checked.
 set -euo pipefail
 dir=$1
 size=$2
+zc=$3
 a=zcrx-demo-a
 b=zcrx-demo-b
 port=9000
@@ -28,15 +31,15 @@ ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/nu
 echo "receiver: tcp-data-split on, TCP port $port steered to rx queue 1"
 echo
 
-# run_one LABEL RECEIVER-ARGS...: one verified transfer; prints its
+# run_one LABEL RECEIVER...: one verified transfer; the receiver prints its
 # "result:" line last
 run_one() {
 	local label=$1 out
 	shift
 	echo "== $label: $size from $a to $b"
-	ip netns exec $b ./zcrx_xfer -l -p $port -S "$size" "$@" >"$work/$label.out" &
+	ip netns exec $b "$@" >"$work/$label.out" &
 	local rx=$!
-	./zcrx_xfer -c 192.0.2.2 -N $a -p $port -S "$size"
+	ip netns exec $a "$zc/examples/zcrx-send" -c 192.0.2.2 -p $port -s "$size"
 	if ! wait $rx; then
 		cat "$work/$label.out"
 		echo "$label: transfer FAILED" >&2
@@ -47,8 +50,8 @@ run_one() {
 }
 
 work=$(mktemp -d)
-run_one recv -b 64K
-run_one recv_zc -z eth0:1
+run_one recv ./zcrx_xfer -l -p $port -S "$size" -b 64K
+run_one recv_zc "$zc/examples/zcrx-server" -i eth0 -q 1 -p $port -s "$size"
 
 # field NAME FILE: a value from a "result:" line
 field() {

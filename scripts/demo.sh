@@ -14,6 +14,9 @@ note "building the $flavour kernel from $ZCRX_PKG $ver (first time: several minu
 bash "$ZCRX_TOP/scripts/kernel.sh" "$flavour"
 ks=$(bash "$ZCRX_TOP/scripts/selftests.sh" "$flavour")
 kernel=$(bash "$ZCRX_TOP/scripts/kernel.sh" "$flavour" kernel-path)
+note "building liburing-zc and its examples"
+make -s -C "$ZCRX_TOP/liburing-zc" lib examples >/dev/null
 note "booting $kernel"
 exec bash "$ZCRX_TOP/scripts/vm-run" --kernel "$kernel" --timeout 900 -- \
-	bash "$ZCRX_TOP/scripts/demo-guest.sh" "$ks/zcrx" "${ZCRX_DEMO_SIZE:-256M}"
+	bash "$ZCRX_TOP/scripts/demo-guest.sh" "$ks/zcrx" "${ZCRX_DEMO_SIZE:-256M}" \
+	"$ZCRX_TOP/liburing-zc/build"
