@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT OR LGPL-2.1
+# The examples over two linked netdevsim ports: zcrx-server (ring loop,
+# kernel refill ring, huge pages, synchronous layer, NIC helper) and a
+# receiver written against mainline liburing's names, each fed by
+# zcrx-send; every byte is checked, and the kernel's counters must show
+# that nothing was copied.  Run by run.sh in the VM.
+set -u
+ksft=${ZCRX_KSFT:?}
+bin=${ZC_BUILD:?}
+A=zc-ex-a
+B=zc-ex-b
+n=0
+failed=0
+export LIBURING_ZC_STATE_DIR=/run/liburing-zc-test
+work=$(mktemp -d)
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+bad() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
+check() {	# check DESCRIPTION command...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else bad "$d"; fi
+}
+
+cleanup() {
+	"$ksft/nsim_env.sh" down $A $B 2>/dev/null
+	rm -rf "$work" "$LIBURING_ZC_STATE_DIR"
+}
+trap cleanup EXIT
+
+"$ksft/nsim_env.sh" up $A $B 2 >/dev/null
+case $? in
+0) ;;
+4) echo "netdevsim is not available"; exit 4 ;;
+*) echo "could not set up netdevsim"; exit 1 ;;
+esac
+
+hds() { "$ksft/zcrx_nic" -N $B eth0 hds; }
+rules() { ip netns exec $B ethtool -n eth0 2>/dev/null | sed -n 's/^Total \([0-9]*\) rules.*/\1/p'; }
+
+# field NAME FILE: a value of the "result:" line
+field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
+
+# xfer NAME SIZE PORT SERVER-ARGS...: zcrx-server in B, zcrx-send from A;
+# leaves the server's output in $work/NAME
+xfer() {
+	local name=$1 size=$2 port=$3 addr=192.0.2.2 rc
+	shift 3
+	case " $* " in *" -6 "*) addr=2001:db8::2 ;; esac
+	ip netns exec $B "$bin/examples/zcrx-server" -i eth0 -q 1 -p "$port" \
+		-s "$size" "$@" >"$work/$name" 2>&1 &
+	local srv=$!
+	ip netns exec $A "$bin/examples/zcrx-send" -c $addr -p "$port" -s "$size" \
+		>"$work/$name.send" 2>&1
+	wait $srv
+	rc=$?
+	[ $rc -eq 0 ] || sed 's/^/  /' "$work/$name" "$work/$name.send"
+	return $rc
+}
+
+# zero_copy NAME BYTES: the whole transfer arrived, none of it copied
+zero_copy() {
+	[ "$(field bytes "$work/$1")" = "$2" ] &&
+		[ "$(field zc_bytes "$work/$1")" = "$2" ] &&
+		[ "$(field copy_bytes "$work/$1")" = 0 ] ||
+		{ grep '^result:' "$work/$1" | sed 's/^/  /'; false; }
+}
+
+steer() {	# steer PORT: TCP to PORT goes to queue 1
+	ip netns exec $B ethtool -N eth0 flow-type tcp4 dst-port "$1" action 1 >/dev/null &&
+	ip netns exec $B ethtool -N eth0 flow-type tcp6 dst-port "$1" action 1 >/dev/null
+}
+
+"$ksft/nsim_env.sh" hds $B on
+steer 9100
+
+check "server, ring loop: 32 MiB intact" xfer ring 33554432 9100
+check "server, ring loop: received without a copy" zero_copy ring 33554432
+
+check "server, IPv6, refill ring in kernel memory: 16 MiB intact" \
+	xfer kring 16777216 9100 -6 -k
+check "server, IPv6, refill ring in kernel memory: without a copy" \
+	zero_copy kring 16777216
+
+echo 8 >/proc/sys/vm/nr_hugepages
+if [ "$(cat /proc/sys/vm/nr_hugepages)" -ge 8 ]; then
+	check "server, area in huge pages: 16 MiB intact" \
+		xfer huge 16777216 9100 -H -a 16M
+	check "server, area in huge pages: without a copy" zero_copy huge 16777216
+else
+	bad "server, area in huge pages: no huge pages could be reserved"
+fi
+echo 0 >/proc/sys/vm/nr_hugepages
+
+check "server, synchronous layer: 32 MiB intact" xfer sync 33554432 9100 -y
+check "server, synchronous layer: received without a copy" zero_copy sync 33554432
+
+# mainline-recv IFNAME QUEUE PORT BYTES, fed like the server
+mainline() {
+	ip netns exec $B "$bin/test/vm/mainline-recv" eth0 1 9100 16777216 \
+		>"$work/mainline" 2>&1 &
+	local rx=$!
+	ip netns exec $A "$bin/examples/zcrx-send" -c 192.0.2.2 -p 9100 -s 16M \
+		>/dev/null 2>&1
+	wait $rx || { sed 's/^/  /' "$work/mainline"; false; }
+}
+check "a program written against mainline liburing's names receives 16 MiB" mainline
+
+# The NIC helper: from a device with split off and no rules.
+ip netns exec $B ethtool -N eth0 delete 1023 >/dev/null 2>&1
+for loc in $(ip netns exec $B ethtool -n eth0 | sed -n 's/^Filter: //p'); do
+	ip netns exec $B ethtool -N eth0 delete "$loc"
+done
+"$ksft/nsim_env.sh" hds $B off
+check "before the helper: split off, no rules" \
+	test "$(hds)-$(rules)" = "off-0"
+check "server -n: the helper prepares the NIC, 16 MiB arrive without a copy" \
+	xfer nic 16777216 9200 -n
+check "server -n: it changed split and added a rule" \
+	grep -q 'changed: split ntuple' "$work/nic"
+zero_copy nic 16777216 >/dev/null || bad "server -n: data was copied"
+check "server -n: split off and no rule after a clean exit" \
+	test "$(hds)-$(rules)" = "off-0"
+
+# Killed in the middle of a transfer: the state file stays behind and
+# "zcrx-nic restore" undoes the changes.
+ip netns exec $B "$bin/examples/zcrx-server" -i eth0 -q 1 -p 9300 -n \
+	>"$work/kill" 2>&1 &
+srv=$!
+ip netns exec $A "$bin/examples/zcrx-send" -c 192.0.2.2 -p 9300 -s 4G \
+	>/dev/null 2>&1 &
+snd=$!
+for _ in $(seq 100); do
+	grep -q 'MiB/s' "$work/kill" && break
+	sleep 0.2
+done
+check "killed server: it was receiving" grep -q 'MiB/s' "$work/kill"
+kill -9 $srv
+wait $srv 2>/dev/null
+kill $snd 2>/dev/null
+wait $snd 2>/dev/null
+check "killed server: its changes are still there (split on, one rule)" \
+	test "$(hds)-$(rules)" = "on-1"
+check "killed server: its state file is left" \
+	compgen -G "$LIBURING_ZC_STATE_DIR/*" >/dev/null
+check "zcrx-nic restore undoes them" \
+	ip netns exec $B "$bin/examples/zcrx-nic" restore eth0
+check "after the restore: split off, no rules, no state file" \
+	test "$(hds)-$(rules)-$(ls "$LIBURING_ZC_STATE_DIR" 2>/dev/null | wc -l)" = "off-0-0"
+
+echo "1..$n"
+exit $failed
