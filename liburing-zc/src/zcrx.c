@@ -363,11 +363,9 @@ int io_uring_zcrx_return_batch(struct io_uring_zcrx *zc,
 	for (i = 0; i < nr; i++)
 		if (!cqes[i] || io_uring_zcrx_get_buf(zc, cqes[i], &iov))
 			return -EINVAL;
-	if (io_uring_zcrx_rq_space(zc) < nr) {
-		ret = __io_uring_zcrx_rq_wait_space(zc, nr);
-		if (ret)
-			return ret;
-	}
+	ret = __io_uring_zcrx_rq_wait_space(zc, nr);
+	if (ret)
+		return ret;
 	for (i = 0; i < nr; i++)
 		__io_uring_zcrx_rq_put(zc, io_uring_zcrx_cqe(cqes[i])->off &
 				       ~IORING_ZCRX_AREA_MASK, cqes[i]->res);
@@ -404,11 +402,9 @@ int io_uring_zcrx_return_iov(struct io_uring_zcrx *zc,
 		    iov[i].iov_len > UINT32_MAX)
 			return -EINVAL;
 	}
-	if (io_uring_zcrx_rq_space(zc) < nr) {
-		ret = __io_uring_zcrx_rq_wait_space(zc, nr);
-		if (ret)
-			return ret;
-	}
+	ret = __io_uring_zcrx_rq_wait_space(zc, nr);
+	if (ret)
+		return ret;
 	for (i = 0; i < nr; i++)
 		__io_uring_zcrx_rq_put(zc, (char *)iov[i].iov_base - zc->area,
 				       (__u32)iov[i].iov_len);
