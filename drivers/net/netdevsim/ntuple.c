@@ -3,8 +3,9 @@
  * ntuple flow steering for netdevsim: ethtool rules that send a TCP or UDP
  * flow over IPv4 or IPv6, matched on addresses and ports under masks, to a
  * chosen rx queue.  Other flows are spread over the rx queues by their
- * flow hash.  The peer applies the receiving port's rules as it transmits,
- * as the receiving NIC's classifier would.
+ * flow hash, through an RSS indirection table that ethtool can rewrite.
+ * The peer applies the receiving port's rules as it transmits, as the
+ * receiving NIC's classifier would.
  */
 #include <linux/ethtool.h>
 #include <linux/ip.h>
@@ -118,7 +119,8 @@ static bool nsim_rule_match(const struct ethtool_rx_flow_spec *fs,
  * @ns: the receiving port
  * @skb: the frame its peer transmits
  *
- * The lowest-numbered matching rule decides; without one, the flow hash.
+ * The lowest-numbered matching rule decides; without one, the flow hash
+ * picks an entry of the RSS indirection table.
  *
  * Return: an rx queue index below the port's real_num_rx_queues.
  */
@@ -142,7 +144,76 @@ unsigned int nsim_rx_select_queue(struct netdevsim *ns, struct sk_buff *skb)
 	}
 	if (q >= 0 && q < nq)
 		return q;
-	return nq > 1 ? reciprocal_scale(skb_get_hash(skb), nq) : 0;
+	if (nq <= 1)
+		return 0;
+	if (!netif_is_rxfh_configured(ns->netdev))
+		return reciprocal_scale(skb_get_hash(skb), nq);
+	/* ethtool keeps the channel count above every entry of the table */
+	q = READ_ONCE(nt->indir[reciprocal_scale(skb_get_hash(skb),
+						 NSIM_RSS_INDIR_SIZE)]);
+	return q < nq ? q : 0;
+}
+
+/**
+ * nsim_get_rxfh_indir_size() - ethtool get_rxfh_indir_size
+ * @dev: the port
+ *
+ * Return: the number of entries of the RSS indirection table.
+ */
+u32 nsim_get_rxfh_indir_size(struct net_device *dev)
+{
+	return NSIM_RSS_INDIR_SIZE;
+}
+
+/**
+ * nsim_get_rxfh() - ethtool get_rxfh: the RSS indirection table
+ * @dev: the port
+ * @rxfh: where the table goes; there is no hash key
+ *
+ * Return: 0.
+ */
+int nsim_get_rxfh(struct net_device *dev, struct ethtool_rxfh_param *rxfh)
+{
+	struct netdevsim *ns = netdev_priv(dev);
+	unsigned int i;
+
+	rxfh->hfunc = ETH_RSS_HASH_TOP;
+	if (!rxfh->indir)
+		return 0;
+	for (i = 0; i < NSIM_RSS_INDIR_SIZE; i++)
+		rxfh->indir[i] = netif_is_rxfh_configured(dev) ?
+				 ns->ntuple.indir[i] :
+				 ethtool_rxfh_indir_default(i, dev->real_num_rx_queues);
+	return 0;
+}
+
+/**
+ * nsim_set_rxfh() - ethtool set_rxfh: rewrite the RSS indirection table
+ * @dev: the port
+ * @rxfh: the new table; neither the hash function nor a key can change
+ * @extack: for error messages
+ *
+ * Context: rtnl held; ethtool has checked every entry against the rx
+ * queue count.
+ * Return: 0 or -EOPNOTSUPP.
+ */
+int nsim_set_rxfh(struct net_device *dev, struct ethtool_rxfh_param *rxfh,
+		  struct netlink_ext_ack *extack)
+{
+	struct netdevsim *ns = netdev_priv(dev);
+	unsigned int i;
+
+	if (rxfh->key || rxfh->rss_context ||
+	    (rxfh->hfunc != ETH_RSS_HASH_NO_CHANGE &&
+	     rxfh->hfunc != ETH_RSS_HASH_TOP)) {
+		NL_SET_ERR_MSG(extack, "only the indirection table can change");
+		return -EOPNOTSUPP;
+	}
+	if (!rxfh->indir)
+		return 0;
+	for (i = 0; i < NSIM_RSS_INDIR_SIZE; i++)
+		WRITE_ONCE(ns->ntuple.indir[i], rxfh->indir[i]);
+	return 0;
 }
 
 static int nsim_ntuple_get_rule(struct nsim_ntuple *nt,

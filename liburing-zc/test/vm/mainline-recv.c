@@ -33,6 +33,15 @@ static int die(const char *what, int err)
 	exit(1);
 }
 
+static void arm(struct io_uring *ring, int fd, unsigned int zcrx_id)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, 0, 0);
+	sqe->ioprio |= IORING_RECV_MULTISHOT;
+	sqe->zcrx_ifq_idx = zcrx_id;
+}
+
 int main(int argc, char **argv)
 {
 	struct io_uring_zcrx_area_reg area_reg;
@@ -41,7 +50,6 @@ int main(int argc, char **argv)
 	struct io_uring_zcrx_rq rq_ring;
 	struct io_uring_params p;
 	struct sockaddr_in addr;
-	struct io_uring_sqe *sqe;
 	struct zcrx_ctrl ctrl;
 	struct io_uring ring;
 	unsigned long long expected, bytes = 0;
@@ -54,8 +62,10 @@ int main(int argc, char **argv)
 	expected = strtoull(argv[4], NULL, 0);
 
 	memset(&p, 0, sizeof(p));
+	/* room for the completions of many frames per wake-up */
 	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-		  IORING_SETUP_CQE32;
+		  IORING_SETUP_CQE32 | IORING_SETUP_CQSIZE;
+	p.cq_entries = 4096;
 	ret = io_uring_queue_init_params(64, &ring, &p);
 	if (ret)
 		die("io_uring_queue_init_params", -ret);
@@ -108,11 +118,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("accept", errno);
 
-	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, 0, 0);
-	sqe->ioprio |= IORING_RECV_MULTISHOT;
-	sqe->zcrx_ifq_idx = reg.zcrx_id;
-
+	arm(&ring, fd, reg.zcrx_id);
 	while (!done) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
@@ -127,6 +133,11 @@ int main(int argc, char **argv)
 			unsigned char *data;
 
 			seen++;
+			/* a full CQ ends the request: ask again */
+			if (cqe->res == -ENOSPC) {
+				arm(&ring, fd, reg.zcrx_id);
+				continue;
+			}
 			if (cqe->res < 0)
 				die("recv_zc", -cqe->res);
 			if (cqe->res == 0 || !(cqe->flags & IORING_CQE_F_MORE)) {

@@ -3,12 +3,12 @@
 #
 # The NIC helper (io_uring_zcrx_nic_*) through zcrx-nic, on a netdevsim
 # port with 4 rx queues: setup turns tcp-data-split on and adds an ntuple
-# rule, every way of ending restores it (SIGTERM, the atexit() handler,
+# rule and takes the queue out of the RSS indirection table, every way of
+# ending restores it (SIGTERM, the atexit() handler,
 # kill -9 then "zcrx-nic restore", kill -9 then the next setup), a second
 # holder is refused, split that was on stays on, a queue bound by an
 # io_uring (zcrx-server) keeps split on until its ring is gone, and bad
-# arguments leave nothing behind.  netdevsim has no RSS indirection table:
-# setup must leave RSS alone and say so.
+# arguments leave nothing behind.
 #
 # Run by run.sh with ZCRX_KSFT (nsim_env.sh, zcrx_nic) and ZC_BUILD set.
 # Exits 0 if every check passes, 1 if one fails, 4 without netdevsim.
@@ -102,9 +102,35 @@ shows() {
 	done
 }
 
-# the device as before any setup: split off, no rule, no state file
+# rss_check Q: the RSS table of $OUT/show has entries and none is Q;
+# rss_check default: it is the default spread over 4 queues (i % 4)
+rss_check() {
+	local line i=0 e
+
+	while IFS= read -r line; do
+		[[ $line == "rss table ("*"):"* ]] || continue
+		set -- ${line#*:}
+		[ $# -gt 0 ] || return 1
+		for e; do
+			if [ "$Q" = default ]; then
+				[ "$e" = $((i % 4)) ] || return 1
+			else
+				[ "$e" != "$Q" ] || return 1
+			fi
+			i=$((i + 1))
+		done
+		return 0
+	done <"$OUT/show"
+	return 1
+}
+
+rss_without() { Q=$1 rss_check; }
+rss_default() { Q=default rss_check; }
+
+# the device as before any setup: split off, no rule, the default RSS
+# table, no state file
 pristine() {
-	show && shows 'tcp-data-split: off' 'ntuple rules: 0' &&
+	show && shows 'tcp-data-split: off' 'ntuple rules: 0' && rss_default &&
 		[ "$(state_files)" = 0 ]
 }
 
@@ -184,15 +210,14 @@ check "the device starts with split off, no rule, no state file" pristine
 # 1. setup, a second setup and a restore while it holds, SIGTERM
 if start_holder 1 9000; then
 	ok "setup eth0 1 9000 is ready"
-	check "it changed hds and ntuple, not rss" \
-		has "$OUT/holder" 'changed: hds ntuple'
+	check "it changed hds, ntuple and rss" \
+		has "$OUT/holder" 'changed: hds ntuple rss'
 	check "split is on" test "$(hds)" = on
 	check "ethtool -n shows one rule" test "$(rules)" = 1
 	show
 	check "the rule: tcp4 dst-port 9000 to queue 1" \
 		has "$OUT/show" '  [0-9]*: tcp4 dst-port 9000 queue 1'
-	check "netdevsim has no RSS table: show says not supported" \
-		has "$OUT/show" 'rss: not supported'
+	check "the RSS table leaves queue 1 out" rss_without 1
 	check "the state file names the holder" holder_pid_in_state
 	check "a second setup while the holder lives: EBUSY" \
 		fails 'Device or resource busy (EBUSY)' setup eth0 2 9001
@@ -211,8 +236,8 @@ if start_holder 2 9100; then
 	stop_holder KILL
 	check "kill -9 leaves the state file" test "$(state_files)" = 1
 	show
-	check "and split on and the rule" \
-		shows 'tcp-data-split: on' 'ntuple rules: 1'
+	check "and split on, the rule, and queue 2 out of the RSS table" \
+		eval "shows 'tcp-data-split: on' 'ntuple rules: 1' && rss_without 2"
 	check "zcrx-nic restore restores" prints restored restore eth0
 	check "after restore: split off, no rule, no state file" pristine
 	check "a second restore: nothing to restore, exit 0" \
@@ -231,8 +256,9 @@ if start_holder 3 9200; then
 			shows 'ntuple rules: 1' \
 			'*: tcp6 dst-port 9300 src-port 5000 queue 1'
 		check "the state file names the new holder" holder_pid_in_state
-		check "it changed hds and ntuple" \
-			has "$OUT/holder" 'changed: hds ntuple'
+		check "it changed hds, ntuple and rss" \
+			has "$OUT/holder" 'changed: hds ntuple rss'
+		check "the RSS table leaves queue 1 out" rss_without 1
 		check "SIGTERM restores" stop_holder TERM
 		check "split off, no rule, no state file" pristine
 	else

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # netdevsim as a multi-queue NIC: ntuple rules steer a flow to one rx
-# queue and nowhere else, restarting an rx queue under a running transfer
-# loses and corrupts nothing, and tcp-data-split is reported back.
+# queue and nowhere else, the RSS indirection table keeps other flows off a
+# queue, restarting an rx queue under a running transfer loses and corrupts
+# nothing, and tcp-data-split is reported back.
 
 source "$(dirname "$0")"/../kselftest/ktap_helpers.sh
 
@@ -73,6 +74,43 @@ test_rule_listing() {
 	ktap_test_result "a rule to a queue that does not exist is refused" test $? -eq 0
 }
 
+# The queues that appear in the RSS indirection table, sorted, one line.
+rss_queues() {
+	ip netns exec $NS_B ethtool -x eth0 |
+		awk '/^ *[0-9]+:/ { for (i = 2; i <= NF; i++) print $i }' |
+		sort -un | xargs
+}
+
+test_rss() {
+	local before after q b a moved=0 bad=0 port
+
+	[ "$(rss_queues)" = "0 1 2 3" ]
+	ktap_test_result "the default RSS table spreads over all queues" test $? -eq 0
+
+	ip netns exec $NS_B ethtool -X eth0 weight 1 1 0 1 &&
+		[ "$(rss_queues)" = "0 1 3" ] || bad=1
+	before=$(queue_bytes)
+	for port in $(seq 9200 9207); do
+		./zcrx_xfer -l -N $NS_B -p $port -S 1M &
+		./zcrx_xfer -c 192.0.2.2 -N $NS_A -p $port -S 1M || bad=1
+		wait $! || bad=1
+	done
+	after=$(queue_bytes)
+	while read -r q b; do
+		a=$(echo "$after" | awk -v q=$q '$1 == q { print $2 }')
+		if [ "$q" -eq $RXQ ]; then
+			[ $((a - b)) -le 65536 ] ||
+				{ ktap_print_msg "queue $q received $((a - b)) bytes"; bad=1; }
+		else
+			moved=$((moved + a - b))
+		fi
+	done <<<"$before"
+	[ $moved -ge $((8 << 20)) ] || bad=1
+	ip netns exec $NS_B ethtool -X eth0 default &&
+		[ "$(rss_queues)" = "0 1 2 3" ] || bad=1
+	ktap_test_result "a queue left out of the RSS table gets no flow" test $bad -eq 0
+}
+
 test_restart() {
 	local dfs bad=0 i
 
@@ -105,7 +143,7 @@ test_hds_report() {
 
 ktap_print_header
 [ "$(id -u)" -eq 0 ] || ktap_skip_all "needs root"
-ktap_set_plan 8
+ktap_set_plan 10
 trap cleanup EXIT
 $ENV up $NS_A $NS_B $QUEUES >/dev/null || ktap_exit_fail_msg "cannot set up netdevsim"
 $ENV hds $NS_B on || ktap_exit_fail_msg "cannot turn tcp-data-split on"
@@ -113,6 +151,7 @@ $ENV hds $NS_B on || ktap_exit_fail_msg "cannot turn tcp-data-split on"
 test_steering "" 192.0.2.2 tcp4
 test_steering -6 2001:db8::2 tcp6
 test_rule_listing
+test_rss
 test_restart
 test_hds_report
 ktap_finished
