@@ -303,7 +303,13 @@ int main(int argc, char **argv)
 		ret = io_uring_zcrx_sync_open(&s, &sv.zp);
 		zcp = io_uring_zcrx_sync_ctx(s);
 	} else {
-		ret = io_uring_zcrx_queue_init(64, &ring, 0);
+		struct io_uring_params rp;
+
+		/* room for the completions of many frames per wake-up */
+		memset(&rp, 0, sizeof(rp));
+		rp.flags = IORING_SETUP_CQSIZE;
+		rp.cq_entries = 4096;
+		ret = io_uring_zcrx_queue_init_params(64, &ring, &rp);
 		if (!ret) {
 			ret = io_uring_zcrx_setup(&ring, &zc, &sv.zp);
 			if (ret)
