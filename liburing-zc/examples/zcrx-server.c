@@ -127,7 +127,9 @@ static void take(struct server *sv, const void *p, size_t len)
 		}
 	}
 	sv->bytes += len;
-	sv->completions++;
+	/* a clock read costs more than the rest: look every 64 pieces */
+	if (sv->completions++ & 63)
+		return;
 	now = zc_now();
 	if (now - sv->last >= 1.0) {
 		printf("%6.1f s  %8.1f MiB/s  %llu bytes\n", now - sv->t0,
