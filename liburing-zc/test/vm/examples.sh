@@ -142,10 +142,10 @@ kill $snd 2>/dev/null
 wait $snd 2>/dev/null
 check "killed server: its changes are still there (split on, one rule)" \
 	test "$(hds)-$(rules)" = "on-1"
-check "killed server: its state file is left" \
-	compgen -G "$LIBURING_ZC_STATE_DIR/*" >/dev/null
-check "zcrx-nic restore undoes them" \
-	ip netns exec $B "$bin/examples/zcrx-nic" restore eth0
+state_left() { compgen -G "$LIBURING_ZC_STATE_DIR/*" >/dev/null; }
+restore() { ip netns exec $B "$bin/examples/zcrx-nic" restore eth0 >/dev/null; }
+check "killed server: its state file is left" state_left
+check "zcrx-nic restore undoes them" restore
 check "after the restore: split off, no rules, no state file" \
 	test "$(hds)-$(rules)-$(ls "$LIBURING_ZC_STATE_DIR" 2>/dev/null | wc -l)" = "off-0-0"
 
