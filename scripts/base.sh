@@ -2,43 +2,105 @@
 # SPDX-License-Identifier: GPL-2.0
 # Make sure $ZCRX_CACHE/tree holds the pristine source of the version of
 # linux-source-6.12 that the Debian archive serves, committed as "base".
-# Prints that version on stdout.
+# Prints that version on stdout.  Without package lists (offline), the
+# newest cached .deb is used.  Every failure prints one "error:" line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$ZCRX_CACHE/deb"
+shopt -s nullglob
 
-# The version the archive serves (the local package lists know it).
-want=$(apt-cache policy "$ZCRX_PKG" 2>/dev/null | awk '/Candidate:/ { print $2 }')
-if [ -z "$want" ] || [ "$want" = "(none)" ]; then
-	# No package lists yet, or no network: fall back to a cached .deb.
-	deb=$(ls -t "$ZCRX_CACHE"/deb/"$ZCRX_PKG"_*_all.deb 2>/dev/null | head -n1 || true)
-	[ -n "$deb" ] || { [ "$(id -u)" -eq 0 ] && apt-get update -q >/dev/null 2>&1; } || true
-	want=$(apt-cache policy "$ZCRX_PKG" 2>/dev/null | awk '/Candidate:/ { print $2 }')
-	if [ -z "$want" ] || [ "$want" = "(none)" ]; then
-		[ -n "$deb" ] || die "$ZCRX_PKG is not available from apt and not cached"
-		want=$(dpkg-deb -f "$deb" Version)
-	fi
+# The version of a .deb file, or nothing if it is unreadable.
+deb_version() {
+	dpkg-deb -f "$1" Version 2>/dev/null || true
+}
+
+# The candidate version apt knows of, or nothing.
+candidate() {
+	local v
+	v=$(apt-cache policy "$ZCRX_PKG" 2>/dev/null |
+		awk '/Candidate:/ { print $2 }') || true
+	[ "$v" = "(none)" ] && v=
+	echo "$v"
+}
+
+# The cached .deb of version $1, or nothing.
+cached_deb() {
+	local f
+	for f in "$ZCRX_CACHE"/deb/"$ZCRX_PKG"_*_all.deb; do
+		if [ "$(deb_version "$f")" = "$1" ]; then
+			echo "$f"
+			return
+		fi
+	done
+}
+
+# The newest cached .deb (by Debian version order), or nothing.
+newest_cached_deb() {
+	local f best= bestv=
+	for f in "$ZCRX_CACHE"/deb/"$ZCRX_PKG"_*_all.deb; do
+		local v
+		v=$(deb_version "$f")
+		[ -n "$v" ] || continue
+		if [ -z "$bestv" ] || dpkg --compare-versions "$v" gt "$bestv"; then
+			best=$f
+			bestv=$v
+		fi
+	done
+	echo "$best"
+}
+
+want=$(candidate)
+if [ -z "$want" ] && [ "$(id -u)" -eq 0 ] && [ -z "$(newest_cached_deb)" ]; then
+	# No package lists yet (a new machine): fetch them.
+	note "apt-get update (no package list knows $ZCRX_PKG)"
+	apt-get update -q >/dev/null 2>&1 || note "apt-get update failed"
+	want=$(candidate)
 fi
 
-deb=$(ls "$ZCRX_CACHE"/deb/"$ZCRX_PKG"_*_all.deb 2>/dev/null |
-	while read -r f; do
-		[ "$(dpkg-deb -f "$f" Version)" = "$want" ] && echo "$f"
-	done | head -n1)
-if [ -z "$deb" ]; then
-	note "downloading $ZCRX_PKG $want"
-	(cd "$ZCRX_CACHE/deb" && apt-get download -q "$ZCRX_PKG=$want" >/dev/null 2>&1) ||
-		die "apt-get download $ZCRX_PKG=$want failed"
-	deb=$(ls -t "$ZCRX_CACHE"/deb/"$ZCRX_PKG"_*_all.deb | head -n1)
+deb=
+if [ -n "$want" ] && [ "$(base_version)" = "$want" ]; then
+	:	# The tree is already at the version the archive serves.
+elif [ -n "$want" ]; then
+	deb=$(cached_deb "$want")
+	if [ -z "$deb" ]; then
+		note "downloading $ZCRX_PKG $want"
+		tmp=$(mktemp -d "$ZCRX_CACHE/deb/.download.XXXXXX")
+		if (cd "$tmp" && apt-get download -q "$ZCRX_PKG=$want" >/dev/null 2>&1); then
+			for f in "$tmp"/*.deb; do
+				mv "$f" "$ZCRX_CACHE/deb/"
+			done
+			rm -rf "$tmp"
+			deb=$(cached_deb "$want")
+			[ -n "$deb" ] || die "apt-get download $ZCRX_PKG=$want gave no .deb of that version"
+		else
+			rm -rf "$tmp"
+			deb=$(newest_cached_deb)
+			[ -n "$deb" ] ||
+				die "apt-get download $ZCRX_PKG=$want failed and no $ZCRX_PKG .deb is cached in $ZCRX_CACHE/deb"
+			note "apt-get download $ZCRX_PKG=$want failed; using the cached $(basename "$deb")"
+			want=$(deb_version "$deb")
+		fi
+	fi
+elif [ -n "$(base_version)" ] && [ -z "$(newest_cached_deb)" ]; then
+	want=$(base_version)
+	note "no package list knows $ZCRX_PKG; keeping the tree at $want"
+else
+	deb=$(newest_cached_deb)
+	[ -n "$deb" ] ||
+		die "$ZCRX_PKG: no package list knows it (run apt-get update as root) and no .deb is cached in $ZCRX_CACHE/deb"
+	want=$(deb_version "$deb")
+	note "no package list knows $ZCRX_PKG; using the cached $(basename "$deb")"
 fi
 
 if [ "$(base_version)" != "$want" ]; then
 	note "unpacking $ZCRX_PKG $want into $ZCRX_TREE"
 	rm -rf "$ZCRX_TREE" "$ZCRX_CACHE/unpack"
 	mkdir -p "$ZCRX_CACHE/unpack" "$ZCRX_TREE"
-	dpkg-deb -x "$deb" "$ZCRX_CACHE/unpack"
+	dpkg-deb -x "$deb" "$ZCRX_CACHE/unpack" || die "dpkg-deb -x $deb failed"
 	tar -C "$ZCRX_TREE" --strip-components=1 \
-		-xf "$ZCRX_CACHE"/unpack/usr/src/"$ZCRX_PKG".tar.xz
+		-xf "$ZCRX_CACHE"/unpack/usr/src/"$ZCRX_PKG".tar.xz ||
+		die "unpacking $ZCRX_PKG.tar.xz from $deb failed"
 	rm -rf "$ZCRX_CACHE/unpack"
 	(
 		cd "$ZCRX_TREE"
@@ -52,6 +114,6 @@ if [ "$(base_version)" != "$want" ]; then
 		git commit -q -m "$ZCRX_PKG $want"
 		git tag -f base >/dev/null
 		git config zcrx.base-version "$want"
-	)
+	) || die "committing the base tree in $ZCRX_TREE failed"
 fi
 echo "$want"
