@@ -79,7 +79,7 @@ static void scratch(const char *dir)
 	if (hidden) {
 		snprintf(saved, sizeof(saved), KEEP_ROOT "%s", dir);
 		mkdir_p(saved);
-		do_mount(dir, saved, NULL, MS_BIND, NULL);
+		do_mount(dir, saved, NULL, MS_BIND | MS_REC, NULL);
 	}
 	do_mount("tmpfs", dir, "tmpfs", 0, "mode=1777");
 	for (i = 0; hidden && i < nkeep; i++) {

@@ -27,6 +27,11 @@ echo hello >input
 "$run" -q --no-kmemleak -- 'test "$(cat input)" = hello && echo x >/tmp/scratch && test -s /tmp/scratch && exit 3'
 check "exit status and cwd under /tmp" test $? -eq 3
 
+# Results (and so a build cache) under /tmp: the results share must stay
+# visible below the tmpfs that hides the host's /tmp.
+"$run" -q --no-kmemleak --out "$work/out" -- 'echo x >/tmp/scratch && exit 5'
+check "results directory under /tmp" test $? -eq 5
+
 # A WARNING in the guest kernel fails a command that succeeded.
 msg=$("$run" -q --no-kmemleak -- 'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT' 2>&1)
 rc=$?
