@@ -1169,10 +1169,14 @@ static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 static bool io_zcrx_pass_urg_mark(struct sock *sk, u32 *held_urg)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	u32 off;
 
-	/* at the mark, with the urgent byte queued */
-	if (!tp->urg_data || tp->urg_seq != tp->copied_seq ||
-	    tp->copied_seq == tp->rcv_nxt)
+	/* at the mark, with the urgent byte queued (not just a FIN) */
+	if (!tp->urg_data || tp->urg_seq != tp->copied_seq)
+		return false;
+	skb = tcp_recv_skb(sk, tp->copied_seq, &off);
+	if (!skb || off >= skb->len)
 		return false;
 
 	if (sock_flag(sk, SOCK_URGINLINE)) {
