@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <linux/bpf.h>
+#include <linux/sock_diag.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <linux/tls.h>
@@ -628,6 +629,73 @@ TEST_F_TIMEOUT(urg, sockmap, 300)
 	close(self->tx);
 	self->tx = -1;
 	EXPECT_EQ(0, zc_end(&self->zc, self->buf, 4 * MiB - self->zc.got));
+}
+
+/* An SK_SKB verdict program that passes every skb to its own socket. */
+static int verdict_pass_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = 1 /* SK_PASS */ },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SK_SKB;
+	attr.expected_attach_type = BPF_SK_SKB_VERDICT;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.license = (uintptr_t)"GPL";
+	return bpf_sys(BPF_PROG_LOAD, &attr);
+}
+
+/*
+ * A sockmap verdict program sees the skbs of a flow on the bound queue:
+ * their payload cannot be queued to a reader as pages, so it is dropped
+ * and counted in the socket's drops, and recv() finds nothing.
+ */
+TEST_F_TIMEOUT(urg, sockmap_verdict, 300)
+{
+	__u32 meminfo[SK_MEMINFO_VARS];
+	socklen_t mlen = sizeof(meminfo);
+	union bpf_attr attr;
+	int map, prog, key = 0, val;
+
+	ASSERT_EQ(0, connect_pair(PORT_BASE + 6, false, &self->tx, &self->rx));
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_SOCKMAP;
+	attr.key_size = sizeof(int);
+	attr.value_size = sizeof(int);
+	attr.max_entries = 1;
+	map = bpf_sys(BPF_MAP_CREATE, &attr);
+	ASSERT_GE(map, 0);
+	prog = verdict_pass_prog();
+	ASSERT_GE(prog, 0);
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = map;
+	attr.attach_bpf_fd = prog;
+	attr.attach_type = BPF_SK_SKB_VERDICT;
+	ASSERT_EQ(0, bpf_sys(BPF_PROG_ATTACH, &attr));
+	val = self->rx;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = map;
+	attr.key = (uintptr_t)&key;
+	attr.value = (uintptr_t)&val;
+	ASSERT_EQ(0, bpf_sys(BPF_MAP_UPDATE_ELEM, &attr));
+
+	ASSERT_EQ(0, send_part(self->tx, 0, 16 * KiB, 0));
+	ASSERT_EQ(0, wait_acked(self->tx));
+	EXPECT_EQ(-1, recv(self->rx, self->buf, 16 * KiB, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, getsockopt(self->rx, SOL_SOCKET, SO_MEMINFO, meminfo,
+				&mlen));
+	EXPECT_LT(0, meminfo[SK_MEMINFO_DROPS]);
+	EXPECT_EQ(-EPROTONOSUPPORT, zc_once(&self->zc, self->rx, self->buf));
+
+	close(map);
+	close(prog);
 }
 
 TEST_HARNESS_MAIN
