@@ -904,6 +904,16 @@ static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
 	}
 }
 
+/*
+ * The area is pinned user memory, so the stack can read the payload where
+ * it needs to (urgent data, TCP-MD5/AO, checksums).  The pages stay pinned
+ * while any page pool, and so any skb, holds one of the area's buffers.
+ */
+static struct page *io_pp_cpu_page(const struct net_iov *niov)
+{
+	return io_zcrx_iov_page(niov);
+}
+
 static const struct memory_provider_ops io_uring_pp_zc_ops = {
 	.alloc_netmems		= io_pp_zc_alloc_netmems,
 	.release_netmem		= io_pp_zc_release_netmem,
@@ -911,6 +921,7 @@ static const struct memory_provider_ops io_uring_pp_zc_ops = {
 	.destroy		= io_pp_zc_destroy,
 	.nl_fill		= io_pp_nl_fill,
 	.uninstall		= io_pp_uninstall,
+	.cpu_page		= io_pp_cpu_page,
 };
 
 /* ---- receiving ---- */
@@ -1146,6 +1157,54 @@ static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 	return ret;
 }
 
+/*
+ * tcp_read_sock() stops at the urgent mark and nothing moves it on.  Do
+ * what tcp_recvmsg() does there: with SO_OOBINLINE off the urgent byte is
+ * not part of the stream and is stepped over; with it on, it is read in
+ * line, so the mark is lifted for the next read (and put back by
+ * io_zcrx_urg_done() if that read does not get past it).  The urgent
+ * state ends once the stream has passed the mark, as with recvmsg(); until
+ * then MSG_OOB reads the byte.  Returns true if the stream may go on.
+ */
+static bool io_zcrx_pass_urg_mark(struct sock *sk, u32 *held_urg)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	u32 off;
+
+	/* at the mark, with the urgent byte queued (not just a FIN) */
+	if (!tp->urg_data || tp->urg_seq != tp->copied_seq)
+		return false;
+	skb = tcp_recv_skb(sk, tp->copied_seq, &off);
+	if (!skb || off >= skb->len)
+		return false;
+
+	if (sock_flag(sk, SOCK_URGINLINE)) {
+		*held_urg = tp->urg_data;
+	} else {
+		WRITE_ONCE(tp->copied_seq, tp->copied_seq + 1);
+		*held_urg = 0;
+	}
+	WRITE_ONCE(tp->urg_data, 0);
+	tcp_fast_path_check(sk);
+	return true;
+}
+
+/* Returns false if the in-line urgent byte was not read after all. */
+static bool io_zcrx_urg_done(struct sock *sk, u32 urg_seq, u32 *held_urg)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 urg = *held_urg;
+
+	*held_urg = 0;
+	if (tp->copied_seq != urg_seq)
+		return true;
+	/* back to the mark, as if this read had not happened */
+	WRITE_ONCE(tp->urg_data, urg);
+	tp->pred_flags = 0;
+	return false;
+}
+
 static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 			       struct sock *sk, unsigned int *outlen)
 {
@@ -1158,10 +1217,36 @@ static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		.count = len ? len : UINT_MAX,
 		.arg.data = &args,
 	};
-	int ret;
+	u32 held_urg = 0, urg_seq = 0;
+	int ret, copied = 0;
 
 	lock_sock(sk);
-	ret = tcp_read_sock(sk, &rd_desc, io_zcrx_recv_skb);
+	/*
+	 * Only a plain TCP socket: a ULP (kTLS) or a sockmap that took over
+	 * the receive path owns the queued skbs.  Both are installed under
+	 * the socket lock, so the check holds while we read.
+	 */
+	if (READ_ONCE(sk->sk_prot)->recvmsg != tcp_recvmsg) {
+		ret = -EPROTONOSUPPORT;
+		goto out;
+	}
+
+	for (;;) {
+		ret = tcp_read_sock(sk, &rd_desc, io_zcrx_recv_skb);
+		if (ret > 0)
+			copied += ret;
+		else if (ret < 0 && copied && !args.err)
+			args.err = ret;
+		if (held_urg && !io_zcrx_urg_done(sk, urg_seq, &held_urg))
+			break;
+		if (ret < 0 || args.err || args.budget_hit || !rd_desc.count)
+			break;
+		urg_seq = tcp_sk(sk)->urg_seq;
+		if (!io_zcrx_pass_urg_mark(sk, &held_urg))
+			break;
+	}
+	if (copied)
+		ret = copied;
 	if (len && ret > 0)
 		*outlen = len - ret;
 
@@ -1200,19 +1285,19 @@ out:
  * @issue_flags: IO_URING_F_* flags of this issue
  * @len: bytes the request may still take (0: unlimited), updated
  *
+ * Urgent data is handled as recvmsg() does: the urgent byte is skipped
+ * unless SO_OOBINLINE is set, and never stops the stream.
+ *
  * Return: bytes handed over (> 0), 0 at end of stream, -EAGAIN when
  * nothing is queued, IOU_REQUEUE when there is more to do after others
- * had their turn, or a negative errno that ends the request.
+ * had their turn, -EPROTONOSUPPORT for a socket that is not plain TCP, or
+ * a negative errno that ends the request.
  */
 int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		 struct socket *sock, unsigned int flags,
 		 unsigned int issue_flags, unsigned int *len)
 {
 	struct sock *sk = sock->sk;
-	const struct proto *prot = READ_ONCE(sk->sk_prot);
-
-	if (prot->recvmsg != tcp_recvmsg)
-		return -EPROTONOSUPPORT;
 
 	sock_rps_record_flow(sk);
 	return io_zcrx_tcp_recvmsg(req, ifq, sk, len);
