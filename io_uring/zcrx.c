@@ -563,9 +563,10 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
  * @ctx: the ring
  * @arg: &struct io_uring_zcrx_ifq_reg from user space
  *
- * Pins and maps the area and the refill ring, writes the results back to
+ * Pins the area and sets up the refill ring, writes the results back to
  * user space, and only then installs the memory provider on the queue, so
- * that a failing copy leaves no queue bound behind it.
+ * that a failing copy leaves no queue bound behind it.  The area is
+ * DMA-mapped by the queue's new page pool, once every check has passed.
  *
  * Context: process, with ctx->uring_lock held.
  * Return: 0 or a negative errno.
