@@ -40,6 +40,8 @@
 #define IO_ZCRX_MAX_RQ_ENTRIES		32768
 /* skbs one issue may walk before it yields to other requests */
 #define IO_ZCRX_SKBS_PER_ISSUE		64
+/* refill entries consumed under the BH lock at a time, outside the NIC */
+#define IO_ZCRX_FLUSH_BATCH		32
 #define IO_ZCRX_REGION_MAX_PAGES	USHRT_MAX
 
 static const struct memory_provider_ops io_uring_pp_zc_ops;
@@ -61,12 +63,19 @@ static inline atomic_t *io_get_user_counter(struct net_iov *niov)
 /* Drop one user reference; false if there was none (a stale entry). */
 static bool io_zcrx_put_niov_uref(struct net_iov *niov)
 {
-	return atomic_dec_if_positive(io_get_user_counter(niov)) >= 0;
+	int refs = atomic_dec_if_positive(io_get_user_counter(niov));
+
+	if (refs < 0)
+		return false;
+	if (!refs)
+		atomic_dec(&io_zcrx_iov_to_area(niov)->ifq->user_bufs);
+	return true;
 }
 
 static void io_zcrx_get_niov_uref(struct net_iov *niov)
 {
-	atomic_inc(io_get_user_counter(niov));
+	if (atomic_inc_return(io_get_user_counter(niov)) == 1)
+		atomic_inc(&io_zcrx_iov_to_area(niov)->ifq->user_bufs);
 }
 
 static struct page *io_zcrx_iov_page(const struct net_iov *niov)
@@ -90,61 +99,7 @@ static void io_zcrx_sync_for_device(const struct page_pool *pool,
 #endif
 }
 
-/* ---- shared memory for the refill ring ---- */
-
-static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
-				 struct io_uring_region_desc *rd,
-				 size_t min_size)
-{
-	struct io_zcrx_region *r = &ifq->region;
-	u64 end;
-	void *ptr;
-
-	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER)
-		return -EINVAL;
-	if (rd->id || rd->mmap_offset ||
-	    memchr_inv(rd->__resv, 0, sizeof(rd->__resv)))
-		return -EINVAL;
-	if (!!(rd->flags & IORING_MEM_REGION_TYPE_USER) != !!rd->user_addr)
-		return -EFAULT;
-	if (!rd->size || (rd->user_addr | rd->size) & ~PAGE_MASK)
-		return -EINVAL;
-	if (check_add_overflow(rd->user_addr, rd->size, &end))
-		return -EOVERFLOW;
-	if (rd->size < min_size)
-		return -EINVAL;
-	if ((rd->size >> PAGE_SHIFT) > IO_ZCRX_REGION_MAX_PAGES)
-		return -E2BIG;
-
-	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
-		ptr = __io_uaddr_map(&r->pages, &r->nr_pages, rd->user_addr,
-				     rd->size);
-		r->user_memory = true;
-	} else {
-		ptr = io_pages_map(&r->pages, &r->nr_pages, rd->size);
-		rd->mmap_offset = IORING_OFF_ZCRX_REGION +
-				  ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
-	}
-	if (IS_ERR(ptr))
-		return PTR_ERR(ptr);
-	r->ptr = ptr;
-	return 0;
-}
-
-static void io_zcrx_free_region(struct io_zcrx_region *r)
-{
-	if (!r->ptr)
-		return;
-	if (r->user_memory) {
-		io_pages_free(&r->pages, r->nr_pages);
-		vunmap(r->ptr);
-	} else {
-		io_pages_unmap(r->ptr, &r->pages, &r->nr_pages, true);
-	}
-	r->ptr = NULL;
-}
-
-/* ---- the area ---- */
+/* ---- accounting ---- */
 
 static int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 {
@@ -168,8 +123,83 @@ static void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 		atomic64_sub(nr_pages, &ifq->mm_account->pinned_vm);
 }
 
-static void __io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
-				 struct io_zcrx_area *area, unsigned long nr)
+/* ---- shared memory for the refill ring ---- */
+
+static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
+				 struct io_uring_region_desc *rd,
+				 size_t min_size)
+{
+	struct io_zcrx_region *r = &ifq->region;
+	unsigned long nr_pages;
+	u64 end;
+	void *ptr;
+	int ret;
+
+	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER)
+		return -EINVAL;
+	if (rd->id || rd->mmap_offset ||
+	    memchr_inv(rd->__resv, 0, sizeof(rd->__resv)))
+		return -EINVAL;
+	if (!!(rd->flags & IORING_MEM_REGION_TYPE_USER) != !!rd->user_addr)
+		return -EFAULT;
+	if (!rd->size || (rd->user_addr | rd->size) & ~PAGE_MASK)
+		return -EINVAL;
+	if (check_add_overflow(rd->user_addr, rd->size, &end))
+		return -EOVERFLOW;
+	if (rd->size < min_size)
+		return -EINVAL;
+	if ((rd->size >> PAGE_SHIFT) > IO_ZCRX_REGION_MAX_PAGES)
+		return -E2BIG;
+
+	/*
+	 * Pinned user pages and kernel pages that user space maps alike stay
+	 * put for the life of the ifq: charge them as the area is charged,
+	 * before any is taken.
+	 */
+	nr_pages = rd->size >> PAGE_SHIFT;
+	ret = io_zcrx_account(ifq, nr_pages);
+	if (ret)
+		return ret;
+
+	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
+		ptr = __io_uaddr_map(&r->pages, &r->nr_pages, rd->user_addr,
+				     rd->size);
+		r->user_memory = true;
+	} else {
+		ptr = io_pages_map(&r->pages, &r->nr_pages, rd->size);
+		rd->mmap_offset = IORING_OFF_ZCRX_REGION +
+				  ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
+	}
+	if (IS_ERR(ptr)) {
+		io_zcrx_unaccount(ifq, nr_pages);
+		return PTR_ERR(ptr);
+	}
+	r->ptr = ptr;
+	r->acct_pages = nr_pages;
+	return 0;
+}
+
+static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
+{
+	struct io_zcrx_region *r = &ifq->region;
+
+	if (!r->ptr)
+		return;
+	if (r->user_memory) {
+		io_pages_free(&r->pages, r->nr_pages);
+		vunmap(r->ptr);
+	} else {
+		io_pages_unmap(r->ptr, &r->pages, &r->nr_pages, true);
+	}
+	r->ptr = NULL;
+	io_zcrx_unaccount(ifq, r->acct_pages);
+	r->acct_pages = 0;
+}
+
+/* ---- the area ---- */
+
+static void __io_zcrx_unmap_area(struct device *dev, struct io_zcrx_area *area,
+				 unsigned long nr)
 {
 	unsigned long i;
 
@@ -177,49 +207,79 @@ static void __io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
 		netmem_ref netmem = net_iov_to_netmem(&area->nia.niovs[i]);
 		dma_addr_t dma = page_pool_get_dma_addr_netmem(netmem);
 
-		dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE, DMA_FROM_DEVICE,
+		dma_unmap_page_attrs(dev, dma, PAGE_SIZE, DMA_FROM_DEVICE,
 				     DMA_ATTR_SKIP_CPU_SYNC);
 		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+		cond_resched();
 	}
 }
 
-static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
-			       struct io_zcrx_area *area)
+/*
+ * Unmap the area and let its device go, once nothing can DMA into it any
+ * more: the queue was given back or its device is being unregistered.
+ * The page pools that still hold buffers (in sockets, say) are destroyed
+ * by then and no longer sync them for the device; a sync that started
+ * before, under RCU, is waited for.
+ */
+static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq)
 {
+	struct io_zcrx_area *area = ifq->area;
+	struct device *dev;
+
 	mutex_lock(&ifq->dma_lock);
-	if (area->is_mapped)
-		__io_zcrx_unmap_area(ifq, area, area->nia.num_niovs);
-	area->is_mapped = false;
+	dev = ifq->dev;
+	ifq->dev = NULL;
+	if (dev && area) {
+		if (dma_dev_need_sync(dev))
+			synchronize_net();
+		__io_zcrx_unmap_area(dev, area, area->nia.num_niovs);
+	}
 	mutex_unlock(&ifq->dma_lock);
+	put_device(dev);
 }
 
-static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
+/*
+ * Map the area for @dev, the device of the queue's first page pool; the
+ * pools of later restarts of the queue find it mapped already.
+ */
+static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct device *dev)
 {
+	struct io_zcrx_area *area = ifq->area;
 	unsigned long i;
 	int ret = 0;
 
+	/* dma_map_page_attrs() would warn about a device that cannot DMA */
+	if (!dev || !dev->dma_mask)
+		return -EOPNOTSUPP;
+
 	mutex_lock(&ifq->dma_lock);
+	if (ifq->dev) {
+		ret = ifq->dev == dev ? 0 : -EINVAL;
+		goto out;
+	}
 	for (i = 0; i < area->nia.num_niovs; i++) {
 		dma_addr_t dma;
 
-		dma = dma_map_page_attrs(ifq->dev, area->pages[i], 0, PAGE_SIZE,
+		dma = dma_map_page_attrs(dev, area->pages[i], 0, PAGE_SIZE,
 					 DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(ifq->dev, dma)) {
+		if (dma_mapping_error(dev, dma)) {
 			ret = -ENOMEM;
 			break;
 		}
 		ret = net_mp_niov_set_dma_addr(&area->nia.niovs[i], dma);
 		if (ret) {
-			dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE,
+			dma_unmap_page_attrs(dev, dma, PAGE_SIZE,
 					     DMA_FROM_DEVICE,
 					     DMA_ATTR_SKIP_CPU_SYNC);
 			break;
 		}
+		cond_resched();
 	}
 	if (ret)
-		__io_zcrx_unmap_area(ifq, area, i);
+		__io_zcrx_unmap_area(dev, area, i);
 	else
-		area->is_mapped = true;
+		ifq->dev = get_device(dev);
+out:
 	mutex_unlock(&ifq->dma_lock);
 	return ret;
 }
@@ -227,7 +287,6 @@ static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
 static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
 			      struct io_zcrx_area *area)
 {
-	io_zcrx_unmap_area(ifq, area);
 	if (area->pages) {
 		unpin_user_pages(area->pages, area->nr_pages);
 		kvfree(area->pages);
@@ -363,6 +422,7 @@ static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 		nr = atomic_xchg(&area->user_refs[i], 0);
 		if (!nr)
 			continue;
+		atomic_dec(&ifq->user_bufs);
 		if (!page_pool_unref_netmem(net_iov_to_netmem(niov), nr))
 			io_zcrx_return_niov(niov);
 	}
@@ -393,11 +453,11 @@ static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
 {
 	if (WARN_ON_ONCE(ifq->netdev))
 		netdev_put(ifq->netdev, &ifq->netdev_tracker);
+	/* only after a failed registration is the area still mapped */
+	io_zcrx_unmap_area(ifq);
 	if (ifq->area)
 		io_zcrx_free_area(ifq, ifq->area);
-	io_zcrx_free_region(&ifq->region);
-	if (ifq->dev)
-		put_device(ifq->dev);
+	io_zcrx_free_region(ifq);
 	if (ifq->user)
 		free_uid(ifq->user);
 	if (ifq->mm_account)
@@ -412,23 +472,67 @@ static void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
 		io_zcrx_ifq_free(ifq);
 }
 
-/* Give the hardware queue back; buffers already out stay valid. */
-static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
+/* The device is released: fdinfo shows none from now on. */
+static void io_zcrx_drop_netdev(struct io_zcrx_ifq *ifq)
+{
+	ASSERT_RTNL();
+
+	WRITE_ONCE(ifq->if_gone, true);
+	netdev_put(ifq->netdev, &ifq->netdev_tracker);
+	ifq->netdev = NULL;
+}
+
+/*
+ * Give the hardware queue back and unmap the area while the device is
+ * still there; buffers already out stay valid.
+ */
+static void __io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 {
 	struct pp_memory_provider_params p = {
 		.mp_ops = &io_uring_pp_zc_ops,
 		.mp_priv = ifq,
 	};
-	struct net_device *netdev;
 
+	ASSERT_RTNL();
+
+	if (!ifq->netdev)
+		return;
+	__net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p);
+	io_zcrx_unmap_area(ifq);
+	io_zcrx_drop_netdev(ifq);
+}
+
+static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
+{
 	rtnl_lock();
-	netdev = ifq->netdev;
-	if (netdev) {
-		__net_mp_close_rxq(netdev, ifq->if_rxq, &p);
-		ifq->netdev = NULL;
-		netdev_put(netdev, &ifq->netdev_tracker);
-	}
+	__io_zcrx_close_queue(ifq);
 	rtnl_unlock();
+}
+
+/*
+ * The queue @rxq_idx of @dev may still be bound to an ifq of a ring that
+ * was closed and whose exit work has not released the queue yet: release
+ * it now, so that a new binding succeeds at once after a close().  While
+ * the provider is installed its ifq is alive: the ring keeps its
+ * reference until the queue is released, under rtnl.
+ */
+static void io_zcrx_reclaim_queue(struct net_device *dev, unsigned int rxq_idx)
+{
+	struct netdev_rx_queue *rxq;
+	struct io_zcrx_ifq *old;
+
+	ASSERT_RTNL();
+
+	if (rxq_idx >= dev->real_num_rx_queues)
+		return;
+	rxq_idx = array_index_nospec(rxq_idx, dev->real_num_rx_queues);
+	rxq = __netif_get_rx_queue(dev, rxq_idx);
+	if (rxq->mp_params.mp_ops != &io_uring_pp_zc_ops)
+		return;
+	old = rxq->mp_params.mp_priv;
+	if (READ_ONCE(old->closing) && old->netdev == dev &&
+	    old->if_rxq == rxq_idx)
+		__io_zcrx_close_queue(old);
 }
 
 static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
@@ -459,9 +563,10 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
  * @ctx: the ring
  * @arg: &struct io_uring_zcrx_ifq_reg from user space
  *
- * Pins and maps the area and the refill ring, writes the results back to
+ * Pins the area and sets up the refill ring, writes the results back to
  * user space, and only then installs the memory provider on the queue, so
- * that a failing copy leaves no queue bound behind it.
+ * that a failing copy leaves no queue bound behind it.  The area is
+ * DMA-mapped by the queue's new page pool, once every check has passed.
  *
  * Context: process, with ctx->uring_lock held.
  * Return: 0 or a negative errno.
@@ -534,17 +639,16 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	}
 	ifq->netdev = netdev;
 	ifq->ifindex = netdev->ifindex;
+	netdev_copy_name(netdev, ifq->ifname);
 	ifq->if_rxq = reg.if_rxq;
-	/* the buffers are written by the device that does the DMA */
-	if (!netdev->dev.parent) {
+	/*
+	 * The buffers are written by the device that does the DMA; the area
+	 * is mapped for it when the queue's page pool is created.
+	 */
+	if (!netdev->dev.parent || !netdev->dev.parent->dma_mask) {
 		ret = -EOPNOTSUPP;
 		goto err_put;
 	}
-	ifq->dev = get_device(netdev->dev.parent);
-
-	ret = io_zcrx_map_area(ifq, ifq->area);
-	if (ret)
-		goto err_put;
 
 	reg.zcrx_id = id;
 	reg.offsets.head = offsetof(struct io_uring, head);
@@ -559,9 +663,17 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 
 	mp_param.mp_ops = &io_uring_pp_zc_ops;
 	mp_param.mp_priv = ifq;
-	ret = net_mp_open_rxq(netdev, reg.if_rxq, &mp_param, NULL);
+	rtnl_lock();
+	io_zcrx_reclaim_queue(netdev, reg.if_rxq);
+	ret = __net_mp_open_rxq(netdev, reg.if_rxq, &mp_param, NULL);
+	if (ret) {
+		/* a page pool that failed to start may have mapped the area */
+		io_zcrx_unmap_area(ifq);
+		io_zcrx_drop_netdev(ifq);
+	}
+	rtnl_unlock();
 	if (ret)
-		goto err_put;
+		goto err_erase;
 
 	xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL);
 	return 0;
@@ -578,13 +690,16 @@ err_free:
 }
 
 /**
- * io_shutdown_zcrx_ifqs() - release the hardware queues of a dying ring
+ * io_zcrx_ring_closing() - the ring's file is being released
  * @ctx: the ring
  *
- * Called as soon as the ring is being torn down, so a new registration on
- * the same queue does not have to wait for requests and buffers to drain.
+ * Marks the ring's interface queues so that the exit work releases them,
+ * or a new binding of the same queue does first, whichever comes first:
+ * close() does not wait for rtnl and a queue restart.
+ *
+ * Context: process, with ctx->uring_lock held.
  */
-void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
+void io_zcrx_ring_closing(struct io_ring_ctx *ctx)
 {
 	struct io_zcrx_ifq *ifq;
 	unsigned long index;
@@ -592,7 +707,28 @@ void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 	lockdep_assert_held(&ctx->uring_lock);
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq)
+		WRITE_ONCE(ifq->closing, true);
+}
+
+/**
+ * io_shutdown_zcrx_ifqs() - release the hardware queues of a dying ring
+ * @ctx: the ring
+ *
+ * Called first thing in the ring's exit work, so that neither a new
+ * registration on the same queue nor the queue's other users wait for
+ * requests and buffers to drain.
+ *
+ * Context: the ring's exit work; the ring is dead, no ifq can be added.
+ */
+void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
 		io_zcrx_close_queue(ifq);
+		cond_resched();
+	}
 }
 
 /**
@@ -715,10 +851,10 @@ static struct net_iov *io_zcrx_consume_rqe(struct io_zcrx_ifq *ifq)
 	rqe = &ifq->rqes[ifq->cached_rq_head++ & (ifq->rq_entries - 1)];
 	niov = io_zcrx_parse_rqe(ifq, rqe);
 	if (!niov || !io_zcrx_put_niov_uref(niov)) {
-		ifq->rq_invalid++;
+		WRITE_ONCE(ifq->rq_invalid, ifq->rq_invalid + 1);
 		return NULL;
 	}
-	ifq->rq_consumed++;
+	WRITE_ONCE(ifq->rq_consumed, ifq->rq_consumed + 1);
 	if (page_pool_unref_netmem(net_iov_to_netmem(niov), 1) != 0)
 		return NULL;
 	return niov;
@@ -748,22 +884,54 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 	spin_unlock_bh(&ifq->rq_lock);
 }
 
-/* Consume the whole refill ring now, outside the page pool's context. */
-static void io_zcrx_flush_rq(struct io_zcrx_ifq *ifq)
+/*
+ * Consume up to IO_ZCRX_FLUSH_BATCH refill entries outside the page pool's
+ * context.  Only the entries are read under the BH lock; the buffers go
+ * back to their pools or the freelist after it is dropped.  Returns the
+ * number of entries consumed.
+ */
+static u32 io_zcrx_flush_rq_batch(struct io_zcrx_ifq *ifq)
 {
-	u32 entries;
+	struct net_iov *niovs[IO_ZCRX_FLUSH_BATCH];
+	u32 entries, i, nr = 0;
 
 	spin_lock_bh(&ifq->rq_lock);
-	entries = io_zcrx_rqring_entries(ifq);
-	while (entries--) {
+	entries = min_t(u32, io_zcrx_rqring_entries(ifq), IO_ZCRX_FLUSH_BATCH);
+	for (i = 0; i < entries; i++) {
 		struct net_iov *niov = io_zcrx_consume_rqe(ifq);
 
 		if (niov)
-			io_zcrx_return_niov(niov);
+			niovs[nr++] = niov;
 	}
 	/* pairs with the application's load-acquire of the head */
 	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
 	spin_unlock_bh(&ifq->rq_lock);
+
+	for (i = 0; i < nr; i++)
+		io_zcrx_return_niov(niovs[i]);
+	return entries;
+}
+
+/*
+ * Consume the refill ring now, batch by batch, at most one ring's worth of
+ * entries: the application may keep adding more.  With @need_free, stop as
+ * soon as a buffer is free for a copy.  Yields between batches and stops
+ * for a fatal signal.
+ */
+static int io_zcrx_flush_rq(struct io_zcrx_ifq *ifq, bool need_free)
+{
+	u32 done = 0, nr;
+
+	do {
+		nr = io_zcrx_flush_rq_batch(ifq);
+		done += nr;
+		if (need_free && READ_ONCE(ifq->area->free_count))
+			break;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	} while (nr == IO_ZCRX_FLUSH_BATCH && done < ifq->rq_entries);
+	return 0;
 }
 
 /**
@@ -797,8 +965,7 @@ int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 	case ZCRX_CTRL_FLUSH_RQ:
 		if (memchr_inv(&ctrl.zc_flush, 0, sizeof(ctrl.zc_flush)))
 			return -EINVAL;
-		io_zcrx_flush_rq(ifq);
-		return 0;
+		return io_zcrx_flush_rq(ifq, false);
 	case ZCRX_CTRL_EXPORT:
 		/* sharing an ifq between rings is not supported yet */
 		return -EOPNOTSUPP;
@@ -853,19 +1020,27 @@ static bool io_pp_zc_release_netmem(struct page_pool *pp, netmem_ref netmem)
 	return false;
 }
 
+/*
+ * A page pool of the bound queue is created, under rtnl, after every check
+ * of the binding: map the area for the pool's device now, once.
+ */
 static int io_pp_zc_init(struct page_pool *pp)
 {
 	struct io_zcrx_ifq *ifq = pp->mp_priv;
+	int ret;
 
 	if (WARN_ON_ONCE(!ifq))
 		return -EINVAL;
-	if (WARN_ON_ONCE(ifq->dev != pp->p.dev))
-		return -EINVAL;
+	if (WARN_ON_ONCE(!pp->dma_map))
+		return -EOPNOTSUPP;
 	if (pp->p.order != 0)
 		return -EINVAL;
 	if (pp->p.dma_dir != DMA_FROM_DEVICE)
 		return -EOPNOTSUPP;
 
+	ret = io_zcrx_map_area(ifq, pp->p.dev);
+	if (ret)
+		return ret;
 	refcount_inc(&ifq->refs);
 	return 0;
 }
@@ -896,12 +1071,9 @@ static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
 
 	memset(&rxq->mp_params, 0, sizeof(rxq->mp_params));
 	/* the device goes away: nothing may DMA into the area any more */
-	if (ifq->area)
-		io_zcrx_unmap_area(ifq, ifq->area);
-	if (ifq->netdev) {
-		netdev_put(ifq->netdev, &ifq->netdev_tracker);
-		ifq->netdev = NULL;
-	}
+	io_zcrx_unmap_area(ifq);
+	if (ifq->netdev)
+		io_zcrx_drop_netdev(ifq);
 }
 
 /*
@@ -969,7 +1141,7 @@ static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 	 * only reads when it needs buffers: look there before giving up.
 	 */
 	if (!READ_ONCE(area->free_count))
-		io_zcrx_flush_rq(ifq);
+		io_zcrx_flush_rq(ifq, true);
 
 	spin_lock_bh(&area->freelist_lock);
 	if (area->free_count)
@@ -1309,6 +1481,10 @@ int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
  * io_zcrx_show_fdinfo() - describe the ring's interface queues
  * @m: the fdinfo file
  * @ctx: the ring
+ *
+ * Anyone who may read the ring's fdinfo calls this as often as they like:
+ * it takes no lock and reads only what registration recorded and counters
+ * kept up to date on the way, nothing per buffer.
  */
 void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 {
@@ -1317,34 +1493,22 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
 		struct io_zcrx_area *area = ifq->area;
-		char name[IFNAMSIZ] = "-";
-		unsigned long i, user = 0;
-		u32 nr, free;
-		int ifindex = 0;
-
-		rtnl_lock();
-		if (ifq->netdev) {
-			strscpy(name, ifq->netdev->name, sizeof(name));
-			ifindex = ifq->netdev->ifindex;
-		}
-		rtnl_unlock();
+		bool gone = READ_ONCE(ifq->if_gone);
+		u32 nr, free, user;
 
 		nr = area->nia.num_niovs;
-		for (i = 0; i < nr; i++)
-			if (atomic_read(&area->user_refs[i]))
-				user++;
-		spin_lock_bh(&area->freelist_lock);
-		free = area->free_count;
-		spin_unlock_bh(&area->freelist_lock);
-		spin_lock_bh(&ifq->rq_lock);
-		seq_printf(m, "ZcrxIfq:\tid=%u dev=%s ifindex=%d rxq=%u area_bytes=%lu bufs=%u free=%u nic=%lu user=%lu zc_bytes=%llu copy_bytes=%llu copy_count=%llu rq_consumed=%llu rq_invalid=%llu\n",
-			   ifq->id, name, ifindex, ifq->if_rxq,
+		free = min_t(u32, READ_ONCE(area->free_count), nr);
+		user = clamp_t(int, atomic_read(&ifq->user_bufs), 0, nr - free);
+		seq_printf(m, "ZcrxIfq:\tid=%u dev=%s ifindex=%d rxq=%u area_bytes=%lu bufs=%u free=%u nic=%u user=%u zc_bytes=%llu copy_bytes=%llu copy_count=%llu rq_consumed=%llu rq_invalid=%llu\n",
+			   ifq->id,
+			   gone || !ifq->ifname[0] ? "-" : ifq->ifname,
+			   gone ? 0 : ifq->ifindex, ifq->if_rxq,
 			   (unsigned long)nr << PAGE_SHIFT, nr, free,
-			   nr - free - min_t(unsigned long, user, nr - free),
-			   user, READ_ONCE(ifq->zc_bytes),
+			   nr - free - user, user,
+			   READ_ONCE(ifq->zc_bytes),
 			   READ_ONCE(ifq->copy_bytes),
 			   READ_ONCE(ifq->copy_count),
-			   ifq->rq_consumed, ifq->rq_invalid);
-		spin_unlock_bh(&ifq->rq_lock);
+			   READ_ONCE(ifq->rq_consumed),
+			   READ_ONCE(ifq->rq_invalid));
 	}
 }

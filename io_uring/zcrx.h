@@ -2,6 +2,7 @@
 #ifndef IOU_ZC_RX_H
 #define IOU_ZC_RX_H
 
+#include <linux/if.h>
 #include <linux/io_uring_types.h>
 #include <linux/socket.h>
 #include <net/page_pool/types.h>
@@ -15,6 +16,8 @@ struct io_zcrx_region {
 	struct page		**pages;
 	unsigned short		nr_pages;
 	bool			user_memory;
+	/* pages charged to RLIMIT_MEMLOCK and pinned_vm */
+	unsigned short		acct_pages;
 };
 
 struct io_zcrx_area {
@@ -25,7 +28,6 @@ struct io_zcrx_area {
 	atomic_t		*user_refs;
 
 	u16			area_id;
-	bool			is_mapped;
 	struct page		**pages;
 	unsigned long		nr_pages;
 	unsigned long		acct_pages;
@@ -51,13 +53,21 @@ struct io_zcrx_ifq {
 
 	u32			id;
 	u32			if_rxq;
+	/* the device as registered, for fdinfo; if_gone once it is released */
 	int			ifindex;
+	char			ifname[IFNAMSIZ];
+	bool			if_gone;
+	/* the ring is closed: its exit work, or a new binding, frees the queue */
+	bool			closing;
 	/* the queue's netdev; NULL once the queue is released (rtnl) */
 	struct net_device	*netdev;
 	netdevice_tracker	netdev_tracker;
-	/* the device the area is DMA-mapped for */
+	/*
+	 * The device the area is DMA-mapped for, from the first page pool
+	 * of the queue until the queue or the device goes.
+	 */
 	struct device		*dev;
-	/* serialises DMA unmapping between device removal and teardown */
+	/* serialises mapping and unmapping the area, and @dev */
 	struct mutex		dma_lock;
 
 	/* one for the ring, one for every page pool using the provider */
@@ -65,6 +75,8 @@ struct io_zcrx_ifq {
 	struct user_struct	*user;
 	struct mm_struct	*mm_account;
 
+	/* buffers the application holds a reference to */
+	atomic_t		user_bufs;
 	/* written by the receiving task only, read by fdinfo */
 	u64			zc_bytes;
 	u64			copy_bytes;
@@ -76,6 +88,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 			 struct io_uring_zcrx_ifq_reg __user *arg);
 int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 		 unsigned int nr_args);
+void io_zcrx_ring_closing(struct io_ring_ctx *ctx);
 void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx);
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
 int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
@@ -96,6 +109,10 @@ static inline int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 			       unsigned int nr_args)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline void io_zcrx_ring_closing(struct io_ring_ctx *ctx)
+{
 }
 
 static inline void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)

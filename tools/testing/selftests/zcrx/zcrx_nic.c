@@ -4,10 +4,11 @@
  * the zcrx selftests (Debian 12's ethtool cannot, and the ynl CLI is slow
  * to start under a debug kernel).
  *
- *   zcrx_nic [-N netns] IFNAME hds [on|off]
+ *   zcrx_nic [-N netns] IFNAME hds [on|off|auto]
  *   zcrx_nic [-N netns] IFNAME stat NAME
  *
- * Without on/off, prints "on", "off" or "unknown"; "stat" prints the value
+ * "auto" leaves split to the driver (ETHTOOL_TCP_DATA_SPLIT_UNKNOWN).
+ * Without a value, prints "on", "off" or "unknown"; "stat" prints the value
  * of the "ethtool -S" counter NAME.  Exits non-zero with the kernel's
  * error message on failure.
  */
@@ -131,7 +132,7 @@ static int rings(int fd, int family, const char *ifname, int set)
 	nla_put(&req.nh, ETHTOOL_A_HEADER_DEV_NAME, ifname, strlen(ifname) + 1);
 	nla_nest_end(&req.nh, nest);
 	if (set >= 0) {
-		val = set ? ETHTOOL_TCP_DATA_SPLIT_ENABLED : ETHTOOL_TCP_DATA_SPLIT_DISABLED;
+		val = set;
 		nla_put(&req.nh, ETHTOOL_A_RINGS_TCP_DATA_SPLIT, &val, 1);
 	}
 	len = nl_talk(fd, &req, buf);
@@ -229,12 +230,14 @@ int main(int argc, char **argv)
 		return !!ret;
 	}
 	if (argc - i < 2 || argc - i > 3 || strcmp(argv[i + 1], "hds")) {
-		fprintf(stderr, "usage: %s [-N netns] IFNAME hds [on|off] | stat NAME\n",
+		fprintf(stderr, "usage: %s [-N netns] IFNAME hds [on|off|auto] | stat NAME\n",
 			argv[0]);
 		return 2;
 	}
 	if (argc - i == 3)
-		set = !strcmp(argv[i + 2], "on");
+		set = !strcmp(argv[i + 2], "on") ? ETHTOOL_TCP_DATA_SPLIT_ENABLED :
+		      !strcmp(argv[i + 2], "auto") ? ETHTOOL_TCP_DATA_SPLIT_UNKNOWN :
+		      ETHTOOL_TCP_DATA_SPLIT_DISABLED;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (fd < 0) {
