@@ -30,7 +30,7 @@ counter() {
 # xfer zc|plain SIZE: one transfer A -> B on PORT; 0 if every byte arrived
 # intact and, over recv_zc, none was copied.
 xfer() {
-	local mode=$1 size=$2 out rc rx
+	local mode=$1 size=$2 out rc rx bytes
 
 	out=$(mktemp)
 	if [ "$mode" = zc ]; then
@@ -46,7 +46,8 @@ xfer() {
 	wait $rx || rc=1
 	if [ "$mode" = zc ] && [ $rc -eq 0 ]; then
 		# Exactly the stream went through the ifq, and nothing was copied.
-		grep -q "^result: mode=recv_zc bytes=$(numfmt --from=iec "$size") .* copy_bytes=0$" "$out" ||
+		bytes=$(numfmt --from=iec "$size")
+		grep -q "^result: mode=recv_zc bytes=$bytes .* copy_bytes=0$" "$out" ||
 			{ ktap_print_msg "$(grep ^result "$out")"; rc=1; }
 	fi
 	[ $rc -eq 0 ] || ktap_print_msg "$mode transfer of $size failed"

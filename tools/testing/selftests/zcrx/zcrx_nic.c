@@ -27,6 +27,10 @@
 
 #include "zcrx_common.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define NLBUF	65536
 
 struct nl_req {
@@ -217,7 +221,7 @@ out:
 	return ret;
 }
 
-/* The attributes of the message @nh, as (first, remaining length). */
+/* Walk the attributes in the @len bytes at @start; @a is each in turn. */
 #define for_each_attr(a, rem, start, len)					\
 	for (a = (start), rem = (len);						\
 	     rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem; \
@@ -249,6 +253,7 @@ static const char *const pp_stat_names[] = {
 };
 
 #define MAX_POOLS	64
+#define NR_PP_STATS	ARRAY_SIZE(pp_stat_names)
 
 /*
  * Print the page pool statistic @name summed over the pools of @ifname
@@ -264,10 +269,10 @@ static int pp_stat(const char *ifname, const char *name)
 	struct nlmsghdr *nh;
 	struct nl_req req;
 
-	for (stat = 0; stat < (int)(sizeof(pp_stat_names) / sizeof(pp_stat_names[0])); stat++)
+	for (stat = 0; stat < (int)NR_PP_STATS; stat++)
 		if (pp_stat_names[stat] && !strcmp(pp_stat_names[stat], name))
 			break;
-	if (stat == sizeof(pp_stat_names) / sizeof(pp_stat_names[0]))
+	if (stat == (int)NR_PP_STATS)
 		return -EINVAL;
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex)
@@ -373,7 +378,8 @@ int main(int argc, char **argv)
 		return !!ret;
 	}
 	if (argc - i < 2 || argc - i > 3 || strcmp(argv[i + 1], "hds")) {
-		fprintf(stderr, "usage: %s [-N netns] IFNAME hds [on|off] | stat NAME | ppstat NAME\n",
+		fprintf(stderr,
+			"usage: %s [-N netns] IFNAME hds [on|off] | stat NAME | ppstat NAME\n",
 			argv[0]);
 		return 2;
 	}
