@@ -27,21 +27,22 @@ counter() {
 	$ENV stat $NS_B "$1"
 }
 
-# xfer zc|plain SIZE: one transfer A -> B on PORT; 0 if every byte arrived
-# intact and, over recv_zc, none was copied.
+# xfer zc|plain SIZE [-6]: one transfer A -> B on PORT; 0 if every byte
+# arrived intact and, over recv_zc, none was copied.
 xfer() {
-	local mode=$1 size=$2 out rc rx bytes
+	local mode=$1 size=$2 six=${3:-} out rc rx bytes addr=192.0.2.2
 
+	[ -n "$six" ] && addr=2001:db8::2
 	out=$(mktemp)
 	if [ "$mode" = zc ]; then
-		timeout $XFER_TIMEOUT ./zcrx_xfer -l -N $NS_B -p $PORT -S "$size" \
+		timeout $XFER_TIMEOUT ./zcrx_xfer -l $six -N $NS_B -p $PORT -S "$size" \
 			-z eth0:$RXQ -A 16M >"$out" &
 	else
-		timeout $XFER_TIMEOUT ./zcrx_xfer -l -N $NS_B -p $PORT -S "$size" \
+		timeout $XFER_TIMEOUT ./zcrx_xfer -l $six -N $NS_B -p $PORT -S "$size" \
 			>"$out" &
 	fi
 	rx=$!
-	timeout $XFER_TIMEOUT ./zcrx_xfer -c 192.0.2.2 -N $NS_A -p $PORT -S "$size"
+	timeout $XFER_TIMEOUT ./zcrx_xfer -c $addr -N $NS_A -p $PORT -S "$size"
 	rc=$?
 	wait $rx || rc=1
 	if [ "$mode" = zc ] && [ $rc -eq 0 ]; then
@@ -55,18 +56,19 @@ xfer() {
 	return $rc
 }
 
-# test_intact MODE TX SIZE: with the sender's tx checksum offload TX, the
-# stream arrives intact and no frame fails its checksum.
+# test_intact MODE TX SIZE [-6]: with the sender's tx checksum offload TX,
+# the stream arrives intact and no frame fails its checksum.
 test_intact() {
-	local mode=$1 tx=$2 size=$3 err0 err1 rc=0
+	local mode=$1 tx=$2 size=$3 six=${4:-} err0 err1 rc=0
 
 	ip netns exec $NS_A ethtool -K eth0 tx "$tx" >/dev/null || rc=1
 	err0=$(counter rx${RXQ}_csum_err)
-	xfer "$mode" "$size" || rc=1
+	xfer "$mode" "$size" $six || rc=1
 	err1=$(counter rx${RXQ}_csum_err)
-	[ "$err1" = "$err0" ] ||
-		{ ktap_print_msg "csum_err went from $err0 to $err1"; rc=1; }
-	ktap_test_result "tx checksum offload $tx, $mode: $size intact" test $rc -eq 0
+	[ -n "$err0" ] && [ "$err1" = "$err0" ] ||
+		{ ktap_print_msg "csum_err went from '$err0' to '$err1'"; rc=1; }
+	ktap_test_result "tx checksum offload $tx, $mode${six:+ IPv6}: $size intact" \
+		test $rc -eq 0
 }
 
 # test_corrupt MODE TX SIZE N: N frames damaged on the wire are dropped
@@ -92,20 +94,24 @@ test_corrupt() {
 
 ktap_print_header
 [ "$(id -u)" -eq 0 ] || ktap_skip_all "needs root"
-ktap_set_plan 7
+ktap_set_plan 8
 trap cleanup EXIT
 $ENV up $NS_A $NS_B 2 >/dev/null || ktap_exit_fail_msg "cannot set up netdevsim"
 $ENV hds $NS_B on || ktap_exit_fail_msg "cannot turn tcp-data-split on"
-ip netns exec $NS_B ethtool -N eth0 flow-type tcp4 dst-port $PORT action $RXQ loc 1 ||
-	ktap_exit_fail_msg "cannot steer the flow to queue $RXQ"
+ip netns exec $NS_B ethtool -N eth0 flow-type tcp4 dst-port $PORT action $RXQ loc 1 &&
+	ip netns exec $NS_B ethtool -N eth0 flow-type tcp6 dst-port $PORT action $RXQ loc 2 ||
+	ktap_exit_fail_msg "cannot steer the flows to queue $RXQ"
 
 test_intact plain off 1M
 test_intact zc off 1M
 test_intact zc on 1M
+test_intact zc off 1M -6
 test_corrupt plain off 256K 1
 test_corrupt zc off 256K 3
 # With offload on, only frames sent without TSO can be damaged: one of them.
 test_corrupt zc on 1K 1
-echo -1 >"$($ENV dfs $NS_A)/tx_corrupt" 2>/dev/null
-ktap_test_result "a negative tx_corrupt is refused" test $? -ne 0
+dfs=$($ENV dfs $NS_A)
+[ -f "$dfs/tx_corrupt" ] && ! echo -1 2>/dev/null >"$dfs/tx_corrupt" &&
+	[ "$(cat "$dfs/tx_corrupt")" = 0 ]
+ktap_test_result "a negative tx_corrupt is refused" test $? -eq 0
 ktap_finished
