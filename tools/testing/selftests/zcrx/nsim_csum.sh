@@ -23,6 +23,13 @@ cleanup() {
 	$ENV down $NS_A $NS_B
 }
 
+# Set the sender's tx checksum offload and check that it took.
+sender_tx() {
+	ip netns exec $NS_A ethtool -K eth0 tx "$1" >/dev/null 2>&1
+	ip netns exec $NS_A ethtool -k eth0 | grep -q "^tx-checksumming: $1" ||
+		{ ktap_print_msg "tx checksum offload is not $1"; return 1; }
+}
+
 counter() {
 	$ENV stat $NS_B "$1"
 }
@@ -61,7 +68,7 @@ xfer() {
 test_intact() {
 	local mode=$1 tx=$2 size=$3 six=${4:-} err0 err1 rc=0
 
-	ip netns exec $NS_A ethtool -K eth0 tx "$tx" >/dev/null || rc=1
+	sender_tx "$tx" || rc=1
 	err0=$(counter rx${RXQ}_csum_err)
 	xfer "$mode" "$size" $six || rc=1
 	err1=$(counter rx${RXQ}_csum_err)
@@ -77,7 +84,7 @@ test_corrupt() {
 	local mode=$1 tx=$2 size=$3 n=$4 dfs err0 err1 left rc=0
 
 	dfs=$($ENV dfs $NS_A)
-	ip netns exec $NS_A ethtool -K eth0 tx "$tx" >/dev/null || rc=1
+	sender_tx "$tx" || rc=1
 	err0=$(counter rx${RXQ}_csum_err)
 	echo "$n" >"$dfs/tx_corrupt" || rc=1
 	xfer "$mode" "$size" || rc=1
