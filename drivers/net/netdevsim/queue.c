@@ -7,6 +7,8 @@
  * the meantime wait on the queue's ring.
  */
 #include <linux/debugfs.h>
+#include <linux/dma-map-ops.h>
+#include <linux/iommu-dma.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <net/netdev_queues.h>
@@ -26,6 +28,8 @@ struct nsim_queue_mem {
  * @pp: where to store the pool
  *
  * The pool picks up the memory provider bound to the queue, if any.
+ * Devices whose DMA goes through an IOMMU or DMA ops are refused: the
+ * receive engine can only model dma-direct.
  *
  * Context: rtnl held.
  * Return: 0 or a negative errno.
@@ -47,6 +51,17 @@ int nsim_create_page_pool(struct netdevsim *ns, unsigned int idx,
 		.queue_idx = idx,
 	};
 	struct page_pool *pool;
+
+	/*
+	 * The receive engine plays the device: it writes where a buffer's
+	 * bus address points, which only dma-direct (with or without swiotlb
+	 * bouncing) lets it know.  An IOMMU or other DMA ops would have it
+	 * write to the wrong memory, so refuse them.
+	 */
+	if (use_dma_iommu(p.dev) || get_dma_ops(p.dev)) {
+		dev_err_once(p.dev, "receive needs dma-direct, the device has DMA ops\n");
+		return -EOPNOTSUPP;
+	}
 
 	pool = page_pool_create(&p);
 	if (IS_ERR(pool))

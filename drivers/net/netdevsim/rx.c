@@ -15,29 +15,59 @@
  *    pulls the headers into the linear part, as drivers do.
  * Both modes copy every byte once, so they cost the same: a real NIC
  * always DMAs.  The buffers are written through their DMA addresses, as a
- * device would; the sender's skb is freed, never handed to the receiver.
+ * device would, and synced for the CPU as a driver must; the sender's skb
+ * is freed, never handed to the receiver.
+ *
+ * Like a NIC's receive checksum offload, the engine sums each TCP or UDP
+ * frame while writing it: frames whose checksum holds reach the stack as
+ * CHECKSUM_UNNECESSARY, the others are dropped and counted (csum_err),
+ * since the stack could not verify payload that a memory provider keeps
+ * out of the CPU's reach.  A frame whose sender left the checksum to the
+ * hardware (CHECKSUM_PARTIAL) has none to verify and is taken as good.
+ * The sender's debugfs file tx_corrupt damages frames on the wire.
  */
+#include <linux/debugfs.h>
 #include <linux/dma-direct.h>
 #include <linux/etherdevice.h>
 #include <linux/highmem.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <net/busy_poll.h>
+#include <net/ip6_checksum.h>
 #include <net/page_pool/helpers.h>
 
 #include "netdevsim.h"
 
 #define NSIM_RX_HDR_MAX		256
 
-/* Length of the Ethernet, IP and TCP headers of @frame; 0 if not TCP. */
-static unsigned int nsim_rx_split_offset(const struct sk_buff *frame)
+/* Where the transport segment of a frame is, as the model parses it. */
+struct nsim_rx_l4 {
+	unsigned int off;	/* transport header */
+	unsigned int end;	/* end of the transport segment */
+	unsigned int hlen;	/* headers through TCP's; 0 if not TCP */
+	unsigned int data;	/* first payload byte */
+	__wsum psum;		/* pseudo-header sum */
+	__wsum csum;		/* sum of [off, end) copied so far */
+	u8 proto;		/* IPPROTO_TCP, IPPROTO_UDP or 0 */
+	bool sum;		/* the checksum is to be verified */
+};
+
+/*
+ * Parse the Ethernet, IP and TCP or UDP headers of @frame (data at the
+ * Ethernet header).  @l4->proto is left 0 for anything else, for IP
+ * fragments, extension headers and lengths that do not add up: the model
+ * neither splits nor checksums such frames.
+ */
+static void nsim_rx_parse(const struct sk_buff *frame, struct nsim_rx_l4 *l4)
 {
-	unsigned int off = ETH_HLEN;
+	unsigned int off = ETH_HLEN, end;
 	const struct tcphdr *th;
 	struct tcphdr _th;
 	u8 proto;
 
+	memset(l4, 0, sizeof(*l4));
 	switch (frame->protocol) {
 	case htons(ETH_P_IP): {
 		const struct iphdr *iph;
@@ -45,9 +75,16 @@ static unsigned int nsim_rx_split_offset(const struct sk_buff *frame)
 
 		iph = skb_header_pointer(frame, off, sizeof(_iph), &_iph);
 		if (!iph || iph->ihl < 5 || ip_is_fragment(iph))
-			return 0;
+			return;
 		proto = iph->protocol;
+		/* A GSO burst may be too long for tot_len, which is then 0. */
+		end = iph->tot_len || !skb_is_gso(frame) ?
+		      off + ntohs(iph->tot_len) : frame->len;
 		off += iph->ihl * 4;
+		if (end < off || end > frame->len)
+			return;
+		l4->psum = csum_tcpudp_nofold(iph->saddr, iph->daddr, end - off,
+					      proto, 0);
 		break;
 	}
 	case htons(ETH_P_IPV6): {
@@ -56,55 +93,135 @@ static unsigned int nsim_rx_split_offset(const struct sk_buff *frame)
 
 		ip6h = skb_header_pointer(frame, off, sizeof(_ip6h), &_ip6h);
 		if (!ip6h)
-			return 0;
+			return;
 		proto = ip6h->nexthdr;
 		off += sizeof(*ip6h);
+		end = off + ntohs(ip6h->payload_len);
+		if (end == off || end > frame->len)
+			return;
+		l4->psum = ~csum_unfold(csum_ipv6_magic(&ip6h->saddr,
+							&ip6h->daddr,
+							end - off, proto, 0));
 		break;
 	}
 	default:
-		return 0;
+		return;
 	}
-	if (proto != IPPROTO_TCP)
-		return 0;
-	th = skb_header_pointer(frame, off, sizeof(_th), &_th);
-	if (!th || th->doff < 5)
-		return 0;
-	off += th->doff * 4;
-	return off <= frame->len ? off : 0;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		th = skb_header_pointer(frame, off, sizeof(_th), &_th);
+		if (!th || th->doff < 5 || off + th->doff * 4 > end)
+			return;
+		l4->hlen = off + th->doff * 4;
+		l4->data = l4->hlen;
+		break;
+	case IPPROTO_UDP: {
+		const struct udphdr *uh;
+		struct udphdr _uh;
+
+		uh = skb_header_pointer(frame, off, sizeof(_uh), &_uh);
+		if (!uh || off + sizeof(_uh) > end)
+			return;
+		l4->data = off + sizeof(_uh);
+		/* Over IPv4, a zero checksum means none was computed. */
+		if (!uh->check && frame->protocol == htons(ETH_P_IP))
+			return;
+		break;
+	}
+	default:
+		return;
+	}
+	l4->off = off;
+	l4->end = end;
+	l4->proto = proto;
+	l4->sum = true;
 }
 
 /*
- * Write @len bytes of @frame at @off into the buffer @netmem, through its
- * DMA address: the bus device uses dma-direct, so the address translates
- * back to the physical page, whoever provides it.
+ * Copy @len bytes of @frame at @off to @to and, if @l4->sum is set, add the
+ * bytes of the transport segment to its checksum on the way, as a NIC sums
+ * what it writes.
+ */
+static int nsim_rx_copy(const struct sk_buff *frame, unsigned int off,
+			void *to, unsigned int len, struct nsim_rx_l4 *l4)
+{
+	unsigned int start, end;
+	__wsum csum;
+
+	start = clamp(l4->off, off, off + len);
+	end = clamp(l4->end, off, off + len);
+	if (!l4->sum || start == end)
+		return skb_copy_bits(frame, off, to, len);
+
+	if (start > off && skb_copy_bits(frame, off, to, start - off))
+		return -EFAULT;
+	csum = skb_copy_and_csum_bits(frame, start, to + start - off,
+				      end - start);
+	l4->csum = csum_block_add(l4->csum, csum, start - l4->off);
+	if (end < off + len &&
+	    skb_copy_bits(frame, end, to + end - off, off + len - end))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Write @len bytes of @frame at @off into the buffer @netmem as the device
+ * would: to the memory its DMA address points at, which is the buffer
+ * itself or, when swiotlb bounces the mapping, its bounce slot.  The pool's
+ * device uses dma-direct (nsim_create_page_pool() refuses anything else),
+ * so dma_to_phys() tells that memory.  Then, like any driver, sync the
+ * buffer for the CPU, whoever provides it: this is what copies a bounce
+ * slot into the buffer that the stack and the application read.
  */
 static int nsim_rx_dma(struct page_pool *pool, netmem_ref netmem,
 		       const struct sk_buff *frame, unsigned int off,
-		       unsigned int len)
+		       unsigned int len, struct nsim_rx_l4 *l4)
 {
 	dma_addr_t dma = page_pool_get_dma_addr_netmem(netmem);
 	phys_addr_t phys = dma_to_phys(pool->p.dev, dma);
+	unsigned int done, n;
 	void *va;
 	int err;
 
-	va = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
-	err = skb_copy_bits(frame, off, va + offset_in_page(phys), len);
-	kunmap_local(va);
-	if (!err && !netmem_is_net_iov(netmem))
-		page_pool_dma_sync_netmem_for_cpu(pool, netmem, 0, len);
-	return err;
+	for (done = 0; done < len; done += n) {
+		if (!pfn_valid(PHYS_PFN(phys + done)))
+			return -EFAULT;
+		n = min_t(unsigned int, len - done,
+			  PAGE_SIZE - offset_in_page(phys + done));
+		va = kmap_local_page(pfn_to_page(PHYS_PFN(phys + done)));
+		err = nsim_rx_copy(frame, off + done,
+				   va + offset_in_page(phys + done), n, l4);
+		kunmap_local(va);
+		if (err)
+			return err;
+	}
+	page_pool_dma_sync_netmem_for_cpu(pool, netmem, 0, len);
+	return 0;
 }
 
+enum nsim_rx_result {
+	NSIM_RX_PASS,
+	NSIM_RX_ALLOC_FAIL,
+	NSIM_RX_CSUM_ERR,
+};
+
 static void nsim_rx_count(struct nsim_rq *rq, unsigned int len, bool split,
-			  bool alloc_fail)
+			  enum nsim_rx_result res)
 {
 	u64_stats_update_begin(&rq->stats.syncp);
-	if (alloc_fail) {
-		rq->stats.alloc_fail++;
-	} else {
+	switch (res) {
+	case NSIM_RX_PASS:
 		rq->stats.packets++;
 		rq->stats.bytes += len;
 		rq->stats.split += split;
+		break;
+	case NSIM_RX_ALLOC_FAIL:
+		rq->stats.alloc_fail++;
+		break;
+	case NSIM_RX_CSUM_ERR:
+		rq->stats.csum_err++;
+		break;
 	}
 	u64_stats_update_end(&rq->stats.syncp);
 }
@@ -124,25 +241,36 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 	bool split = READ_ONCE(ns->tcp_data_split);
 	unsigned int linear, off, len, frags = 0;
 	struct net_device *dev = ns->netdev;
+	struct nsim_rx_l4 l4;
 	struct sk_buff *skb;
 	netmem_ref netmem;
 
 	/* The frame as it was on the wire. */
 	skb_push(frame, ETH_HLEN);
 
-	if (split) {
-		linear = nsim_rx_split_offset(frame);
-		if (!linear)
-			linear = frame->len;
-	} else {
+	nsim_rx_parse(frame, &l4);
+	/*
+	 * A sender that left the checksum to "hardware" has none in the frame
+	 * yet; it is taken as correct.  Any other TCP or UDP frame has its
+	 * checksum verified as it is written, like a NIC's receive offload
+	 * does: the stack cannot do it on payload that went to buffers the
+	 * CPU may not read.  Bursts other than TCP's (UDP fraglists) are
+	 * left to the stack: they go into the linear part, readable.
+	 */
+	if (frame->ip_summed == CHECKSUM_PARTIAL ||
+	    (skb_is_gso(frame) && l4.proto != IPPROTO_TCP))
+		l4.sum = false;
+
+	if (split)
+		linear = l4.hlen ?: frame->len;
+	else
 		linear = 0;
-	}
 
 	skb = napi_alloc_skb(&rq->napi, max(linear, NSIM_RX_HDR_MAX));
 	if (!skb)
 		goto drop_alloc;
 	skb_mark_for_recycle(skb);
-	if (linear && skb_copy_bits(frame, 0, skb_put(skb, linear), linear))
+	if (linear && nsim_rx_copy(frame, 0, skb_put(skb, linear), linear, &l4))
 		goto drop;
 
 	for (off = linear; off < frame->len; off += len) {
@@ -152,12 +280,15 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 		if (!netmem)
 			goto drop_alloc;
 		len = min_t(unsigned int, frame->len - off, PAGE_SIZE);
-		if (nsim_rx_dma(pool, netmem, frame, off, len)) {
+		if (nsim_rx_dma(pool, netmem, frame, off, len, &l4)) {
 			page_pool_put_full_netmem(pool, netmem, true);
 			goto drop;
 		}
 		skb_add_rx_frag_netmem(skb, frags++, netmem, 0, len, PAGE_SIZE);
 	}
+
+	if (l4.sum && csum_fold(csum_add(l4.psum, l4.csum)))
+		goto drop_csum;
 
 	if (!split) {
 		/* Headers come from the buffers, as in any driver. */
@@ -174,8 +305,7 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 					    (SKB_GSO_TCPV4 | SKB_GSO_TCPV6);
 		skb_shinfo(skb)->gso_segs = skb_shinfo(frame)->gso_segs;
 	}
-	/* The sender left the checksum to "hardware": it was checked here. */
-	if (frame->ip_summed == CHECKSUM_PARTIAL)
+	if (l4.sum || frame->ip_summed == CHECKSUM_PARTIAL)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 
 	len = frame->len;
@@ -184,12 +314,15 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 	skb->protocol = eth_type_trans(skb, dev);
 	skb_record_rx_queue(skb, rq - ns->rq);
 	skb_mark_napi_id(skb, &rq->napi);
-	nsim_rx_count(rq, len, split && frags && linear < len, false);
+	nsim_rx_count(rq, len, split && frags && linear < len, NSIM_RX_PASS);
 	netif_receive_skb(skb);
 	return;
 
+drop_csum:
+	nsim_rx_count(rq, 0, false, NSIM_RX_CSUM_ERR);
+	goto drop;
 drop_alloc:
-	nsim_rx_count(rq, 0, false, true);
+	nsim_rx_count(rq, 0, false, NSIM_RX_ALLOC_FAIL);
 drop:
 	kfree_skb(skb);
 	kfree_skb(frame);
@@ -197,7 +330,7 @@ drop:
 }
 
 static const char nsim_rx_stat_names[][ETH_GSTRING_LEN] = {
-	"packets", "bytes", "split", "alloc_fail",
+	"packets", "bytes", "split", "alloc_fail", "csum_err",
 };
 
 #define NSIM_RX_NSTATS	ARRAY_SIZE(nsim_rx_stat_names)
@@ -245,6 +378,77 @@ void nsim_rx_get_stats(struct netdevsim *ns, u64 *data)
 			data[1] = s->bytes;
 			data[2] = s->split;
 			data[3] = s->alloc_fail;
+			data[4] = s->csum_err;
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 	}
+}
+
+/**
+ * nsim_tx_corrupt() - damage a frame on the wire when asked to
+ * @ns: the transmitting port
+ * @skb: the frame, data at the Ethernet header
+ *
+ * While the port's debugfs counter tx_corrupt is above zero, each TCP or
+ * UDP frame that carries payload, once its checksum is complete, gets its
+ * last payload byte flipped and takes one off the counter, so that the
+ * peer receives it with a checksum that does not match.  The bytes are
+ * changed in a private copy: the sender's pages, which TCP may retransmit
+ * from, stay intact.
+ *
+ * Context: the port's transmit path.
+ * Return: 0, or a negative errno if the frame could not be made private.
+ */
+int nsim_tx_corrupt(struct netdevsim *ns, struct sk_buff *skb)
+{
+	struct nsim_rx_l4 l4;
+
+	if (likely(!atomic_read(&ns->tx_corrupt)) || skb_is_gso(skb))
+		return 0;
+	nsim_rx_parse(skb, &l4);
+	if (!l4.proto || l4.data >= l4.end ||
+	    atomic_dec_if_positive(&ns->tx_corrupt) < 0)
+		return 0;
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		return -ENOMEM;
+	if (skb_ensure_writable(skb, l4.end))
+		return -ENOMEM;
+	skb->data[l4.end - 1] ^= 0xff;
+	return 0;
+}
+
+static int nsim_tx_corrupt_get(void *data, u64 *val)
+{
+	struct netdevsim *ns = data;
+
+	*val = atomic_read(&ns->tx_corrupt);
+	return 0;
+}
+
+static int nsim_tx_corrupt_set(void *data, u64 val)
+{
+	struct netdevsim *ns = data;
+
+	if (val > INT_MAX)
+		return -EINVAL;
+	atomic_set(&ns->tx_corrupt, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(nsim_tx_corrupt_fops, nsim_tx_corrupt_get,
+			 nsim_tx_corrupt_set, "%llu\n");
+
+/**
+ * nsim_rx_debugfs_init() - add the port's tx_corrupt debugfs file
+ * @ns: the port
+ *
+ * Writing N to tx_corrupt damages the next N frames with payload that the
+ * port transmits (see nsim_tx_corrupt()); reading it tells how many are
+ * still to come.
+ */
+void nsim_rx_debugfs_init(struct netdevsim *ns)
+{
+	ns->tx_corrupt_dfs = debugfs_create_file_unsafe("tx_corrupt", 0600,
+							ns->nsim_dev_port->ddir,
+							ns,
+							&nsim_tx_corrupt_fops);
 }

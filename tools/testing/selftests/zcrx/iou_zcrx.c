@@ -2215,8 +2215,27 @@ FIXTURE_TEARDOWN(xfer)
 	EXPECT_EQ(0, env_put(&self->env));
 }
 
+/* Page pool statistic @name of the io_uring-fed pools of eth0, or -1. */
+static long long pp_stat(const char *name)
+{
+	long long val = -1;
+	char cmd[128];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "./zcrx_nic %s ppstat %s", IFNAME, name);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &val) != 1)
+		val = -1;
+	if (pclose(f))
+		val = -1;
+	return val;
+}
+
 TEST_F_TIMEOUT(xfer, zc, 400)
 {
+	long long split0, bytes0, fast, refill, empty;
 	struct zcrx_info info;
 	struct stream *s;
 	struct ifq q;
@@ -2231,6 +2250,10 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
 			      ZC_QUEUE, AREA_LEN, RQ_ENTRIES,
 			      variant->kregion));
+	split0 = zcrx_counter(self->env.ns_b, "rx1_split");
+	bytes0 = zcrx_counter(self->env.ns_b, "rx1_bytes");
+	ASSERT_GE(split0, 0);
+	ASSERT_GE(bytes0, 0);
 	lfd = tcp_listen(variant->family, PORT);
 	ASSERT_GE(lfd, 0);
 	tx = start_sender(&self->env, variant->family, PORT, variant->size,
@@ -2251,6 +2274,28 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 	EXPECT_EQ(0ULL, info.rq_invalid);
 	/* One refill entry per data completion. */
 	EXPECT_EQ((uint64_t)s->data_cqes, q.returned + rx.backlog.nr);
+
+	/*
+	 * The NIC's side of the story.  Queue 1 split every frame of the
+	 * stream (at most 64 KiB of payload each), and the page pool that
+	 * io_uring feeds handed out a buffer for every page of it: a buffer
+	 * comes from the pool's cache (alloc-fast), from its ring (refill) or
+	 * from the provider after both ran dry (at most once per empty).
+	 */
+	EXPECT_GE(zcrx_counter(self->env.ns_b, "rx1_bytes") - bytes0,
+		  (long long)variant->size);
+	EXPECT_GE(zcrx_counter(self->env.ns_b, "rx1_split") - split0,
+		  (long long)((variant->size + 65535) / 65536));
+	fast = pp_stat("alloc-fast");
+	refill = pp_stat("alloc-refill");
+	empty = pp_stat("alloc-empty");
+	ASSERT_GE(fast, 0);
+	ASSERT_GE(refill, 0);
+	ASSERT_GE(empty, 0);
+	EXPECT_GE(fast + refill + empty,
+		  (long long)((info.zc_bytes + pagesz() - 1) / pagesz()))
+		TH_LOG("pool: alloc-fast %lld refill %lld empty %lld", fast,
+		       refill, empty);
 
 	rx_exit(&rx);
 	ifq_free(&q);

@@ -6,23 +6,33 @@
  *
  *   zcrx_nic [-N netns] IFNAME hds [on|off|auto]
  *   zcrx_nic [-N netns] IFNAME stat NAME
+ *   zcrx_nic [-N netns] IFNAME ppstat NAME
  *
  * "auto" leaves split to the driver (ETHTOOL_TCP_DATA_SPLIT_UNKNOWN).
  * Without a value, prints "on", "off" or "unknown"; "stat" prints the value
- * of the "ethtool -S" counter NAME.  Exits non-zero with the kernel's
- * error message on failure.
+ * of the "ethtool -S" counter NAME; "ppstat" prints the page pool
+ * statistic NAME (alloc-fast, recycle-ring, ... as netdev netlink calls
+ * them) summed over the page pools of IFNAME that an io_uring interface
+ * queue feeds, and fails if there is none.  Exits non-zero with the
+ * kernel's error message on failure.
  */
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <linux/genetlink.h>
+#include <linux/netdev.h>
 #include <linux/netlink.h>
 
 #include "zcrx_common.h"
 
-#define NLBUF	8192
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define NLBUF	65536
 
 struct nl_req {
 	struct nlmsghdr nh;
@@ -67,6 +77,8 @@ static int nl_talk(int fd, struct nl_req *req, char *buf)
 			return -errno;
 		for (nh = (struct nlmsghdr *)rx; NLMSG_OK(nh, (unsigned int)len);
 		     nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return used;
 			if (nh->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *err = NLMSG_DATA(nh);
 
@@ -89,7 +101,7 @@ static void req_init(struct nl_req *req, int type, int cmd)
 	req->gh.version = 1;
 }
 
-static int ethtool_family(int fd)
+static int genl_family(int fd, const char *name)
 {
 	static char buf[NLBUF];
 	struct nl_req req;
@@ -97,8 +109,7 @@ static int ethtool_family(int fd)
 	int len;
 
 	req_init(&req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
-	nla_put(&req.nh, CTRL_ATTR_FAMILY_NAME, ETHTOOL_GENL_NAME,
-		strlen(ETHTOOL_GENL_NAME) + 1);
+	nla_put(&req.nh, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
 	len = nl_talk(fd, &req, buf);
 	if (len < 0)
 		return len;
@@ -211,6 +222,137 @@ out:
 	return ret;
 }
 
+/* Walk the attributes in the @len bytes at @start; @a is each in turn. */
+#define for_each_attr(a, rem, start, len)					\
+	for (a = (start), rem = (len);						\
+	     rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem; \
+	     rem -= NLA_ALIGN(a->nla_len),					\
+	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+
+/* A netlink "uint": 4 or 8 bytes. */
+static uint64_t nla_uint(const struct nlattr *a)
+{
+	const void *d = (const char *)a + NLA_HDRLEN;
+
+	if (a->nla_len - NLA_HDRLEN == 8)
+		return *(const uint64_t *)d;
+	return *(const uint32_t *)d;
+}
+
+static const char *const pp_stat_names[] = {
+	[NETDEV_A_PAGE_POOL_STATS_ALLOC_FAST] = "alloc-fast",
+	[NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW] = "alloc-slow",
+	[NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW_HIGH_ORDER] = "alloc-slow-high-order",
+	[NETDEV_A_PAGE_POOL_STATS_ALLOC_EMPTY] = "alloc-empty",
+	[NETDEV_A_PAGE_POOL_STATS_ALLOC_REFILL] = "alloc-refill",
+	[NETDEV_A_PAGE_POOL_STATS_ALLOC_WAIVE] = "alloc-waive",
+	[NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHED] = "recycle-cached",
+	[NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHE_FULL] = "recycle-cache-full",
+	[NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING] = "recycle-ring",
+	[NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING_FULL] = "recycle-ring-full",
+	[NETDEV_A_PAGE_POOL_STATS_RECYCLE_RELEASED_REFCNT] = "recycle-released-refcnt",
+};
+
+#define MAX_POOLS	64
+#define NR_PP_STATS	ARRAY_SIZE(pp_stat_names)
+
+/*
+ * Print the page pool statistic @name summed over the pools of @ifname
+ * that have an io_uring provider.
+ */
+static int pp_stat(const char *ifname, const char *name)
+{
+	static char buf[NLBUF];
+	uint64_t ids[MAX_POOLS], sum = 0;
+	int fd, family, len, rem, stat, n = 0, i;
+	unsigned int ifindex;
+	struct nlattr *a, *b;
+	struct nlmsghdr *nh;
+	struct nl_req req;
+
+	for (stat = 0; stat < (int)NR_PP_STATS; stat++)
+		if (pp_stat_names[stat] && !strcmp(pp_stat_names[stat], name))
+			break;
+	if (stat == (int)NR_PP_STATS)
+		return -EINVAL;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	family = genl_family(fd, NETDEV_FAMILY_NAME);
+	if (family < 0) {
+		close(fd);
+		return family;
+	}
+
+	/* The pools of the device that io_uring feeds. */
+	req_init(&req, family, NETDEV_CMD_PAGE_POOL_GET);
+	req.nh.nlmsg_flags = NLM_F_DUMP;
+	len = nl_talk(fd, &req, buf);
+	for (nh = (struct nlmsghdr *)buf; len > 0 && NLMSG_OK(nh, (unsigned int)len);
+	     nh = NLMSG_NEXT(nh, len)) {
+		uint64_t id = 0, dev = 0;
+		bool uring = false;
+
+		if (nh->nlmsg_type != family)
+			continue;
+		for_each_attr(a, rem, (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN),
+			      (int)(nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))) {
+			switch (a->nla_type & NLA_TYPE_MASK) {
+			case NETDEV_A_PAGE_POOL_ID:
+				id = nla_uint(a);
+				break;
+			case NETDEV_A_PAGE_POOL_IFINDEX:
+				dev = nla_uint(a);
+				break;
+			case NETDEV_A_PAGE_POOL_IO_URING:
+				uring = true;
+				break;
+			}
+		}
+		if (uring && dev == ifindex && n < MAX_POOLS)
+			ids[n++] = id;
+	}
+	if (len < 0 || !n) {
+		close(fd);
+		return len < 0 ? len : -ENOENT;
+	}
+
+	/* Their statistics. */
+	req_init(&req, family, NETDEV_CMD_PAGE_POOL_STATS_GET);
+	req.nh.nlmsg_flags = NLM_F_DUMP;
+	len = nl_talk(fd, &req, buf);
+	close(fd);
+	if (len < 0)
+		return len;
+	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned int)len);
+	     nh = NLMSG_NEXT(nh, len)) {
+		uint64_t id = 0, val = 0;
+		int rem2;
+
+		if (nh->nlmsg_type != family)
+			continue;
+		for_each_attr(a, rem, (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN),
+			      (int)(nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))) {
+			if ((a->nla_type & NLA_TYPE_MASK) == NETDEV_A_PAGE_POOL_STATS_INFO) {
+				for_each_attr(b, rem2, (struct nlattr *)((char *)a + NLA_HDRLEN),
+					      (int)(a->nla_len - NLA_HDRLEN))
+					if ((b->nla_type & NLA_TYPE_MASK) == NETDEV_A_PAGE_POOL_ID)
+						id = nla_uint(b);
+			} else if ((a->nla_type & NLA_TYPE_MASK) == stat) {
+				val = nla_uint(a);
+			}
+		}
+		for (i = 0; i < n; i++)
+			if (ids[i] == id)
+				sum += val;
+	}
+	printf("%llu\n", (unsigned long long)sum);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd, family, ret, set = -1, i = 1;
@@ -229,8 +371,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s: %s\n", argv[i], argv[i + 2], strerror(-ret));
 		return !!ret;
 	}
+	if (argc - i == 3 && !strcmp(argv[i + 1], "ppstat")) {
+		ret = pp_stat(argv[i], argv[i + 2]);
+		if (ret)
+			fprintf(stderr, "%s: page pool %s: %s\n", argv[i], argv[i + 2],
+				strerror(-ret));
+		return !!ret;
+	}
 	if (argc - i < 2 || argc - i > 3 || strcmp(argv[i + 1], "hds")) {
-		fprintf(stderr, "usage: %s [-N netns] IFNAME hds [on|off|auto] | stat NAME\n",
+		fprintf(stderr,
+			"usage: %s [-N netns] IFNAME hds [on|off|auto] | stat NAME | ppstat NAME\n",
 			argv[0]);
 		return 2;
 	}
@@ -244,7 +394,7 @@ int main(int argc, char **argv)
 		perror("netlink socket");
 		return 1;
 	}
-	family = ethtool_family(fd);
+	family = genl_family(fd, ETHTOOL_GENL_NAME);
 	if (family < 0) {
 		fprintf(stderr, "ethtool netlink family: %s\n", strerror(-family));
 		return 1;
