@@ -46,6 +46,8 @@
  *   ZCRX_STRESS_FAULTS    (-f) fault injection on (1, default) or off (0)
  *   ZCRX_STRESS_FAIL_PCT  (-p) failslab/fail_page_alloc probability, %
  *   ZCRX_STRESS_LEAK_EVERY (-l) kmemleak scan period in seconds (0: none)
+ *   ZCRX_STRESS_SKIP      operations to leave out: names, comma-separated
+ *   ZCRX_STRESS_VERBOSE   print every operation
  *
  * A failure prints the seed and the command that replays the run.  The
  * sequence of operations and the fail-nth points depend on the seed alone;
@@ -113,6 +115,8 @@ static unsigned long leak_every;
 
 static unsigned long op_no;
 static const char *op_name = "setup";
+static const char *stage = "-";	/* where inside the operation */
+static const char *skip;		/* operations left out, by name */
 static char op_log[16][160];	/* the last operations, for a failure */
 
 static unsigned long long rnd64(void)
@@ -158,8 +162,7 @@ static void replay_hint(void)
 
 static void fault_off(void);
 
-static __attribute__((noreturn, format(printf, 1, 2)))
-void die(const char *fmt, ...)
+static __noreturn __printf(1, 2) void die(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -169,7 +172,8 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ksft_print_msg("FAIL at operation %lu (%s): %s\n", op_no, op_name, msg);
+	ksft_print_msg("FAIL at operation %lu (%s, at %s): %s\n", op_no,
+		       op_name, stage, msg);
 	ksft_print_msg("the last operations:\n");
 	for (i = 15; i >= 0; i--) {
 		const char *l = op_log[(op_no + 16 - i) % 16];
@@ -189,6 +193,8 @@ void die(const char *fmt, ...)
 		die("%s:%d: " fmt, __func__, __LINE__, ##__VA_ARGS__);	\
 } while (0)
 
+static bool verbose;
+
 static void logop(const char *fmt, ...)
 {
 	char *l = op_log[op_no % 16];
@@ -199,6 +205,24 @@ static void logop(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(l + n, sizeof(op_log[0]) - n, fmt, ap);
 	va_end(ap);
+	if (verbose)
+		ksft_print_msg("%s\n", l);
+}
+
+/* An operation that never ends is a failure too. */
+#define OP_LIMIT_S	300
+
+static void watchdog(int sig)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+
+	/* the blocked tasks, for the kernel log */
+	if (fd >= 0) {
+		if (write(fd, "w", 1) != 1)
+			ksft_print_msg("no sysrq\n");
+		close(fd);
+	}
+	die("still running after %d s", OP_LIMIT_S);
 }
 
 /* ---- statistics --------------------------------------------------------- */
@@ -1524,10 +1548,25 @@ struct zcrx_info {
 	char dev[IFNAMSIZ];
 };
 
+static const struct {
+	const char *key;
+	size_t off;
+} info_keys[] = {
+	{ "id", offsetof(struct zcrx_info, id) },
+	{ "bufs", offsetof(struct zcrx_info, bufs) },
+	{ "free", offsetof(struct zcrx_info, free) },
+	{ "nic", offsetof(struct zcrx_info, nic) },
+	{ "user", offsetof(struct zcrx_info, user) },
+	{ "rq_consumed", offsetof(struct zcrx_info, rq_consumed) },
+	{ "rq_invalid", offsetof(struct zcrx_info, rq_invalid) },
+	{ "area_bytes", offsetof(struct zcrx_info, area_bytes) },
+};
+
 static int info_get(struct slot *sl, struct zcrx_info *info)
 {
 	char path[64], *line = NULL, *tok, *save, *val;
 	unsigned int seen;
+	size_t k;
 	size_t cap = 0;
 	int ret = -ENOENT;
 	FILE *f;
@@ -1547,11 +1586,14 @@ static int info_get(struct slot *sl, struct zcrx_info *info)
 			if (!val)
 				continue;
 			*val++ = '\0';
-#define KEY(k, b) if (!strcmp(tok, #k)) { info->k = strtoull(val, NULL, 10); seen |= b; }
-			KEY(id, 1) KEY(bufs, 2) KEY(free, 4) KEY(nic, 8)
-			KEY(user, 16) KEY(rq_consumed, 32) KEY(rq_invalid, 64)
-			KEY(area_bytes, 128)
-#undef KEY
+			for (k = 0; k < ARRAY_SIZE(info_keys); k++) {
+				if (strcmp(tok, info_keys[k].key))
+					continue;
+				*(unsigned long long *)((char *)info +
+							info_keys[k].off) =
+					strtoull(val, NULL, 10);
+				seen |= 1U << k;
+			}
 			if (!strcmp(tok, "dev"))
 				snprintf(info->dev, sizeof(info->dev), "%s", val);
 		}
@@ -1650,13 +1692,16 @@ static void slot_verify(struct slot *sl)
 
 	if (!sl->open)
 		return;
+	stage = "verify: new flow";
 	if (!flow_live(f)) {
 		flow_close(f);
 		flow_open(f);
 	}
 	flow_send(f, 1 + rnd(8 * KiB));
+	stage = "verify: transfer";
 	flows_wait(&f, 1, false);
 	flow_check(f);
+	stage = "verify: audit";
 	slot_audit(sl);
 	st.verify++;
 }
@@ -2226,6 +2271,48 @@ static int killed_receiver(struct slot *sl, int ready)
 		slot_step(sl, 100);
 }
 
+/* Print a file of /proc/@pid, for a child that does not die. */
+static void show_proc(pid_t pid, const char *what)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		ksft_print_msg("%s: %s", what, line);
+	fclose(f);
+}
+
+/* Kill -9 and reap within 60 s, or show where the child is stuck. */
+static int kill_reap(pid_t pid)
+{
+	int i, n, status;
+
+	kill(pid, SIGKILL);
+	for (n = 0; n < 600; n++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(100 * 1000);
+	}
+	if (n == 600) {
+		show_proc(pid, "status");
+		show_proc(pid, "stack");
+		for (i = 0; i < 3; i++) {
+			usleep(300 * 1000);
+			show_proc(pid, "stack");
+		}
+		die("pid %d does not exit 60 s after kill -9", pid);
+	}
+	for (i = 0; i < MAX_KIDS; i++)
+		if (kids[i] == pid)
+			kids[i] = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+				   128 + WTERMSIG(status);
+}
+
 /* Connections that nobody accepted: their senders are gone. */
 static void drain_listener(int fd)
 {
@@ -2260,21 +2347,25 @@ static void op_kill(void)
 	}
 	kid_add(pid);
 	close(p[1]);
+	stage = "kill: waiting for the receiver";
 	if (delay) {
 		pfd.fd = p[0];
 		pfd.events = POLLIN;
 		CHECK(poll(&pfd, 1, 60000) == 1 && read(p[0], &ch, 1) == 1,
 		      "the receiver failed");
 		/* a sender for it, and some time to receive */
+		stage = "kill: starting its sender";
 		sender_start(f, 20000 + (flow_seq++ % 30000));
 		CHECK(write(f->ctl, &c, sizeof(c)) == sizeof(c), "pipe");
 		usleep(rnd(delay * 100) * 1000);
 	}
-	rc = kid_reap(pid, true);
+	stage = "kill: kill -9 of the receiver";
+	rc = kill_reap(pid);
 	CHECK(rc == 128 + SIGKILL, "the receiver ended with %d", rc);
 	close(p[0]);
+	stage = "kill: kill -9 of the sender";
 	if (f->tx)
-		kid_reap(f->tx, true);
+		kill_reap(f->tx);
 	if (f->ctl >= 0)
 		close(f->ctl);
 	f->tx = 0;
@@ -2282,8 +2373,11 @@ static void op_kill(void)
 	drain_listener(lfd[SPARE][0]);
 	fault_recent = false;
 	/* The queue is free again at once, and works. */
+	stage = "kill: registration after the kill";
 	slot_open(sl);
+	stage = "kill: transfer after the kill";
 	slot_verify(sl);
+	stage = "kill: close";
 	slot_close(sl);
 }
 
@@ -2362,9 +2456,20 @@ static void cleanup(void)
 			io_uring_queue_exit(&slots[i].ring);
 			slots[i].open = false;
 		}
-	for (i = 0; i < MAX_KIDS; i++)
-		if (kids[i] > 0)
-			kid_reap(kids[i], true);
+	alarm(0);
+	for (i = 0; i < MAX_KIDS; i++) {
+		int n;
+
+		if (kids[i] <= 0)
+			continue;
+		kill(kids[i], SIGKILL);
+		/* a child stuck in the kernel must not hang the report */
+		for (n = 0; n < 50 && !waitpid(kids[i], NULL, WNOHANG); n++)
+			usleep(100 * 1000);
+		if (n == 50)
+			ksft_print_msg("child %d does not die\n", kids[i]);
+		kids[i] = 0;
+	}
 	env_down();
 }
 
@@ -2374,9 +2479,12 @@ static unsigned long parse_duration(const char *s)
 	unsigned long v = strtoul(s, &end, 10);
 
 	switch (*end) {
-	case 'h': return v * 3600;
-	case 'm': return v * 60;
-	default: return v;
+	case 'h':
+		return v * 3600;
+	case 'm':
+		return v * 60;
+	default:
+		return v;
 	}
 }
 
@@ -2395,17 +2503,33 @@ static void usage(const char *prog)
 	exit(KSFT_FAIL);
 }
 
+/* Urgent data and the names in ZCRX_STRESS_SKIP can be left out. */
+static bool op_on(int k)
+{
+	const char *p = skip;
+	size_t n = strlen(ops[k].name);
+
+	if (k == OP_URGENT && !opt_urgent)
+		return false;
+	while (p && (p = strstr(p, ops[k].name))) {
+		if ((p == skip || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
 static enum op_kind pick_op(void)
 {
 	unsigned long total = 0, r;
 	int i;
 
 	for (i = 0; i < NR_OPS; i++)
-		if (i != OP_URGENT || opt_urgent)
+		if (op_on(i))
 			total += ops[i].weight;
 	r = rnd(total);
 	for (i = 0; i < NR_OPS; i++) {
-		if (i == OP_URGENT && !opt_urgent)
+		if (!op_on(i))
 			continue;
 		if (r < ops[i].weight)
 			return i;
@@ -2422,33 +2546,57 @@ int main(int argc, char **argv)
 
 	main_pid = getpid();
 	seed = time(NULL) ^ ((unsigned long long)getpid() << 32);
-	if ((v = opt("ZCRX_STRESS_SEED")))
+	v = opt("ZCRX_STRESS_SEED");
+	if (v)
 		seed = strtoull(v, NULL, 0);
-	if ((v = opt("ZCRX_STRESS_OPS")))
+	v = opt("ZCRX_STRESS_OPS");
+	if (v)
 		max_ops = strtoul(v, NULL, 0);
-	if ((v = opt("ZCRX_STRESS_DURATION"))) {
+	v = opt("ZCRX_STRESS_DURATION");
+	if (v) {
 		duration_s = parse_duration(v);
 		if (!opt("ZCRX_STRESS_OPS"))
 			max_ops = 0;
 	}
-	if ((v = opt("ZCRX_STRESS_URGENT")))
+	v = opt("ZCRX_STRESS_URGENT");
+	if (v)
 		opt_urgent = atoi(v);
-	if ((v = opt("ZCRX_STRESS_FAULTS")))
+	v = opt("ZCRX_STRESS_FAULTS");
+	if (v)
 		opt_faults = atoi(v);
-	if ((v = opt("ZCRX_STRESS_FAIL_PCT")))
+	v = opt("ZCRX_STRESS_FAIL_PCT");
+	if (v)
 		fail_pct = atoi(v);
-	if ((v = opt("ZCRX_STRESS_LEAK_EVERY")))
+	v = opt("ZCRX_STRESS_LEAK_EVERY");
+	if (v)
 		leak_every = parse_duration(v);
+	verbose = opt("ZCRX_STRESS_VERBOSE");
+	skip = opt("ZCRX_STRESS_SKIP");
 	while ((c = getopt(argc, argv, "s:n:d:u:f:p:l:")) != -1) {
 		switch (c) {
-		case 's': seed = strtoull(optarg, NULL, 0); break;
-		case 'n': max_ops = strtoul(optarg, NULL, 0); break;
-		case 'd': duration_s = parse_duration(optarg); break;
-		case 'u': opt_urgent = atoi(optarg); break;
-		case 'f': opt_faults = atoi(optarg); break;
-		case 'p': fail_pct = atoi(optarg); break;
-		case 'l': leak_every = parse_duration(optarg); break;
-		default: usage(argv[0]);
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			max_ops = strtoul(optarg, NULL, 0);
+			break;
+		case 'd':
+			duration_s = parse_duration(optarg);
+			break;
+		case 'u':
+			opt_urgent = atoi(optarg);
+			break;
+		case 'f':
+			opt_faults = atoi(optarg);
+			break;
+		case 'p':
+			fail_pct = atoi(optarg);
+			break;
+		case 'l':
+			leak_every = parse_duration(optarg);
+			break;
+		default:
+			usage(argv[0]);
 		}
 	}
 	if (fail_pct < 0 || fail_pct > 100)
@@ -2466,6 +2614,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("needs root\n");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGALRM, watchdog);
 
 	snprintf(ns_a, sizeof(ns_a), "zcrx-sa-%d", main_pid);
 	snprintf(ns_b, sizeof(ns_b), "zcrx-sb-%d", main_pid);
@@ -2487,6 +2636,7 @@ int main(int argc, char **argv)
 	if (leak_every)
 		kmemleak_clear();
 	pinned0 = vm_pinned_kb();
+	alarm(OP_LIMIT_S * 2);
 	env_up();
 	for (i = 0; i < 2; i++) {
 		slot_open(&slots[i]);
@@ -2518,27 +2668,58 @@ int main(int argc, char **argv)
 			k = (enum op_kind)(op_no - 1);
 		if (op_no == devdel_at || (!max_ops && !rnd(5000)))
 			k = OP_DEVDEL;
-		if (k == OP_URGENT && !opt_urgent)
+		if (!op_on(k))
 			k = OP_XFER;
 		op_name = ops[k].name;
+		stage = "-";
 		fault_recent = false;
 		fault_pick();
+		alarm(OP_LIMIT_S);
 		switch (k) {
-		case OP_XFER: op_xfer(false); break;
-		case OP_HOLD: op_xfer(true); break;
-		case OP_GARBAGE: op_garbage(); break;
-		case OP_CANCEL: op_cancel(); break;
-		case OP_BADREG: op_badreg(); break;
-		case OP_REOPEN: op_reopen(); break;
-		case OP_OVERFLOW: op_overflow(); break;
-		case OP_SPARE: op_spare(); break;
-		case OP_RESTART: op_restart(); break;
-		case OP_URGENT: op_urgent(); break;
-		case OP_FLOWCYCLE: op_flowcycle(); break;
-		case OP_LINK: op_link(); break;
-		case OP_KILL: op_kill(); break;
-		case OP_DEVDEL: op_devdel(); break;
-		default: break;
+		case OP_XFER:
+			op_xfer(false);
+			break;
+		case OP_HOLD:
+			op_xfer(true);
+			break;
+		case OP_GARBAGE:
+			op_garbage();
+			break;
+		case OP_CANCEL:
+			op_cancel();
+			break;
+		case OP_BADREG:
+			op_badreg();
+			break;
+		case OP_REOPEN:
+			op_reopen();
+			break;
+		case OP_OVERFLOW:
+			op_overflow();
+			break;
+		case OP_SPARE:
+			op_spare();
+			break;
+		case OP_RESTART:
+			op_restart();
+			break;
+		case OP_URGENT:
+			op_urgent();
+			break;
+		case OP_FLOWCYCLE:
+			op_flowcycle();
+			break;
+		case OP_LINK:
+			op_link();
+			break;
+		case OP_KILL:
+			op_kill();
+			break;
+		case OP_DEVDEL:
+			op_devdel();
+			break;
+		default:
+			break;
 		}
 		fault_off();
 		op_fmode = FM_NONE;
