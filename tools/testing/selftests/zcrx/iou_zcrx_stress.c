@@ -529,6 +529,7 @@ static int sock_a = -1, sock_b = -1;	/* for SIOCSIFFLAGS in A and B */
 static int lfd[NR_SLOTS][NR_FLOWS];
 static pid_t main_pid;
 static long pinned0;
+static int init_ns = -1;	/* where netdevsim devices must be created */
 
 static int flow_port(int slot, int f)
 {
@@ -649,6 +650,12 @@ static void env_up(void)
 {
 	int s, f, id;
 
+	/*
+	 * New netdevsim ports are born in the writer's namespace, and only
+	 * the initial one shows them in sysfs: not from B (after a deletion).
+	 */
+	CHECK(!setns(init_ns, CLONE_NEWNET), "back to the initial netns: %s",
+	      strerror(errno));
 	zcrx_env_down(ns_a, ns_b);
 	CHECK(!zcrx_env_up(ns_a, ns_b, NR_QUEUES), "cannot set netdevsim up");
 	CHECK(!zcrx_env_hds(ns_b, 1), "cannot turn tcp-data-split on");
@@ -2457,6 +2464,8 @@ static void cleanup(void)
 			slots[i].open = false;
 		}
 	alarm(0);
+	if (init_ns >= 0 && setns(init_ns, CLONE_NEWNET))
+		ksft_print_msg("cannot go back to the initial netns\n");
 	for (i = 0; i < MAX_KIDS; i++) {
 		int n;
 
@@ -2630,6 +2639,9 @@ int main(int argc, char **argv)
 		}
 	}
 	kmsg_open();
+	init_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (init_ns < 0)
+		die("no /proc/self/ns/net: %s", strerror(errno));
 	if (opt_faults && fi_setup())
 		die("fault injection is not available (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS and debugfs): %s",
 		    strerror(errno));
