@@ -86,7 +86,7 @@
 #define AREA_LEN	(1UL << 20)
 #define RQ_ENTRIES	256
 #define HOLD_MAX	96	/* buffers the application keeps at most */
-#define STALL_MS	30000
+#define STALL_MS	60000
 #define CANCEL_UD	(1ULL << 40)	/* user_data of cancel requests */
 #define PROBE_UD	(1ULL << 41)	/* ... that look for a lost end */
 #define KiB		1024ULL
@@ -210,7 +210,7 @@ static void logop(const char *fmt, ...)
 }
 
 /* An operation that never ends is a failure too. */
-#define OP_LIMIT_S	300
+#define OP_LIMIT_S	900
 
 static void watchdog(int sig)
 {
@@ -2656,8 +2656,11 @@ int main(int argc, char **argv)
 	}
 	kmsg_check();
 
-	/* One device deletion at a seeded point of a bounded run. */
-	devdel_at = max_ops ? max_ops / 4 + rnd(max_ops / 2 + 1) : 0;
+	/*
+	 * Every kind once first, a device deletion right after (so that a
+	 * run cut short by a time limit has one too), then one in 5000.
+	 */
+	devdel_at = NR_OPS;
 	t0 = last_leak = last_note = now_ms() / 1000;
 	for (op_no = 1;; op_no++) {
 		enum op_kind k;
@@ -2678,7 +2681,7 @@ int main(int argc, char **argv)
 		/* first, every kind once; then a deletion now and then */
 		if (op_no <= NR_OPS - 1)
 			k = (enum op_kind)(op_no - 1);
-		if (op_no == devdel_at || (!max_ops && !rnd(5000)))
+		if (op_no == devdel_at || !rnd(5000))
 			k = OP_DEVDEL;
 		if (!op_on(k))
 			k = OP_XFER;
