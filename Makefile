@@ -4,6 +4,8 @@
 #
 #   make demo     build the kernel, boot it, and show the data path end to end
 #   make check    every test, host and VM; ends with "N passed, N failed"
+#   make stress   the randomized stress and fault-injection campaign in the VM
+#                 (DURATION=1h SEED=1234 OPS=... URGENT=0|1 FAULTS=0|1)
 #
 # Everything built or downloaded lives in $(ZCRX_CACHE), outside the clone.
 
@@ -14,7 +16,7 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check demo vm series \
-	series-check pull tree-reset kernel-path bench-nsim bench-lib
+	series-check pull tree-reset kernel-path bench-nsim bench-lib stress
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -49,6 +51,11 @@ check:
 
 demo:
 	@bash $(S)/demo.sh
+
+# Seeded randomized operations with fault injection; see scripts/stress.sh.
+stress: kernel
+	@DURATION='$(DURATION)' SEED='$(SEED)' OPS='$(OPS)' URGENT='$(URGENT)' \
+	FAULTS='$(FAULTS)' FAIL_PCT='$(FAIL_PCT)' bash $(S)/stress.sh
 
 # netdevsim TCP throughput, split off vs on, and page pool recycling.
 bench-nsim: kernel-perf
