@@ -674,6 +674,7 @@ static long vm_pinned_kb(void)
 struct stream {
 	int fd;
 	struct ifq *q;
+	uint64_t seed;		/* of the pattern on this connection */
 	uint64_t off;		/* bytes received: the next stream offset */
 	uint64_t bad;		/* stream offset of the first wrong byte */
 	uint64_t limit;		/* len of the request, 0: none */
@@ -696,6 +697,7 @@ struct held {
 	__u64 off;		/* as in the CQE */
 	__u32 len;
 	uint64_t soff;		/* stream offset of its first byte */
+	uint64_t seed;		/* and the pattern seed of its stream */
 };
 
 struct held_list {
@@ -705,7 +707,7 @@ struct held_list {
 };
 
 static int held_add(struct held_list *l, struct ifq *q, __u64 off, __u32 len,
-		    uint64_t soff)
+		    uint64_t soff, uint64_t seed)
 {
 	struct held *h;
 
@@ -723,6 +725,7 @@ static int held_add(struct held_list *l, struct ifq *q, __u64 off, __u32 len,
 	h->off = off;
 	h->len = len;
 	h->soff = soff;
+	h->seed = seed;
 	return 0;
 }
 
@@ -781,6 +784,7 @@ static struct stream *rx_add(struct rx *rx, int fd, struct ifq *q)
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	s->q = q;
+	s->seed = zcrx_seed(fd);
 	s->bad = UINT64_MAX;
 	return s;
 }
@@ -829,7 +833,7 @@ static void ifq_return(struct rx *rx, struct ifq *q, __u64 off, __u32 len)
 		q->returned++;
 		return;
 	}
-	if (held_add(&rx->backlog, q, off, len, 0))
+	if (held_add(&rx->backlog, q, off, len, 0, 0))
 		rx_violation(rx, "out of memory for the return backlog");
 }
 
@@ -856,7 +860,7 @@ static size_t rx_held_corrupt(struct rx *rx)
 		uint8_t *p = (uint8_t *)h->q->mem.area +
 			     (h->off & ~IORING_ZCRX_AREA_MASK);
 
-		if (zcrx_check(p, h->len, h->soff) != h->len)
+		if (zcrx_check(p, h->len, h->seed, h->soff) != h->len)
 			bad++;
 	}
 	return bad;
@@ -933,11 +937,11 @@ static void rx_data(struct rx *rx, struct stream *s, struct io_uring_cqe *cqe)
 	if (off / q->buf_len != (off + len - 1) / q->buf_len)
 		rx_violation(rx, "CQE off %#llx len %u spans two buffers",
 			     (unsigned long long)off, len);
-	i = zcrx_check((uint8_t *)q->mem.area + off, len, s->off);
+	i = zcrx_check((uint8_t *)q->mem.area + off, len, s->seed, s->off);
 	if (i != len && s->bad == UINT64_MAX)
 		s->bad = s->off + i;
 	if (rx->hold) {
-		if (held_add(&rx->held, q, zc->off, len, s->off))
+		if (held_add(&rx->held, q, zc->off, len, s->off, s->seed))
 			rx_violation(rx, "out of memory for held buffers");
 	} else {
 		ifq_return(rx, q, zc->off, len);
