@@ -262,7 +262,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 
 static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 {
-	uint64_t got = 0, bad = UINT64_MAX, calls = 0, seed;
+	uint64_t got = 0, bad = UINT64_MAX, calls = 0, copied = 0, seed;
 	double t0, c0, t, c;
 	uint8_t *buf;
 	int lfd, fd;
@@ -289,6 +289,7 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 		}
 		if (n == 0)
 			break;
+		copied += n;
 		off = zcrx_check(buf, n, seed, got);
 		if (off != (size_t)n && bad == UINT64_MAX)
 			bad = got + off;
@@ -297,8 +298,10 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	t = now() - t0;
 	c = cpu_seconds() - c0;
 	report("recv", got, t, c, bad, expect);
-	printf("result: mode=recv bytes=%llu secs=%.3f cpu=%.3f calls=%llu\n",
-	       (unsigned long long)got, t, c, (unsigned long long)calls);
+	/* recv() copied every byte it returned into our buffer. */
+	printf("result: mode=recv bytes=%llu secs=%.3f cpu=%.3f calls=%llu zc_bytes=0 copy_bytes=%llu\n",
+	       (unsigned long long)got, t, c, (unsigned long long)calls,
+	       (unsigned long long)copied);
 	close(fd);
 	close(lfd);
 	return bad != UINT64_MAX || (expect != UINT64_MAX && got != expect);
