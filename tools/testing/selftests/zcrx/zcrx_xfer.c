@@ -299,9 +299,9 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	c = cpu_seconds() - c0;
 	report("recv", got, t, c, bad, expect);
 	/* recv() copied every byte it returned into our buffer. */
-	printf("result: mode=recv bytes=%llu secs=%.3f cpu=%.3f calls=%llu zc_bytes=0 copy_bytes=%llu\n",
-	       (unsigned long long)got, t, c, (unsigned long long)calls,
-	       (unsigned long long)copied);
+	printf("result: mode=recv bytes=%llu secs=%.3f cpu=%.3f calls=%llu",
+	       (unsigned long long)got, t, c, (unsigned long long)calls);
+	printf(" zc_bytes=0 copy_bytes=%llu\n", (unsigned long long)copied);
 	close(fd);
 	close(lfd);
 	return bad != UINT64_MAX || (expect != UINT64_MAX && got != expect);
