@@ -14,12 +14,18 @@ a=zc-bench-a
 b=zc-bench-b
 port=9000
 
-cd "$dir"
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+cd "$dir" || die "no selftests in $dir"
 trap './nsim_env.sh down $a $b' EXIT
-./nsim_env.sh up $a $b 2 >/dev/null
-./nsim_env.sh hds $b on
-ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null
-work=$(mktemp -d)
+./nsim_env.sh up $a $b 2 >/dev/null || die "cannot create the linked netdevsim ports"
+./nsim_env.sh hds $b on || die "cannot turn tcp-data-split on in $b"
+ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
+	die "ethtool refused the rule that steers port $port to queue 1"
+work=$(mktemp -d) || die "mktemp failed"
 
 field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
 
@@ -28,9 +34,13 @@ one() {	# one LABEL RECEIVER...
 	shift
 	ip netns exec $b "$@" >"$work/out" 2>&1 &
 	local rx=$!
-	ip netns exec $a "$zc/examples/zcrx-send" -c 192.0.2.2 -p $port -s "$size" >/dev/null
-	wait $rx || { cat "$work/out"; exit 1; }
-	[ "$(field copy_bytes "$work/out")" = 0 ] || { echo "$label: data was copied"; exit 1; }
+	if ! ip netns exec $a "$zc/examples/zcrx-send" -c 192.0.2.2 -p $port -s "$size" >/dev/null; then
+		kill $rx 2>/dev/null
+		wait $rx 2>/dev/null
+		die "$label: the sender zcrx-send failed"
+	fi
+	wait $rx || { cat "$work/out"; die "$label: the receiver exited non-zero"; }
+	[ "$(field copy_bytes "$work/out")" = 0 ] || die "$label: data was copied"
 	awk -v l="$label" -v b="$(field bytes "$work/out")" -v s="$(field secs "$work/out")" \
 	    -v c="$(field cpu "$work/out")" -v n="$(field completions "$work/out")" \
 	    'BEGIN { printf "%-14s %8.1f MiB/s %7.2f s CPU/GiB %9d completions\n",

@@ -19,15 +19,21 @@ port=9000
 
 cd "$dir"
 echo "kernel: $(uname -r) ($(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB)"
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
 trap './nsim_env.sh down $a $b' EXIT
-ids=$(./nsim_env.sh up $a $b 2)
+ids=$(./nsim_env.sh up $a $b 2) || die "cannot create the linked netdevsim ports"
 echo "netdevsim devices $ids linked as peers:"
 for ns in $a $b; do
 	printf '  netns %-12s %s\n' "$ns" \
 		"$(ip -n $ns -br addr show dev eth0 | awk '{ $2 = ""; print }')"
 done
-./nsim_env.sh hds $b on
-ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null
+./nsim_env.sh hds $b on || die "cannot turn tcp-data-split on in $b"
+ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
+	die "ethtool refused the rule that steers port $port to queue 1"
 echo "receiver: tcp-data-split on, TCP port $port steered to rx queue 1"
 echo
 
@@ -39,17 +45,21 @@ run_one() {
 	echo "== $label: $size from $a to $b"
 	ip netns exec $b "$@" >"$work/$label.out" &
 	local rx=$!
-	ip netns exec $a "$zc/examples/zcrx-send" -c 192.0.2.2 -p $port -s "$size"
+	if ! ip netns exec $a "$zc/examples/zcrx-send" -c 192.0.2.2 -p $port -s "$size"; then
+		kill $rx 2>/dev/null
+		wait $rx 2>/dev/null
+		cat "$work/$label.out"
+		die "$label: the sender zcrx-send failed"
+	fi
 	if ! wait $rx; then
 		cat "$work/$label.out"
-		echo "$label: transfer FAILED" >&2
-		exit 1
+		die "$label: transfer FAILED (the receiver exited non-zero)"
 	fi
 	grep -v '^result:' "$work/$label.out"
 	echo
 }
 
-work=$(mktemp -d)
+work=$(mktemp -d) || die "mktemp failed"
 run_one recv ./zcrx_xfer -l -p $port -S "$size" -b 64K
 run_one recv_zc "$zc/examples/zcrx-server" -i eth0 -q 1 -p $port -s "$size"
 
@@ -58,13 +68,23 @@ field() {
 	sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$work/$2"
 }
 
+# Both columns from what the receivers reported: bytes, and of them the
+# ones received without a copy (fdinfo's zc_bytes for RECV_ZC; none for
+# recv(), which copies every byte it returns) and the ones copied.
+for f in bytes secs cpu zc_bytes copy_bytes; do
+	for r in recv recv_zc; do
+		[ -n "$(field $f $r.out)" ] || die "$r reported no $f"
+	done
+done
 awk -v rb="$(field bytes recv.out)" -v rs="$(field secs recv.out)" \
     -v rc="$(field cpu recv.out)" -v rn="$(field calls recv.out)" \
+    -v rz="$(field zc_bytes recv.out)" -v ry="$(field copy_bytes recv.out)" \
     -v zb="$(field bytes recv_zc.out)" -v zs="$(field secs recv_zc.out)" \
     -v zc="$(field cpu recv_zc.out)" -v zn="$(field completions recv_zc.out)" \
     -v zz="$(field zc_bytes recv_zc.out)" -v zy="$(field copy_bytes recv_zc.out)" '
 function mib(b, s) { return s > 0 ? b / s / 1048576 : 0 }
 function pg(c, b) { return b > 0 ? c * 1073741824 / b : 0 }
+function share(z, b) { return b > 0 ? 100 * z / b : 0 }
 BEGIN {
 	printf "summary (same link, same run, every byte verified)\n"
 	printf "  %-28s %14s %14s\n", "", "recv() 64 KiB", "RECV_ZC"
@@ -72,7 +92,7 @@ BEGIN {
 	printf "  %-28s %14.1f %14.1f\n", "throughput, MiB/s", mib(rb, rs), mib(zb, zs)
 	printf "  %-28s %14.2f %14.2f\n", "receiver CPU, s per GiB", pg(rc, rb), pg(zc, zb)
 	printf "  %-28s %14d %14d\n", "system calls / completions", rn, zn
-	printf "  %-28s %14s %13.1f%%\n", "received without a copy", "0.0%", (zb > 0 ? 100 * zz / zb : 0)
-	printf "  %-28s %14d %14d\n", "bytes copied to the user", rb, zy
-	printf "copies avoided: %d bytes the CPU did not copy from kernel to user memory\n", zz
+	printf "  %-28s %13.1f%% %13.1f%%\n", "received without a copy", share(rz, rb), share(zz, zb)
+	printf "  %-28s %14d %14d\n", "bytes copied to the user", ry, zy
+	printf "copies avoided: %d bytes the CPU did not copy from kernel to user memory\n", ry - zy
 }'

@@ -12,10 +12,11 @@ ver=$(bash "$ZCRX_TOP/scripts/base.sh")
 python3 "$ZCRX_TOP/scripts/series.py" assemble
 note "building the $flavour kernel from $ZCRX_PKG $ver (first time: several minutes)"
 bash "$ZCRX_TOP/scripts/kernel.sh" "$flavour"
-ks=$(bash "$ZCRX_TOP/scripts/selftests.sh" "$flavour")
-kernel=$(bash "$ZCRX_TOP/scripts/kernel.sh" "$flavour" kernel-path)
+ks=$(bash "$ZCRX_TOP/scripts/selftests.sh" "$flavour") || exit 1	# it said why
+kernel=$(bash "$ZCRX_TOP/scripts/kernel.sh" "$flavour" kernel-path) || exit 1
 note "building liburing-zc and its examples"
-make -s -C "$ZCRX_TOP/liburing-zc" lib examples >/dev/null
+make -s -C "$ZCRX_TOP/liburing-zc" lib examples >/dev/null ||
+	die "building liburing-zc and its examples failed: see the errors above"
 note "booting $kernel"
 exec bash "$ZCRX_TOP/scripts/vm-run" --kernel "$kernel" --timeout 900 -- \
 	bash "$ZCRX_TOP/scripts/demo-guest.sh" "$ks/zcrx" "${ZCRX_DEMO_SIZE:-256M}" \

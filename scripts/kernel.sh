@@ -35,17 +35,19 @@ done
 frag_paths+=("$src/tools/testing/selftests/zcrx/config")
 
 # One build at a time per build directory: a second one waits.
-mkdir -p "$(dirname "$B")"
-exec 9>"$B.lock"
-flock -n 9 || { note "waiting for another build of $flavour"; flock 9; }
+mkdir -p "$(dirname "$B")" || die "cannot create $(dirname "$B")"
+exec 9>"$B.lock" || die "cannot open $B.lock"
+flock -n 9 || { note "waiting for another build of $flavour"; flock 9; } ||
+	die "cannot lock $B.lock"
 
 # Generate the configuration in a scratch directory and install it only if
 # it differs, so that an unchanged configuration rebuilds nothing.
 K=$B.kconfig
-mkdir -p "$B" "$K"
-make -s -C "$src" O="$K" tinyconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$K" "$K/.config" "${frag_paths[@]}" >/dev/null
-make -s -C "$src" O="$K" olddefconfig >/dev/null
+mkdir -p "$B" "$K" || die "cannot create $B"
+make -s -C "$src" O="$K" tinyconfig >/dev/null || die "make tinyconfig failed in $src"
+"$src/scripts/kconfig/merge_config.sh" -m -O "$K" "$K/.config" "${frag_paths[@]}" >/dev/null ||
+	die "merge_config.sh failed on ${frags[*]} and the selftests' config"
+make -s -C "$src" O="$K" olddefconfig >/dev/null || die "make olddefconfig failed in $K"
 
 # Every option a fragment asks for must have survived olddefconfig.
 bad=0
@@ -76,11 +78,12 @@ for f in "${frag_paths[@]}"; do
 	done <"$f"
 done
 [ $bad -eq 0 ] || die "configuration does not satisfy the fragments"
-cmp -s "$K/.config" "$B/.config" || cp "$K/.config" "$B/.config"
+cmp -s "$K/.config" "$B/.config" || cp "$K/.config" "$B/.config" ||
+	die "cannot install the configuration in $B"
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(bzImage headers_install)
 jobs=${ZCRX_JOBS:-$(nproc)}
 make -s -C "$src" O="$B" CC="ccache gcc" HOSTCC="ccache gcc" \
-	-j"$jobs" "${targets[@]}"
+	-j"$jobs" "${targets[@]}" || die "building ${targets[*]} ($flavour) failed: see the errors above"
 note "built $flavour: $B/arch/x86/boot/bzImage (base ${ZCRX_PKG} ${ver:-unknown})"

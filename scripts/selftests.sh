@@ -11,5 +11,6 @@ B=${ZCRX_BUILD:-$ZCRX_CACHE/build}/$flavour
 inst=$ZCRX_CACHE/kselftest/$flavour
 [ -d "$B/usr/include/linux" ] || die "no installed headers in $B (run make kernel)"
 make -s -C "$ZCRX_TREE/tools/testing/selftests" O="$B" TARGETS=zcrx \
-	INSTALL_PATH="$inst" install >/dev/null
+	INSTALL_PATH="$inst" install >/dev/null ||
+	die "building and installing the zcrx selftests ($flavour) failed: see the errors above"
 echo "$inst"

@@ -8,19 +8,25 @@ set -euo pipefail
 
 wt=$ZCRX_CACHE/bisect-tree
 if [ ! -d "$wt" ]; then
-	git -C "$ZCRX_TREE" worktree add -q --detach "$wt" base
+	git -C "$ZCRX_TREE" worktree add -q --detach "$wt" base ||
+		die "cannot add the worktree $wt"
 fi
+# A failing command substitution in a for list would go unnoticed.
+commits=$(git -C "$ZCRX_TREE" rev-list --reverse base..series) ||
+	die "no assembled series in $ZCRX_TREE (run make tree)"
+[ -n "$commits" ] || die "the series in $ZCRX_TREE holds no commits"
 n=0
-for c in $(git -C "$ZCRX_TREE" rev-list --reverse base..series); do
+for c in $commits; do
 	n=$((n + 1))
-	subj=$(git -C "$ZCRX_TREE" log -1 --format=%s "$c")
+	subj=$(git -C "$ZCRX_TREE" log -1 --format=%s "$c") || die "cannot read commit $c"
 	note "[$n] $subj"
-	git -C "$wt" checkout -q -f --detach "$c"
+	git -C "$wt" checkout -q -f --detach "$c" || die "cannot check out commit $n ($subj)"
 	# The config fragment of the selftests may not exist yet in early commits.
 	mkdir -p "$wt/tools/testing/selftests/zcrx"
 	[ -f "$wt/tools/testing/selftests/zcrx/config" ] ||
 		git -C "$ZCRX_TREE" show series:tools/testing/selftests/zcrx/config \
-			>"$wt/tools/testing/selftests/zcrx/config"
+			>"$wt/tools/testing/selftests/zcrx/config" ||
+		die "the series has no tools/testing/selftests/zcrx/config"
 	ZCRX_SRC=$wt bash "$ZCRX_TOP/scripts/kernel.sh" bisect bzImage headers_install ||
 		die "commit $n ($subj) does not build"
 	if [ -f "$wt/tools/testing/selftests/zcrx/Makefile" ]; then

@@ -344,11 +344,18 @@ def cmd_import(args):
         args = args[2:]
     if len(args) != 1:
         raise SeriesError('import: give one revision range')
+    head = git('symbolic-ref', '-q', 'HEAD', check=False).stdout.decode().strip()
+    if head == 'refs/heads/series':
+        raise SeriesError('import: %s has the branch "series" checked out, so its commits '
+                          'move "series" itself and the next assembly drops them; make the '
+                          'worktree with "git worktree add --detach DIR series"' % TREE)
     series = load_series()
     known = set()
     for c in series['commits']:
         known.update(c['files'])
     revs = git('rev-list', '--reverse', args[0]).stdout.decode().split()
+    if not revs:
+        raise SeriesError('import: %s holds no commits in %s' % (args[0], TREE))
     added_here = {}
     entries = []
     for rev in revs:

@@ -4,14 +4,20 @@
 # linking, ring parameters), run from the assembled tree inside
 # the VM, reported like run_kselftest.sh does.
 #   upstream-tests.sh KERNEL_TREE
+#   upstream-tests.sh --list      the tests it runs, one a line
 set -u
-dir=$1/tools/testing/selftests/drivers/net/netdevsim
 tests=(peer.sh ethtool-ring.sh)
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${tests[@]}"
+	exit 0
+fi
+dir=$1/tools/testing/selftests/drivers/net/netdevsim
 echo "TAP version 13"
 echo "1..${#tests[@]}"
 n=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
+	echo "# selftests: netdevsim: $t"
 	out=$(cd "$dir" && timeout 600 bash "./$t" 2>&1)
 	rc=$?
 	sed 's/^/# /' <<<"$out"

@@ -12,30 +12,102 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
-/* the byte at stream offset @off: every lost, doubled or moved page shows */
-static inline uint8_t zc_pattern(uint64_t off)
+/*
+ * The stream pattern, the same bytes as the kernel selftests' (zcrx_common.h)
+ * so that either end may be theirs: bytes 8i to 8i + 7 are the 64-bit word
+ * zc_word(seed, i), least significant byte first.  For one seed the word is
+ * a bijection of i, so no two words of a stream are equal and every lost,
+ * doubled, swapped or moved page shows; the seed comes from the
+ * connection's ports (zc_seed()), so another connection's page shows too.
+ */
+static inline uint64_t zc_word(uint64_t seed, uint64_t i)
 {
-	return (uint8_t)(off ^ (off >> 8) ^ (off >> 16) ^ (off >> 24) ^ 0x5a);
+	uint64_t x = (i + seed) * 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 29;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	return x;
 }
 
-static inline void zc_fill(uint8_t *buf, size_t len, uint64_t off)
+static inline uint8_t zc_byte(uint64_t seed, uint64_t off)
 {
-	size_t i;
+	return (uint8_t)(zc_word(seed, off >> 3) >> ((off & 7) * 8));
+}
 
-	for (i = 0; i < len; i++)
-		buf[i] = zc_pattern(off + i);
+/* the seed of the connected TCP socket @fd: the same at both ends */
+static inline uint64_t zc_seed(int fd)
+{
+	struct sockaddr_in6 a, b;	/* sockaddr_in keeps its port there too */
+	socklen_t la = sizeof(a), lb = sizeof(b);
+	uint16_t p, q;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (getsockname(fd, (struct sockaddr *)&a, &la) ||
+	    getpeername(fd, (struct sockaddr *)&b, &lb))
+		return 0;
+	p = ntohs(a.sin6_port);
+	q = ntohs(b.sin6_port);
+	return zc_word(0x7a637278, p < q ? (uint64_t)p << 16 | q :
+					   (uint64_t)q << 16 | p);
+}
+
+/* the word as it lies in memory */
+static inline uint64_t zc_word_le(uint64_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return w;
+#else
+	return __builtin_bswap64(w);
+#endif
+}
+
+static inline void zc_fill(uint8_t *buf, size_t len, uint64_t seed, uint64_t off)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint64_t o = off + i, w = zc_word(seed, o >> 3);
+		unsigned int b = o & 7;
+
+		if (!b && len - i >= 8) {
+			w = zc_word_le(w);
+			memcpy(buf + i, &w, 8);
+			i += 8;
+			continue;
+		}
+		for (; b < 8 && i < len; b++, i++)
+			buf[i] = (uint8_t)(w >> (b * 8));
+	}
 }
 
 /* the index of the first wrong byte, or @len */
-static inline size_t zc_check(const uint8_t *buf, size_t len, uint64_t off)
+static inline size_t zc_check(const uint8_t *buf, size_t len, uint64_t seed,
+			      uint64_t off)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++)
-		if (buf[i] != zc_pattern(off + i))
-			return i;
+	while (i < len) {
+		uint64_t o = off + i, w = zc_word(seed, o >> 3), v;
+		unsigned int b = o & 7;
+
+		if (!b && len - i >= 8) {
+			memcpy(&v, buf + i, 8);
+			if (v == zc_word_le(w)) {
+				i += 8;
+				continue;
+			}
+		}
+		for (; b < 8 && i < len; b++, i++)
+			if (buf[i] != (uint8_t)(w >> (b * 8)))
+				return i;
+	}
 	return len;
 }
 

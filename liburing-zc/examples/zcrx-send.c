@@ -21,7 +21,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *addr = NULL, *port = NULL;
-	uint64_t size = 0, chunk = 64 << 10, sent = 0;
+	uint64_t size = 0, chunk = 64 << 10, sent = 0, seed;
 	struct addrinfo hints, *ai;
 	double t0, secs;
 	uint8_t *buf;
@@ -63,13 +63,13 @@ int main(int argc, char **argv)
 	buf = malloc(chunk + 65536);
 	if (!buf)
 		return 1;
+	seed = zc_seed(fd);
 	t0 = zc_now();
 	while (sent < size) {
 		size_t n = size - sent < chunk ? size - sent : chunk;
 		ssize_t w;
 
-		/* the pattern repeats every 2^32 bytes but not within 64 KiB */
-		zc_fill(buf, n, sent);
+		zc_fill(buf, n, seed, sent);
 		w = send(fd, buf, n, 0);
 		if (w < 0) {
 			if (errno == EINTR)

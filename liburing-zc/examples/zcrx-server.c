@@ -46,6 +46,7 @@ struct server {
 	struct io_uring_zcrx_params zp;
 
 	/* progress */
+	uint64_t seed;		/* of the pattern on the connection */
 	uint64_t bytes;
 	uint64_t completions;
 	uint64_t last_bytes;
@@ -118,7 +119,7 @@ static void take(struct server *sv, const void *p, size_t len)
 	double now;
 
 	if (sv->verify && !sv->bad) {
-		size_t at = zc_check(p, len, sv->bytes);
+		size_t at = zc_check(p, len, sv->seed, sv->bytes);
 
 		if (at != len) {
 			fprintf(stderr, "zcrx-server: wrong byte at stream offset %llu\n",
@@ -342,6 +343,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	sv.seed = zc_seed(fd);
 	cpu0 = zc_cpu();
 	sv.t0 = sv.last = zc_now();
 	ret = sv.sync ? run_sync(&sv, s, fd) : run_ring(&sv, &ring, &zc, fd);

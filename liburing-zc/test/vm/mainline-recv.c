@@ -53,6 +53,7 @@ int main(int argc, char **argv)
 	struct zcrx_ctrl ctrl;
 	struct io_uring ring;
 	unsigned long long expected, bytes = 0;
+	uint64_t seed;
 	size_t page = sysconf(_SC_PAGESIZE), rq_size;
 	void *area, *rq_mem;
 	int lfd, fd, ret, done = 0;
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		die("accept", errno);
+	seed = zc_seed(fd);
 
 	arm(&ring, fd, reg.zcrx_id);
 	while (!done) {
@@ -146,7 +148,7 @@ int main(int argc, char **argv)
 					continue;
 			}
 			data = (unsigned char *)area + (rcqe->off & mask);
-			if (zc_check(data, cqe->res, bytes) != (size_t)cqe->res)
+			if (zc_check(data, cqe->res, seed, bytes) != (size_t)cqe->res)
 				die("pattern", EILSEQ);
 			bytes += cqe->res;
 

@@ -6,24 +6,30 @@
 # line per script, its own TAP lines ("ok N what") nested under it.
 #
 #   run.sh KSELFTEST_ZCRX_DIR [BUILD_DIR]
+#   run.sh --list        the scripts it runs, one a line
 #
 # A script gets the kselftests' zcrx directory (nsim_env.sh and friends)
 # in $ZCRX_KSFT and the library's build directory in $ZC_BUILD; it exits 0
 # (pass), 4 (skip) or anything else (fail).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-export ZCRX_KSFT=$1
-export ZC_BUILD=${2:-$here/../../build}
 tests=("$here"/[a-z]*.sh)
 tests=("${tests[@]/*\/run.sh/}")
 list=()
 for t in "${tests[@]}"; do [ -n "$t" ] && list+=("$t"); done
+if [ "${1:-}" = --list ]; then
+	for t in "${list[@]}"; do basename "$t"; done
+	exit 0
+fi
+export ZCRX_KSFT=$1
+export ZC_BUILD=${2:-$here/../../build}
 echo "TAP version 13"
 echo "1..${#list[@]}"
 n=0
 for t in "${list[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t")
+	echo "# selftests: liburing-zc: $name"
 	out=$(cd "$here" && timeout 900 bash "$t" 2>&1)
 	rc=$?
 	sed 's/^/# /' <<<"$out"

@@ -39,7 +39,7 @@ test_steering() {
 		action $RXQ loc 5 || { ktap_test_fail "steer $flow: rule refused"; return; }
 	before=$(queue_bytes)
 	./zcrx_xfer -l $family -N $NS_B -p $PORT -S 4M &
-	./zcrx_xfer -c $addr -N $NS_A -p $PORT -S 4M
+	./zcrx_xfer -c $addr -N $NS_A -p $PORT -S 4M || bad=1
 	wait $! || bad=1
 	after=$(queue_bytes)
 	while read -r q b; do

@@ -162,7 +162,7 @@ static int receiver(const char *ns, int family, int ready_fd, int report_fd)
 {
 	static uint8_t buf[64 * 1024];
 	struct sockaddr_storage ss;
-	uint64_t res[2] = { 0, UINT64_MAX };
+	uint64_t res[2] = { 0, UINT64_MAX }, seed;
 	socklen_t len;
 	int one = 1;
 	int lfd, fd;
@@ -185,6 +185,7 @@ static int receiver(const char *ns, int family, int ready_fd, int report_fd)
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		return 15;
+	seed = zcrx_seed(fd);
 	for (;;) {
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EINTR)
@@ -193,7 +194,7 @@ static int receiver(const char *ns, int family, int ready_fd, int report_fd)
 			return 16;
 		if (n == 0)
 			break;
-		bad = zcrx_check(buf, n, res[0]);
+		bad = zcrx_check(buf, n, seed, res[0]);
 		if (bad != (size_t)n && res[1] == UINT64_MAX)
 			res[1] = res[0] + bad;
 		res[0] += n;

@@ -25,31 +25,102 @@
 #define ZCRX_NS_B_ADDR6	"2001:db8::2"
 
 /*
- * The byte at stream offset @off.  It depends on every byte of the offset
- * up to 2^32, so a page delivered at the wrong place, twice or not at all
- * does not match.
+ * The stream pattern.  Bytes 8i to 8i + 7 of a stream are the 64-bit word
+ * zcrx_word(seed, i), least significant byte first.  For one seed the word
+ * is a bijection of i (an addition, a multiplication by an odd constant and
+ * xor-shifts), so no two words of a stream are equal: every 4 KiB block
+ * differs from every other block, and a page delivered at the wrong place,
+ * twice, swapped or not at all does not match.  The seed of a connection
+ * (zcrx_seed()) comes from its ports, so a page of another connection does
+ * not match either.  liburing-zc/examples/common.h computes the same bytes.
  */
-static inline uint8_t zcrx_pattern(uint64_t off)
+static inline uint64_t zcrx_word(uint64_t seed, uint64_t i)
 {
-	return (uint8_t)(off ^ (off >> 8) ^ (off >> 16) ^ (off >> 24) ^ 0x5a);
+	uint64_t x = (i + seed) * 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 29;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	return x;
 }
 
-static inline void zcrx_fill(uint8_t *buf, size_t len, uint64_t off)
+static inline uint8_t zcrx_byte(uint64_t seed, uint64_t off)
 {
-	size_t i;
+	return (uint8_t)(zcrx_word(seed, off >> 3) >> ((off & 7) * 8));
+}
 
-	for (i = 0; i < len; i++)
-		buf[i] = zcrx_pattern(off + i);
+/*
+ * The seed of the connected TCP socket @fd: both ends compute the same one
+ * from the connection's two ports, and other connections get other seeds.
+ */
+static inline uint64_t zcrx_seed(int fd)
+{
+	struct sockaddr_in6 a, b;	/* the port is where sockaddr_in has it */
+	socklen_t la = sizeof(a), lb = sizeof(b);
+	uint16_t p, q;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (getsockname(fd, (struct sockaddr *)&a, &la) ||
+	    getpeername(fd, (struct sockaddr *)&b, &lb))
+		return 0;
+	p = ntohs(a.sin6_port);
+	q = ntohs(b.sin6_port);
+	return zcrx_word(0x7a637278, p < q ? (uint64_t)p << 16 | q :
+					     (uint64_t)q << 16 | p);
+}
+
+/* The word as it lies in memory. */
+static inline uint64_t zcrx_word_le(uint64_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return w;
+#else
+	return __builtin_bswap64(w);
+#endif
+}
+
+static inline void zcrx_fill(uint8_t *buf, size_t len, uint64_t seed,
+			     uint64_t off)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint64_t o = off + i, w = zcrx_word(seed, o >> 3);
+		unsigned int b = o & 7;
+
+		if (!b && len - i >= 8) {
+			w = zcrx_word_le(w);
+			memcpy(buf + i, &w, 8);
+			i += 8;
+			continue;
+		}
+		for (; b < 8 && i < len; b++, i++)
+			buf[i] = (uint8_t)(w >> (b * 8));
+	}
 }
 
 /* Returns the index of the first wrong byte, or @len if all match. */
-static inline size_t zcrx_check(const uint8_t *buf, size_t len, uint64_t off)
+static inline size_t zcrx_check(const uint8_t *buf, size_t len, uint64_t seed,
+				uint64_t off)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++)
-		if (buf[i] != zcrx_pattern(off + i))
-			return i;
+	while (i < len) {
+		uint64_t o = off + i, w = zcrx_word(seed, o >> 3), v;
+		unsigned int b = o & 7;
+
+		if (!b && len - i >= 8) {
+			memcpy(&v, buf + i, 8);
+			if (v == zcrx_word_le(w)) {
+				i += 8;
+				continue;
+			}
+		}
+		for (; b < 8 && i < len; b++, i++)
+			if (buf[i] != (uint8_t)(w >> (b * 8)))
+				return i;
+	}
 	return len;
 }
 
@@ -133,11 +204,14 @@ static inline int zcrx_sockaddr(int family, const char *addr, int port,
 	return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? 0 : -EINVAL;
 }
 
-/* Send @total bytes of the pattern, starting at stream offset 0. */
+/*
+ * Send @total bytes of the pattern, starting at stream offset 0, with the
+ * seed of the connection.
+ */
 static inline int zcrx_send_pattern(int fd, uint64_t total)
 {
 	static uint8_t buf[256 * 1024];
-	uint64_t off = 0;
+	uint64_t off = 0, seed = zcrx_seed(fd);
 
 	while (off < total) {
 		size_t chunk = sizeof(buf);
@@ -145,7 +219,7 @@ static inline int zcrx_send_pattern(int fd, uint64_t total)
 
 		if (chunk > total - off)
 			chunk = total - off;
-		zcrx_fill(buf, chunk, off);
+		zcrx_fill(buf, chunk, seed, off);
 		n = send(fd, buf, chunk, 0);
 		if (n < 0) {
 			if (errno == EINTR)
