@@ -727,7 +727,7 @@ struct cmd {
 	uint32_t before;	/* CMD_URG: bytes before the urgent byte */
 };
 
-static int send_range(int fd, uint64_t *off, uint64_t len)
+static int send_range(int fd, uint64_t seed, uint64_t *off, uint64_t len)
 {
 	static uint8_t buf[64 * 1024];
 	uint64_t end = *off + len;
@@ -738,7 +738,7 @@ static int send_range(int fd, uint64_t *off, uint64_t len)
 
 		if (chunk > end - *off)
 			chunk = end - *off;
-		zcrx_fill(buf, chunk, *off);
+		zcrx_fill(buf, chunk, seed, *off);
 		n = send(fd, buf, chunk, 0);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -755,7 +755,7 @@ static int sender_main(int ctl, int family, int port, int lport)
 {
 	struct sockaddr_storage ss, ls;
 	socklen_t len, llen;
-	uint64_t off = 0;
+	uint64_t off = 0, seed;
 	struct cmd c;
 	int fd, i, one = 1;
 	uint8_t b;
@@ -780,16 +780,17 @@ static int sender_main(int ctl, int family, int port, int lport)
 			return 4;
 		usleep(50 * 1000);
 	}
+	seed = zcrx_seed(fd);
 	while (read(ctl, &c, sizeof(c)) == sizeof(c)) {
 		if (c.op == CMD_URG) {
-			if (send_range(fd, &off, c.before))
+			if (send_range(fd, seed, &off, c.before))
 				return 5;
-			b = zcrx_pattern(off);
+			b = zcrx_byte(seed, off);
 			if (send(fd, &b, 1, MSG_OOB) != 1)
 				return 5;
 			off++;
 		}
-		if (send_range(fd, &off, c.len))
+		if (send_range(fd, seed, &off, c.len))
 			return 5;
 	}
 	close(fd);
@@ -853,6 +854,7 @@ struct held {
 	__u64 off;		/* as in the CQE */
 	__u32 len;
 	uint64_t soff;		/* stream offset of its first byte */
+	uint64_t seed;		/* its connection's pattern seed */
 };
 
 struct hlist {
@@ -860,7 +862,8 @@ struct hlist {
 	size_t nr, max;
 };
 
-static void hl_add(struct hlist *l, __u64 off, __u32 len, uint64_t soff)
+static void hl_add(struct hlist *l, __u64 off, __u32 len, uint64_t soff,
+		   uint64_t seed)
 {
 	if (l->nr == l->max) {
 		size_t n = l->max ? 2 * l->max : 256;
@@ -873,6 +876,7 @@ static void hl_add(struct hlist *l, __u64 off, __u32 len, uint64_t soff)
 	l->v[l->nr].off = off;
 	l->v[l->nr].len = len;
 	l->v[l->nr].soff = soff;
+	l->v[l->nr].seed = seed;
 	l->nr++;
 }
 
@@ -887,6 +891,7 @@ struct flow {
 	int ctl;		/* the sender's command pipe */
 	uint64_t sent;		/* bytes the sender was told to send */
 	uint64_t soff;		/* sender offset of the next byte expected */
+	uint64_t seed;		/* the connection's pattern seed */
 	uint64_t urg[32];	/* sender offsets of urgent bytes not seen */
 	unsigned int nurg;
 	unsigned int cancels;	/* cancellations not ended yet */
@@ -1067,7 +1072,7 @@ static size_t held_corrupt(struct slot *sl)
 		uint8_t *p = (uint8_t *)sl->area +
 			     (h->off & ~IORING_ZCRX_AREA_MASK);
 
-		if (zcrx_check(p, h->len, h->soff) != h->len)
+		if (zcrx_check(p, h->len, h->seed, h->soff) != h->len)
 			bad++;
 	}
 	return bad;
@@ -1122,7 +1127,7 @@ static void buf_return(struct slot *sl, __u64 off, __u32 len)
 		sl->returned++;
 		return;
 	}
-	hl_add(&sl->backlog, off, len, 0);
+	hl_add(&sl->backlog, off, len, 0, 0);
 }
 
 static void release_held(struct slot *sl)
@@ -1165,8 +1170,8 @@ static void flow_data(struct slot *sl, struct flow *f,
 		if (f->nurg && f->soff == f->urg[0]) {
 			/* The urgent byte: in the stream or taken out of it. */
 			memmove(f->urg, f->urg + 1, --f->nurg * sizeof(f->urg[0]));
-			if (p[i] != zcrx_pattern(f->soff) &&
-			    p[i] == zcrx_pattern(f->soff + 1)) {
+			if (p[i] != zcrx_byte(f->seed, f->soff) &&
+			    p[i] == zcrx_byte(f->seed, f->soff + 1)) {
 				f->soff++;
 				skipped = true;
 				st.urg_skipped++;
@@ -1177,15 +1182,15 @@ static void flow_data(struct slot *sl, struct flow *f,
 		CHECK(f->soff < f->sent,
 		      "slot %d flow %d: byte %llu was never sent", sl->idx,
 		      f->idx, (unsigned long long)f->soff);
-		CHECK(p[i] == zcrx_pattern(f->soff),
+		CHECK(p[i] == zcrx_byte(f->seed, f->soff),
 		      "slot %d flow %d: stream byte %llu is %#x, not %#x (CQE off %#llx len %u)",
 		      sl->idx, f->idx, (unsigned long long)f->soff, p[i],
-		      zcrx_pattern(f->soff), (unsigned long long)off, len);
+		      zcrx_byte(f->seed, f->soff), (unsigned long long)off, len);
 		f->soff++;
 	}
 	st.bytes += len;
 	if (sl->hold && !skipped && sl->held.nr < HOLD_MAX)
-		hl_add(&sl->held, zc->off, len, soff0);
+		hl_add(&sl->held, zc->off, len, soff0, f->seed);
 	else
 		buf_return(sl, zc->off, len);
 }
@@ -1502,6 +1507,7 @@ static void flow_open(struct flow *f)
 	if (opt_urgent && rnd(2))
 		setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	f->fd = fd;
+	f->seed = zcrx_seed(fd);
 	f->sent = f->soff = 0;
 	f->nurg = 0;
 	f->cancels = 0;
@@ -1823,7 +1829,7 @@ static void op_garbage(void)
 
 			CHECK(zcrx_check((uint8_t *)sl->area +
 					 (h->off & ~IORING_ZCRX_AREA_MASK),
-					 h->len, h->soff) == h->len,
+					 h->len, h->seed, h->soff) == h->len,
 			      "held buffer changed");
 			rq_raw(sl, h->off, h->len, 0);
 			sl->returned++;
@@ -2182,8 +2188,8 @@ static void op_urgent(void)
 	flow_check(f);
 	n = recv(f->fd, &c, 1, MSG_OOB | MSG_DONTWAIT);
 	if (n == 1) {
-		CHECK(c == zcrx_pattern(uoff), "urgent byte %#x, not %#x", c,
-		      zcrx_pattern(uoff));
+		CHECK(c == zcrx_byte(f->seed, uoff), "urgent byte %#x, not %#x", c,
+		      zcrx_byte(f->seed, uoff));
 		st.urg_oob++;
 	} else {
 		CHECK(n < 0 && (errno == EINVAL || errno == EAGAIN),
@@ -2270,6 +2276,7 @@ static int killed_receiver(struct slot *sl, int ready)
 	f->fd = accept4(pfd.fd, NULL, NULL, SOCK_CLOEXEC);
 	if (f->fd < 0)
 		return 5;
+	f->seed = zcrx_seed(f->fd);
 	f->sent = ~0ULL >> 1;
 	f->soff = 0;
 	f->nurg = f->cancels = 0;

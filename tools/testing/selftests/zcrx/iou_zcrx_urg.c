@@ -212,12 +212,13 @@ err:
 static int send_part(int fd, uint64_t off, size_t len, int flags)
 {
 	static uint8_t buf[64 * 1024];
+	uint64_t seed = zcrx_seed(fd);
 
 	while (len) {
 		size_t chunk = len < sizeof(buf) ? len : sizeof(buf);
 		ssize_t n;
 
-		zcrx_fill(buf, chunk, off);
+		zcrx_fill(buf, chunk, seed, off);
 		n = send(fd, buf, chunk, flags);
 		if (n <= 0)
 			return -1;
@@ -440,10 +441,12 @@ static void urgent_mid_stream(struct __test_metadata *_metadata,
 	uint64_t want1 = oobinline ? n1 : n1 - 1;
 	uint64_t want2 = oobinline ? n2 : n2 - 1;
 	uint8_t *buf = self->buf;
+	uint64_t seed;
 	int one = 1;
 	char c;
 
 	ASSERT_EQ(0, connect_pair(port, false, &self->tx, &self->rx));
+	seed = zcrx_seed(self->rx);
 	if (oobinline)
 		ASSERT_EQ(0, setsockopt(self->rx, SOL_SOCKET, SO_OOBINLINE,
 					&one, sizeof(one)));
@@ -455,17 +458,17 @@ static void urgent_mid_stream(struct __test_metadata *_metadata,
 		EXPECT_EQ(EINVAL, errno);
 	} else {
 		ASSERT_EQ(1, recv(self->rx, &c, 1, MSG_OOB));
-		EXPECT_EQ(zcrx_pattern(a), (uint8_t)c);
+		EXPECT_EQ(zcrx_byte(seed, a), (uint8_t)c);
 	}
 
 	zc_arm(&self->zc, self->rx);
 	ASSERT_EQ(0, zc_collect(&self->zc, buf, want1));
 	ASSERT_EQ(want1, self->zc.got);
 	if (oobinline) {
-		EXPECT_EQ(n1, zcrx_check(buf, n1, 0));
+		EXPECT_EQ(n1, zcrx_check(buf, n1, seed, 0));
 	} else {
-		EXPECT_EQ(a, zcrx_check(buf, a, 0));
-		EXPECT_EQ(b, zcrx_check(buf + a, b, a + 1));
+		EXPECT_EQ(a, zcrx_check(buf, a, seed, 0));
+		EXPECT_EQ(b, zcrx_check(buf + a, b, seed, a + 1));
 	}
 	ASSERT_TRUE(self->zc.armed);
 
@@ -474,10 +477,10 @@ static void urgent_mid_stream(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, zc_collect(&self->zc, buf, want1 + want2));
 	ASSERT_EQ(want1 + want2, self->zc.got);
 	if (oobinline) {
-		EXPECT_EQ(n2, zcrx_check(buf + want1, n2, n1));
+		EXPECT_EQ(n2, zcrx_check(buf + want1, n2, seed, n1));
 	} else {
-		EXPECT_EQ(a2, zcrx_check(buf + want1, a2, n1));
-		EXPECT_EQ(b2, zcrx_check(buf + want1 + a2, b2, n1 + a2 + 1));
+		EXPECT_EQ(a2, zcrx_check(buf + want1, a2, seed, n1));
+		EXPECT_EQ(b2, zcrx_check(buf + want1 + a2, b2, seed, n1 + a2 + 1));
 	}
 
 	/* then the end of the stream, and nothing more */
@@ -514,7 +517,7 @@ TEST_F_TIMEOUT(urg, md5_steered, 300)
 	zc_arm(&self->zc, self->rx);
 	EXPECT_EQ(0, zc_collect(&self->zc, self->buf, size));
 	EXPECT_EQ(size, self->zc.got);
-	EXPECT_EQ(size, zcrx_check(self->buf, size, 0));
+	EXPECT_EQ(size, zcrx_check(self->buf, size, zcrx_seed(self->rx), 0));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, status);
 	EXPECT_EQ(0, zc_end(&self->zc, self->buf, 4 * MiB - self->zc.got));
@@ -538,7 +541,7 @@ TEST_F_TIMEOUT(urg, plain_recv_oob, 300)
 	ASSERT_EQ(0, ioctl(self->rx, SIOCINQ, &inq));
 	EXPECT_EQ(a, inq);
 	ASSERT_EQ(1, recv(self->rx, &c, 1, MSG_OOB));
-	EXPECT_EQ(zcrx_pattern(a), (uint8_t)c);
+	EXPECT_EQ(zcrx_byte(zcrx_seed(self->rx), a), (uint8_t)c);
 	EXPECT_EQ(-1, recv(self->rx, self->buf, a + b, MSG_DONTWAIT));
 	EXPECT_EQ(EFAULT, errno);
 }
@@ -625,7 +628,7 @@ TEST_F_TIMEOUT(urg, sockmap, 300)
 	zc_arm(&self->zc, self->rx);
 	EXPECT_EQ(0, zc_collect(&self->zc, self->buf, size));
 	EXPECT_EQ(size, self->zc.got);
-	EXPECT_EQ(size, zcrx_check(self->buf, size, 0));
+	EXPECT_EQ(size, zcrx_check(self->buf, size, zcrx_seed(self->rx), 0));
 	close(self->tx);
 	self->tx = -1;
 	EXPECT_EQ(0, zc_end(&self->zc, self->buf, 4 * MiB - self->zc.got));
