@@ -76,21 +76,61 @@ for t in "$ZCRX_TOP"/scripts/tests/*.sh; do
 	done < <(bash "$ZCRX_TOP/scripts/host-results.sh" "$name" $rc <"$log")
 done
 
-# Kselftests and liburing-zc's VM tests, all in one boot of the debug kernel.
-note "vm: kselftests and liburing-zc (TAP in $logs/kselftest.tap)"
-# The tests find the kernel's netlink specs and ynl in the assembled tree.
-KSRC=$ZCRX_TREE bash "$ZCRX_TOP/scripts/vm-run" --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --out "$logs/vm" -- \
-	"cd '$ks' && ./run_kselftest.sh; bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE';
-	 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true" \
-	>"$logs/kselftest.tap" 2>"$logs/vm-run.log"
-vmrc=$?
-cat "$logs/vm-run.log"
+# The VM tests, in three boots of the debug kernel, two side by side (a
+# TCG guest keeps one host core busy):
+#   main      the transfer, queue, checksum and provider kselftests, the
+#             upstream netdevsim tests and liburing-zc's VM tests;
+#   hardening the urgent-data, lifetime and stress kselftests, and then
+#   swiotlb   the transfer tests again with every DMA mapping bounced
+#             (swiotlb=force).
+# Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
+# expected across all of them.
+ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
+	local p
+	for p in "$@"; do
+		printf ' -t zcrx:%s' "$p"
+	done
+}
+main_progs=(nsim_tcp iou_zcrx nsim_queues.sh nsim_provider.py nsim_csum.sh)
+hard_progs=(iou_zcrx_urg iou_zcrx_life iou_zcrx_stress)
+vm() {	# vm NAME [vm-run options] -- COMMAND
+	local name=$1
+	shift
+	KSRC=$ZCRX_TREE bash "$ZCRX_TOP/scripts/vm-run" --boot-timeout 300 \
+		--out "$logs/vm-$name" "$@" >"$logs/$name.tap" 2>"$logs/vm-$name.log"
+	echo $? >"$logs/vm-$name.rc"
+}
+note "vm: kselftests, upstream tests and liburing-zc (TAP in $logs/main.tap)"
+note "vm: urgent data, lifetimes, stress, then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
+# The stress campaign stops at its operation count or after 300 s.
+(
+	ZCRX_STRESS_DURATION=${ZCRX_STRESS_DURATION:-300} vm hardening \
+		--timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
+		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}"); true"
+	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
+		"bash '$ZCRX_TOP/scripts/swiotlb-tests.sh' --guest '$ks'; true"
+) &
+vm main --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
+	"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
+	 bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE';
+	 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
+wait
+for run in main hardening swiotlb; do
+	cat "$logs/vm-$run.log"
+done
 # Every program the sources name must report; a skip in the series' own
-# kernel is a failure; the run itself must end cleanly.
+# kernel is a failure; each run itself must end cleanly.
 while IFS=$'\t' read -r res name; do
 	result "$res" "vm/$name"
-done < <(python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail \
-	--vm-log "$logs/vm-run.log" --vm-rc $vmrc <"$logs/kselftest.tap" ||
+done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" |
+	python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail ||
 	printf 'fail\tcounting the TAP failed\n')
+for run in main hardening swiotlb; do
+	while IFS=$'\t' read -r res name; do
+		result "$res" "vm/$run: $name"
+	done < <(python3 "$ZCRX_TOP/scripts/tap.py" --vm-log "$logs/vm-$run.log" \
+		--vm-rc "$(cat "$logs/vm-$run.rc" 2>/dev/null || echo 125)" </dev/null ||
+		printf 'fail\tcounting the %s run failed\n' "$run")
+done
 note "total $(( $(date +%s) - t0 ))s"
 summary
