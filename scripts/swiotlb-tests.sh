@@ -14,6 +14,8 @@
 #       scripts/tap.py reads it); exits non-zero on any failure
 #   scripts/swiotlb-tests.sh --guest KSELFTEST_DIR
 #       what runs inside the guest
+#   scripts/swiotlb-tests.sh --list
+#       the names of the results the guest reports
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -47,6 +49,12 @@ guest() {
 	result $? swiotlb_bounced
 	exit $fail
 }
+
+# The results the guest reports, one a line (make check expects them all).
+if [ "${1:-}" = --list ]; then
+	printf 'swiotlb_%s\n' forced nsim_tcp iou_zcrx nsim_csum.sh bounced
+	exit 0
+fi
 
 if [ "${1:-}" = --guest ]; then
 	guest "$2"

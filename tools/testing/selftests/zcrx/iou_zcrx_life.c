@@ -563,8 +563,10 @@ static int restart_queue(unsigned int queue)
 {
 	char cmd[256];
 
+	/* The file must exist: no path, no restart, no success. */
 	snprintf(cmd, sizeof(cmd),
-		 "echo %u > $(./nsim_env.sh dfs %s)/queue_reset", queue, ns_b);
+		 "d=$(./nsim_env.sh dfs %s) && [ -n \"$d\" ] && [ -e \"$d/queue_reset\" ] && echo %u > \"$d/queue_reset\"",
+		 ns_b, queue);
 	return system(cmd);
 }
 
