@@ -80,7 +80,7 @@ done
 # TCG guest keeps one host core busy):
 #   main      the transfer, queue, checksum and provider kselftests, the
 #             upstream netdevsim tests and liburing-zc's VM tests;
-#   hardening the urgent-data, lifetime and stress kselftests, and then
+#   hardening the urgent-data and lifetime kselftests, and then
 #   swiotlb   the transfer tests again with every DMA mapping bounced
 #             (swiotlb=force).
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
@@ -92,7 +92,7 @@ ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 	done
 }
 main_progs=(nsim_tcp iou_zcrx nsim_queues.sh nsim_provider.py nsim_csum.sh)
-hard_progs=(iou_zcrx_urg iou_zcrx_life iou_zcrx_stress)
+hard_progs=(iou_zcrx_urg iou_zcrx_life)
 vm() {	# vm NAME [vm-run options] -- COMMAND
 	local name=$1
 	shift
@@ -101,10 +101,9 @@ vm() {	# vm NAME [vm-run options] -- COMMAND
 	echo $? >"$logs/vm-$name.rc"
 }
 note "vm: kselftests, upstream tests and liburing-zc (TAP in $logs/main.tap)"
-note "vm: urgent data, lifetimes, stress, then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
-# The stress campaign stops at its operation count or after 300 s.
+note "vm: urgent data, lifetimes, then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
 (
-	ZCRX_STRESS_DURATION=${ZCRX_STRESS_DURATION:-300} vm hardening \
+	vm hardening \
 		--timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
 		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}"); true"
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
