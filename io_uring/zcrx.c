@@ -1395,10 +1395,12 @@ static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	lock_sock(sk);
 	/*
 	 * Only a plain TCP socket: a ULP (kTLS) or a sockmap that took over
-	 * the receive path owns the queued skbs.  Both are installed under
+	 * the receive path, or a strparser that reads from the data-ready
+	 * callback (KCM), owns the queued skbs.  They are installed under
 	 * the socket lock, so the check holds while we read.
 	 */
-	if (READ_ONCE(sk->sk_prot)->recvmsg != tcp_recvmsg) {
+	if (READ_ONCE(sk->sk_prot)->recvmsg != tcp_recvmsg ||
+	    READ_ONCE(sk->sk_data_ready) != sock_def_readable) {
 		ret = -EPROTONOSUPPORT;
 		goto out;
 	}

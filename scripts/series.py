@@ -405,7 +405,13 @@ def cmd_import(args):
         entry += '\n%s\n' % body
         entries.append(entry)
         print('imported: %s' % subject)
-    with open(os.path.join(TOP, 'series'), 'a') as f:
+    path = os.path.join(TOP, 'series')
+    with open(path, 'rb') as f:
+        f.seek(0, os.SEEK_END)
+        ends_in_newline = f.tell() == 0 or (f.seek(-1, os.SEEK_END) and f.read(1) == b'\n')
+    with open(path, 'a') as f:
+        if not ends_in_newline:
+            f.write('\n')  # or the separator would join the last line
         for e in entries:
             f.write('%%\n' + e)
 

@@ -27,9 +27,11 @@ struct nsim_queue_mem {
  * @idx: index of the rx queue
  * @pp: where to store the pool
  *
- * The pool picks up the memory provider bound to the queue, if any.
- * Devices whose DMA goes through an IOMMU or DMA ops are refused: the
- * receive engine can only model dma-direct.
+ * The pool picks up the memory provider bound to the queue, if any.  The
+ * receive engine can only model a device's DMA under dma-direct: behind
+ * an IOMMU or other DMA ops, the pool hands out pages that are not mapped
+ * and that the engine writes through their CPU address, and a memory
+ * provider (whose buffers can only be reached by DMA) is refused.
  *
  * Context: rtnl held.
  * Return: 0 or a negative errno.
@@ -50,17 +52,22 @@ int nsim_create_page_pool(struct netdevsim *ns, unsigned int idx,
 		.netdev = ns->netdev,
 		.queue_idx = idx,
 	};
+	struct netdev_rx_queue *rxq = __netif_get_rx_queue(ns->netdev, idx);
 	struct page_pool *pool;
 
 	/*
 	 * The receive engine plays the device: it writes where a buffer's
 	 * bus address points, which only dma-direct (with or without swiotlb
-	 * bouncing) lets it know.  An IOMMU or other DMA ops would have it
-	 * write to the wrong memory, so refuse them.
+	 * bouncing) lets it know.  Under an IOMMU or other DMA ops it would
+	 * write to the wrong memory: use unmapped pages then, written by the
+	 * CPU, and refuse a provider's buffers, which have no other address.
 	 */
 	if (use_dma_iommu(p.dev) || get_dma_ops(p.dev)) {
-		dev_err_once(p.dev, "receive needs dma-direct, the device has DMA ops\n");
-		return -EOPNOTSUPP;
+		if (rxq->mp_params.mp_ops) {
+			dev_err_ratelimited(p.dev, "a memory provider needs dma-direct, the device has DMA ops\n");
+			return -EOPNOTSUPP;
+		}
+		p.flags &= ~(PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV);
 	}
 
 	pool = page_pool_create(&p);

@@ -124,8 +124,13 @@ static void nsim_rx_parse(const struct sk_buff *frame, struct nsim_rx_l4 *l4)
 		if (!uh || off + sizeof(_uh) > end)
 			return;
 		l4->data = off + sizeof(_uh);
-		/* Over IPv4, a zero checksum means none was computed. */
-		if (!uh->check && frame->protocol == htons(ETH_P_IP))
+		/*
+		 * The checksum covers the UDP length, which the stack checks
+		 * against the IP one: leave a frame where they differ to it.
+		 * So too a zero checksum: none was computed (IPv4), or the
+		 * socket decides whether to take it (IPv6, UDP_NO_CHECK6_RX).
+		 */
+		if (ntohs(uh->len) != end - off || !uh->check)
 			return;
 		break;
 	}
@@ -168,22 +173,33 @@ static int nsim_rx_copy(const struct sk_buff *frame, unsigned int off,
 /*
  * Write @len bytes of @frame at @off into the buffer @netmem as the device
  * would: to the memory its DMA address points at, which is the buffer
- * itself or, when swiotlb bounces the mapping, its bounce slot.  The pool's
- * device uses dma-direct (nsim_create_page_pool() refuses anything else),
- * so dma_to_phys() tells that memory.  Then, like any driver, sync the
- * buffer for the CPU, whoever provides it: this is what copies a bounce
- * slot into the buffer that the stack and the application read.
+ * itself or, when swiotlb bounces the mapping, its bounce slot.  A pool
+ * that maps its buffers does so under dma-direct (nsim_create_page_pool()
+ * sees to it), so dma_to_phys() tells that memory.  Then, like any
+ * driver, sync the buffer for the CPU, whoever provides it: this is what
+ * copies a bounce slot into the buffer that the stack and the application
+ * read.  A pool that does not map (the device has DMA ops) holds pages,
+ * written through their CPU address.
  */
 static int nsim_rx_dma(struct page_pool *pool, netmem_ref netmem,
 		       const struct sk_buff *frame, unsigned int off,
 		       unsigned int len, struct nsim_rx_l4 *l4)
 {
-	dma_addr_t dma = page_pool_get_dma_addr_netmem(netmem);
-	phys_addr_t phys = dma_to_phys(pool->p.dev, dma);
 	unsigned int done, n;
+	phys_addr_t phys;
 	void *va;
 	int err;
 
+	if (!pool->dma_map) {
+		if (netmem_is_net_iov(netmem))
+			return -EFAULT;
+		va = kmap_local_page(netmem_to_page(netmem));
+		err = nsim_rx_copy(frame, off, va, len, l4);
+		kunmap_local(va);
+		return err;
+	}
+
+	phys = dma_to_phys(pool->p.dev, page_pool_get_dma_addr_netmem(netmem));
 	for (done = 0; done < len; done += n) {
 		if (!pfn_valid(PHYS_PFN(phys + done)))
 			return -EFAULT;

@@ -16,8 +16,10 @@
  *   life.fdinfo             the fdinfo line: the device as registered, the
  *                           buffer counters adding up, across restarts of
  *                           the queue
- *   life.no_dma_device      a device with nothing to DMA for is refused
- *                           with EOPNOTSUPP and no kernel warning
+ *   life.no_dma_device      a device with nothing to DMA for (loopback, a
+ *                           netdevsim port whose bus device lost its DMA
+ *                           mask) is refused with EOPNOTSUPP and no kernel
+ *                           warning
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
@@ -595,9 +597,39 @@ TEST_F_TIMEOUT(life, fdinfo, 300)
 	EXPECT_EQ(0, try_queue(self->ifindex, &self->mem));
 }
 
+/* Set the DMA mask width of the netdevsim device behind namespace B. */
+static int set_dma_mask_bits(int bits)
+{
+	char path[128], val[16];
+	int id = -1, fd, ret;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns_b);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &id) != 1)
+		id = -1;
+	fclose(f);
+	if (id < 0)
+		return -1;
+	snprintf(path, sizeof(path),
+		 "/sys/bus/netdevsim/devices/netdevsim%d/dma_mask_bits", id);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(val, sizeof(val), "%d", bits);
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
 /*
- * Loopback has no parent device to DMA for: refused before anything is
- * mapped, without a warning in the kernel log.
+ * A device with nothing to DMA for is refused before anything is mapped,
+ * without a warning in the kernel log: loopback, which has no parent, and
+ * the netdevsim port once its bus device has no DMA mask (it has queue
+ * management ops, so only the mask decides).  With the mask back, the same
+ * queue registers.
  */
 TEST_F_TIMEOUT(life, no_dma_device, 120)
 {
@@ -610,6 +642,10 @@ TEST_F_TIMEOUT(life, no_dma_device, 120)
 	ASSERT_EQ(0, ring_init(&ring));
 	EXPECT_EQ(-EOPNOTSUPP, zc_register(ring.ring_fd, &self->mem,
 					   if_nametoindex("lo"), 0, &r));
+	ASSERT_EQ(0, set_dma_mask_bits(0));
+	EXPECT_EQ(-EOPNOTSUPP, zc_register(ring.ring_fd, &self->mem,
+					   self->ifindex, ZC_QUEUE, &r));
+	ASSERT_EQ(0, set_dma_mask_bits(64));
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(warnings, kernel_warnings());
 	EXPECT_EQ(0, try_queue(self->ifindex, &self->mem));

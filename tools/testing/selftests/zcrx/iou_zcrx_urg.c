@@ -16,11 +16,14 @@
  */
 #define _GNU_SOURCE
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/sock_diag.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <linux/tls.h>
 #include <net/if.h>
+#include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -544,6 +547,109 @@ TEST_F_TIMEOUT(urg, plain_recv_oob, 300)
 	EXPECT_EQ(zcrx_byte(zcrx_seed(self->rx), a), (uint8_t)c);
 	EXPECT_EQ(-1, recv(self->rx, self->buf, a + b, MSG_DONTWAIT));
 	EXPECT_EQ(EFAULT, errno);
+}
+
+/*
+ * The flow is tapped by a packet socket, which keeps a clone of every frame
+ * and cuts it after the headers (the payload in the area is not the tap's
+ * to read), and every segment carries IPv4 options, so IP unshares the
+ * header of the clone-shared skb (skb_cow()) before parsing them.  Both
+ * give a second skb the frags in the area, whose references must go
+ * through the page pool.  The flow still arrives zero-copy and intact, and
+ * the tap gets the headers of its segments.
+ */
+TEST_F_TIMEOUT(urg, tapped_ip_options, 300)
+{
+	static const uint8_t nops[4] = { IPOPT_NOP, IPOPT_NOP, IPOPT_NOP,
+					 IPOPT_END };
+	const uint64_t size = 1 * MiB;
+	long long split0, split1, zc0, zc1, copy0, copy1;
+	struct sockaddr_ll sll;
+	int pfd, status, rcvbuf = 16 << 20, frames = 0, one = 1;
+	uint8_t frame[64];
+	ssize_t n;
+	pid_t pid;
+
+	pfd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	ASSERT_LE(0, pfd);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = if_nametoindex(IFNAME);
+	ASSERT_EQ(0, setsockopt(pfd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+				sizeof(rcvbuf)));
+	ASSERT_EQ(0, setsockopt(pfd, SOL_PACKET, PACKET_AUXDATA, &one,
+				sizeof(one)));
+	ASSERT_EQ(0, bind(pfd, (struct sockaddr *)&sll, sizeof(sll)));
+
+	ASSERT_EQ(0, connect_pair(PORT_BASE + 7, false, &self->tx, &self->rx));
+	ASSERT_EQ(0, setsockopt(self->tx, IPPROTO_IP, IP_OPTIONS, nops,
+				sizeof(nops)));
+	split0 = zcrx_counter(ns_b, "rx1_split");
+	zc0 = zcrx_fdinfo_counter(self->zc.ring.ring_fd, "zc_bytes");
+	copy0 = zcrx_fdinfo_counter(self->zc.ring.ring_fd, "copy_bytes");
+	ASSERT_LE(0, split0);
+	ASSERT_LE(0, zc0);
+	ASSERT_LE(0, copy0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(zcrx_send_pattern(self->tx, size) ? 1 : 0);
+	close(self->tx);
+	self->tx = -1;
+
+	zc_arm(&self->zc, self->rx);
+	EXPECT_EQ(0, zc_collect(&self->zc, self->buf, size));
+	EXPECT_EQ(size, self->zc.got);
+	EXPECT_EQ(size, zcrx_check(self->buf, size, zcrx_seed(self->rx), 0));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(0, zc_end(&self->zc, self->buf, 4 * MiB - self->zc.got));
+
+	/* zero-copy: split by the NIC, nothing copied by io_uring */
+	split1 = zcrx_counter(ns_b, "rx1_split");
+	zc1 = zcrx_fdinfo_counter(self->zc.ring.ring_fd, "zc_bytes");
+	copy1 = zcrx_fdinfo_counter(self->zc.ring.ring_fd, "copy_bytes");
+	EXPECT_LT(split0, split1);
+	EXPECT_EQ(size, zc1 - zc0);
+	EXPECT_EQ(copy0, copy1);
+
+	/*
+	 * The tap saw the flow's data segments, options and all: Ethernet,
+	 * IPv4 with one word of options (byte 14), TCP to the port (38..),
+	 * and nothing after the TCP header of a frame that had payload.
+	 */
+	for (;;) {
+		struct iovec iov = { .iov_base = frame, .iov_len = sizeof(frame) };
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} ctl;
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		struct tpacket_auxdata aux = { 0 };
+		struct cmsghdr *cm;
+
+		n = recvmsg(pfd, &msg, MSG_DONTWAIT | MSG_TRUNC);
+		if (n <= 0)
+			break;
+		cm = CMSG_FIRSTHDR(&msg);
+		if (cm && cm->cmsg_level == SOL_PACKET &&
+		    cm->cmsg_type == PACKET_AUXDATA)
+			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
+		if (n > 51 && frame[12] == 0x08 && frame[13] == 0x00 &&
+		    frame[14] == 0x46 && frame[23] == IPPROTO_TCP &&
+		    ((frame[40] << 8) | frame[41]) == PORT_BASE + 7 &&
+		    n == 38 + (frame[50] >> 4) * 4 && aux.tp_snaplen == n &&
+		    aux.tp_len > aux.tp_snaplen)
+			frames++;
+	}
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_LT(0, frames);
+	close(pfd);
 }
 
 /* One RECV_ZC on @fd: the res of its only completion. */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -151,6 +152,34 @@ static inline int zcrx_rq_push(struct zcrx_rq *rq, __u64 cqe_off, __u32 len)
 static inline void zcrx_rq_commit(struct zcrx_rq *rq)
 {
 	__atomic_store_n(rq->ktail, rq->tail, __ATOMIC_RELEASE);
+}
+
+/*
+ * Counter @key ("zc_bytes", "copy_bytes", ...) of the first ifq in the
+ * fdinfo of ring @ring_fd, or -1 if there is none.
+ */
+static inline long long zcrx_fdinfo_counter(int ring_fd, const char *key)
+{
+	char path[64], line[1024], pat[64];
+	long long val = -1;
+	const char *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
+	snprintf(pat, sizeof(pat), " %s=", key);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "ZcrxIfq:", 8))
+			continue;
+		p = strstr(line, pat);
+		if (p && sscanf(p + strlen(pat), "%lld", &val) != 1)
+			val = -1;
+		break;
+	}
+	fclose(f);
+	return val;
 }
 
 #endif /* __ZCRX_URING_H */
