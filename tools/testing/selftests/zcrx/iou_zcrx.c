@@ -3115,29 +3115,13 @@ TEST_F_TIMEOUT(zcrx, held_at_close, 300)
 	close(lfd);
 }
 
-/* The netdevsim id of namespace @ns's port, as nsim_env.sh recorded it. */
-static int nsim_id(const char *ns)
-{
-	char path[128];
-	FILE *f;
-	int id = -1;
-
-	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &id) != 1)
-		id = -1;
-	fclose(f);
-	return id;
-}
 
 static int nsim_del(const char *ns)
 {
 	char path[128], buf[32];
 	int id, fd, len, ret;
 
-	id = nsim_id(ns);
+	id = zcrx_nsim_id(ns);
 	if (id < 0)
 		return -ENOENT;
 	fd = open("/sys/bus/netdevsim/del_device", O_WRONLY | O_CLOEXEC);

@@ -600,17 +600,9 @@ TEST_F_TIMEOUT(life, fdinfo, 300)
 /* Set the DMA mask width of the netdevsim device behind namespace B. */
 static int set_dma_mask_bits(int bits)
 {
+	int id = zcrx_nsim_id(ns_b), fd, ret;
 	char path[128], val[16];
-	int id = -1, fd, ret;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns_b);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &id) != 1)
-		id = -1;
-	fclose(f);
 	if (id < 0)
 		return -1;
 	snprintf(path, sizeof(path),

@@ -502,14 +502,17 @@ TEST_F_TIMEOUT(urg, oob_inline_mid_stream, 300)
 	urgent_mid_stream(_metadata, self, PORT_BASE + 1, true);
 }
 
-/* Every segment signed with TCP-MD5: the hash covers the area's bytes. */
-TEST_F_TIMEOUT(urg, md5_steered, 300)
+/*
+ * @size bytes of the pattern sent by a child on self->tx, which is then
+ * closed, and received zero-copy on self->rx to the end of the stream:
+ * every byte checked.
+ */
+static void zc_transfer(struct __test_metadata *_metadata,
+			FIXTURE_DATA(urg) *self, uint64_t size)
 {
-	const uint64_t size = 1 * MiB;
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, connect_pair(PORT_BASE + 2, true, &self->tx, &self->rx));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid)
@@ -524,6 +527,13 @@ TEST_F_TIMEOUT(urg, md5_steered, 300)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, status);
 	EXPECT_EQ(0, zc_end(&self->zc, self->buf, 4 * MiB - self->zc.got));
+}
+
+/* Every segment signed with TCP-MD5: the hash covers the area's bytes. */
+TEST_F_TIMEOUT(urg, md5_steered, 300)
+{
+	ASSERT_EQ(0, connect_pair(PORT_BASE + 2, true, &self->tx, &self->rx));
+	zc_transfer(_metadata, self, 1 * MiB);
 }
 
 /*
@@ -565,10 +575,9 @@ TEST_F_TIMEOUT(urg, tapped_ip_options, 300)
 	const uint64_t size = 1 * MiB;
 	long long split0, split1, zc0, zc1, copy0, copy1;
 	struct sockaddr_ll sll;
-	int pfd, status, rcvbuf = 16 << 20, frames = 0, one = 1;
+	int pfd, rcvbuf = 16 << 20, frames = 0, one = 1;
 	uint8_t frame[64];
 	ssize_t n;
-	pid_t pid;
 
 	pfd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	ASSERT_LE(0, pfd);
@@ -591,20 +600,7 @@ TEST_F_TIMEOUT(urg, tapped_ip_options, 300)
 	ASSERT_LE(0, split0);
 	ASSERT_LE(0, zc0);
 	ASSERT_LE(0, copy0);
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid)
-		_exit(zcrx_send_pattern(self->tx, size) ? 1 : 0);
-	close(self->tx);
-	self->tx = -1;
-
-	zc_arm(&self->zc, self->rx);
-	EXPECT_EQ(0, zc_collect(&self->zc, self->buf, size));
-	EXPECT_EQ(size, self->zc.got);
-	EXPECT_EQ(size, zcrx_check(self->buf, size, zcrx_seed(self->rx), 0));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, status);
-	EXPECT_EQ(0, zc_end(&self->zc, self->buf, 4 * MiB - self->zc.got));
+	zc_transfer(_metadata, self, size);
 
 	/* zero-copy: split by the NIC, nothing copied by io_uring */
 	split1 = zcrx_counter(ns_b, "rx1_split");

@@ -176,6 +176,23 @@ static inline long long zcrx_counter(const char *ns, const char *name)
 	return val;
 }
 
+/* The netdevsim id of namespace @ns's port, as nsim_env.sh noted it, or -1. */
+static inline int zcrx_nsim_id(const char *ns)
+{
+	char path[128];
+	int id = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &id) != 1)
+		id = -1;
+	fclose(f);
+	return id;
+}
+
 static inline int zcrx_env_down(const char *a, const char *b)
 {
 	char cmd[256];
