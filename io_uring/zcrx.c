@@ -1396,8 +1396,10 @@ static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	/*
 	 * Only a plain TCP socket: a ULP (kTLS) or a sockmap that took over
 	 * the receive path, or a strparser that reads from the data-ready
-	 * callback (KCM), owns the queued skbs.  They are installed under
-	 * the socket lock, so the check holds while we read.
+	 * callback (KCM), owns the queued skbs.  The first two are installed
+	 * under the socket lock, so the check holds while we read; KCM
+	 * swaps the callback under sk_callback_lock only, but its
+	 * strparser reads under the socket lock too, so it reads after us.
 	 */
 	if (READ_ONCE(sk->sk_prot)->recvmsg != tcp_recvmsg ||
 	    READ_ONCE(sk->sk_data_ready) != sock_def_readable) {

@@ -29,9 +29,10 @@ struct nsim_queue_mem {
  *
  * The pool picks up the memory provider bound to the queue, if any.  The
  * receive engine can only model a device's DMA under dma-direct: behind
- * an IOMMU or other DMA ops, the pool hands out pages that are not mapped
- * and that the engine writes through their CPU address, and a memory
- * provider (whose buffers can only be reached by DMA) is refused.
+ * an IOMMU or other DMA ops, or with no DMA mask (see dma_mask_bits), the
+ * pool hands out pages that are not mapped and that the engine writes
+ * through their CPU address, and a memory provider (whose buffers can
+ * only be reached by DMA) is refused.
  *
  * Context: rtnl held.
  * Return: 0 or a negative errno.
@@ -59,12 +60,13 @@ int nsim_create_page_pool(struct netdevsim *ns, unsigned int idx,
 	 * The receive engine plays the device: it writes where a buffer's
 	 * bus address points, which only dma-direct (with or without swiotlb
 	 * bouncing) lets it know.  Under an IOMMU or other DMA ops it would
-	 * write to the wrong memory: use unmapped pages then, written by the
-	 * CPU, and refuse a provider's buffers, which have no other address.
+	 * write to the wrong memory, and without a DMA mask it cannot map:
+	 * use unmapped pages then, written by the CPU, and refuse a
+	 * provider's buffers, which have no other address.
 	 */
-	if (use_dma_iommu(p.dev) || get_dma_ops(p.dev)) {
+	if (use_dma_iommu(p.dev) || get_dma_ops(p.dev) || !p.dev->dma_mask) {
 		if (rxq->mp_params.mp_ops) {
-			dev_err_ratelimited(p.dev, "a memory provider needs dma-direct, the device has DMA ops\n");
+			dev_err_ratelimited(p.dev, "a memory provider needs dma-direct and a DMA mask\n");
 			return -EOPNOTSUPP;
 		}
 		p.flags &= ~(PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV);

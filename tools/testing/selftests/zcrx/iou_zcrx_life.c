@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -597,21 +598,47 @@ TEST_F_TIMEOUT(life, fdinfo, 300)
 	EXPECT_EQ(0, try_queue(self->ifindex, &self->mem));
 }
 
-/* Set the DMA mask width of the netdevsim device behind namespace B. */
+/*
+ * Set the DMA mask width of the netdevsim device behind namespace B: 0, or
+ * -errno of the write.
+ */
 static int set_dma_mask_bits(int bits)
 {
 	int id = zcrx_nsim_id(ns_b), fd, ret;
 	char path[128], val[16];
 
 	if (id < 0)
-		return -1;
+		return -ENOENT;
 	snprintf(path, sizeof(path),
 		 "/sys/bus/netdevsim/devices/netdevsim%d/dma_mask_bits", id);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	snprintf(val, sizeof(val), "%d", bits);
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* Bring IFNAME of the current namespace up or down. */
+static int set_link(bool up)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", IFNAME);
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!ret) {
+		if (up)
+			ifr.ifr_flags |= IFF_UP;
+		else
+			ifr.ifr_flags &= ~IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
 	close(fd);
 	return ret;
 }
@@ -620,8 +647,9 @@ static int set_dma_mask_bits(int bits)
  * A device with nothing to DMA for is refused before anything is mapped,
  * without a warning in the kernel log: loopback, which has no parent, and
  * the netdevsim port once its bus device has no DMA mask (it has queue
- * management ops, so only the mask decides).  With the mask back, the same
- * queue registers.
+ * management ops, so only the mask decides; netdevsim changes the mask of
+ * a device whose ports are down only).  With the mask back and the port
+ * up, the same queue registers.
  */
 TEST_F_TIMEOUT(life, no_dma_device, 120)
 {
@@ -634,10 +662,13 @@ TEST_F_TIMEOUT(life, no_dma_device, 120)
 	ASSERT_EQ(0, ring_init(&ring));
 	EXPECT_EQ(-EOPNOTSUPP, zc_register(ring.ring_fd, &self->mem,
 					   if_nametoindex("lo"), 0, &r));
+	EXPECT_EQ(-EBUSY, set_dma_mask_bits(0));
+	ASSERT_EQ(0, set_link(false));
 	ASSERT_EQ(0, set_dma_mask_bits(0));
 	EXPECT_EQ(-EOPNOTSUPP, zc_register(ring.ring_fd, &self->mem,
 					   self->ifindex, ZC_QUEUE, &r));
 	ASSERT_EQ(0, set_dma_mask_bits(64));
+	ASSERT_EQ(0, set_link(true));
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(warnings, kernel_warnings());
 	EXPECT_EQ(0, try_queue(self->ifindex, &self->mem));
