@@ -10,7 +10,8 @@
 #       build and install the selftests, boot the debug kernel with
 #       swiotlb=force and print the TAP of nsim_tcp's 1 MiB transfers,
 #       iou_zcrx's xfer fixture up to 4 MiB and nsim_csum.sh, every byte
-#       checked, in run_kselftest.sh's format (so that
+#       checked, and of a zero-copy transfer whose area must take its
+#       bounce slots (below), in run_kselftest.sh's format (so that
 #       scripts/tap.py reads it); exits non-zero on any failure
 #   scripts/swiotlb-tests.sh --guest KSELFTEST_DIR
 #       what runs inside the guest
@@ -19,12 +20,77 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+SWIOTLB=/sys/kernel/debug/swiotlb
+ZC_AREA=$((16 << 20))		# bytes of the zero-copy receiver's area
+ZC_SIZE=8M			# bytes it receives
+SLOT=2048			# IO_TLB_SIZE: a page takes two slots
+
+# Bounce slots in use now (an empty line if swiotlb does not say).
+tlb_used() {
+	cat $SWIOTLB/io_tlb_used 2>/dev/null
+}
+
+# wait_used_below N: wait until fewer than N slots are in use.
+wait_used_below() {
+	local end=$((SECONDS + 300)) u
+
+	while :; do
+		u=$(tlb_used)
+		[ -n "$u" ] && [ "$u" -lt "$1" ] && return 0
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
+# Page pool pages alone bounce too, so a high water mark proves nothing
+# about io_uring's net_iovs.  The area of a zero-copy receiver is mapped for
+# the NIC page by page when the queue is bound: under swiotlb=force every
+# page must take its bounce slots (ZC_AREA / SLOT of them, give or take
+# the few page pool pages the restart frees) and give them back when the
+# ring goes.  In between, ZC_SIZE bytes are received into that area with
+# nothing copied, every byte checked: the NIC wrote them into the slots
+# behind the net_iovs' DMA addresses, so they reach the application only if
+# each buffer was synced from its slot.
+zc_bounced() {
+	local a=zcrx-sa-$$ b=zcrx-sb-$$ out rx u0 u1 want end rc=0
+
+	want=$((ZC_AREA / SLOT * 7 / 8))
+	out=$(mktemp)
+	./nsim_env.sh up $a $b 2 >/dev/null && ./nsim_env.sh hds $b on &&
+		ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port 9300 \
+			action 1 loc 1 || { echo "# cannot set up netdevsim"; return 1; }
+	u0=$(tlb_used)
+	./zcrx_xfer -l -N $b -p 9300 -S $ZC_SIZE -z eth0:1 -A $ZC_AREA \
+		-r "$out.ready" >"$out" &
+	rx=$!
+	end=$((SECONDS + 300))
+	until [ -e "$out.ready" ]; do
+		kill -0 $rx 2>/dev/null && [ $SECONDS -lt $end ] ||
+			{ echo "# the receiver did not get ready"; rc=1; break; }
+		sleep 0.1
+	done
+	u1=$(tlb_used)
+	echo "# swiotlb: ${u0:-?} slots in use, ${u1:-?} with the area registered"
+	[ -n "$u0" ] && [ -n "$u1" ] && [ $((u1 - u0)) -ge $want ] ||
+		{ echo "# the area took fewer than $want bounce slots"; rc=1; }
+	./zcrx_xfer -c 192.0.2.2 -N $a -p 9300 -S $ZC_SIZE || rc=1
+	wait $rx || rc=1
+	sed 's/^/# /' "$out"
+	grep -q "^result: mode=recv_zc bytes=$(numfmt --from=iec $ZC_SIZE) .* zc_bytes=$(numfmt --from=iec $ZC_SIZE) copy_bytes=0$" "$out" ||
+		{ echo "# not every byte arrived without a copy"; rc=1; }
+	[ -n "$u1" ] && wait_used_below $((u1 - want)) ||
+		{ echo "# the area kept its bounce slots: $(tlb_used) in use"; rc=1; }
+	./nsim_env.sh down $a $b || rc=1
+	rm -f "$out" "$out.ready"
+	return $rc
+}
+
 guest() {
 	local ks=$1 n=0 fail=0 hw
 
 	cd "$ks/zcrx" || exit 1
 	echo "TAP version 13"
-	echo "1..5"
+	echo "1..6"
 	result() {
 		n=$((n + 1))
 		if [ "$1" -eq 0 ]; then
@@ -43,16 +109,19 @@ guest() {
 		result "${PIPESTATUS[0]}" "swiotlb_$(basename "${t%% *}")"
 	done
 	# The receive buffers did go through bounce slots.
-	hw=$(cat /sys/kernel/debug/swiotlb/io_tlb_used_hiwater 2>/dev/null)
+	hw=$(cat $SWIOTLB/io_tlb_used_hiwater 2>/dev/null)
 	echo "# swiotlb: high water mark ${hw:-unknown} slots"
 	[ "${hw:-0}" -gt 0 ]
 	result $? swiotlb_bounced
+	zc_bounced
+	result $? swiotlb_zc_area_bounced
 	exit $fail
 }
 
 # The results the guest reports, one a line (make check expects them all).
 if [ "${1:-}" = --list ]; then
-	printf 'swiotlb_%s\n' forced nsim_tcp iou_zcrx nsim_csum.sh bounced
+	printf 'swiotlb_%s\n' forced nsim_tcp iou_zcrx nsim_csum.sh bounced \
+		zc_area_bounced
 	exit 0
 fi
 

@@ -283,24 +283,25 @@ static int sender_main(const char *ns, int family, int port, uint64_t size,
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, i;
+	uint64_t end;
 	char c;
+	int fd;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (zcrx_enter_netns(ns))
 		return 2;
 	if (zcrx_sockaddr(family, b_addr(family), port, &ss, &len))
 		return 3;
-	for (i = 0;; i++) {
+	for (end = now_ms() + ZCRX_WAIT_MS;;) {
 		fd = socket(family, SOCK_STREAM, 0);
 		if (fd < 0)
 			return 3;
 		if (!connect(fd, (struct sockaddr *)&ss, len))
 			break;
 		close(fd);
-		if (i == 200)
+		if (now_ms() > end)
 			return 4;
-		usleep(50 * 1000);
+		usleep(20 * 1000);
 	}
 	if (zcrx_send_pattern(fd, size))
 		return 5;
@@ -1666,11 +1667,12 @@ static int peer_ifindex(struct env *e)
 	return idx;
 }
 
-TEST_F_TIMEOUT(reg, device, 120)
+TEST_F_TIMEOUT(reg, device, 300)
 {
 	struct io_uring ring;
 	struct zc_reg r;
-	int ret, peer, i;
+	int ret, peer;
+	uint64_t end;
 
 	peer = peer_ifindex(&self->env);
 	ASSERT_GT(peer, 0);
@@ -1706,9 +1708,11 @@ TEST_F_TIMEOUT(reg, device, 120)
 	 * then split cannot be turned off.
 	 */
 	self->env.hds_off = true;
-	for (i = 0; i < 100 && zcrx_env_hds(self->env.ns_b, 0); i++)
-		usleep(100 * 1000);
-	ASSERT_LT(i, 100);
+	end = zcrx_now_ms() + ZCRX_WAIT_MS;
+	while ((ret = zcrx_env_hds(self->env.ns_b, 0)) && zcrx_now_ms() < end)
+		usleep(20 * 1000);
+	ASSERT_EQ(0, ret) TH_LOG("split still on %d ms after the ring went",
+				 ZCRX_WAIT_MS);
 	ASSERT_EQ(0, ring_init(&ring, RING_FLAGS, 8, 0));
 	zc_reg_init(&r, &self->mem, self->env.ifindex, ZC_QUEUE,
 		    REG_RQ_ENTRIES);
@@ -3103,14 +3107,14 @@ TEST_F_TIMEOUT(zcrx, held_at_close, 300)
 	ifq_free(&q2);
 	ifq_free(&q);
 
-	/* Ring teardown may finish in a worker: give it a moment. */
+	/* Ring teardown may finish in a worker: wait for it. */
 	start = now_ms();
 	do {
 		pinned = vm_pinned_kb();
 		if (pinned <= pinned0)
 			break;
-		usleep(100 * 1000);
-	} while (now_ms() - start < 10000);
+		usleep(20 * 1000);
+	} while (now_ms() - start < ZCRX_WAIT_MS);
 	EXPECT_EQ(pinned0, pinned) TH_LOG("pinned memory stays accounted");
 	close(lfd);
 }

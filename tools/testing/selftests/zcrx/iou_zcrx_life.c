@@ -254,17 +254,17 @@ static long vm_pinned_kb(void)
 	return kb;
 }
 
-/* Wait up to 20 s for VmPin to drop to 0; returns 0 or -1. */
+/* Wait up to ZCRX_WAIT_MS for VmPin to drop to 0; returns 0 or -1. */
 static int wait_unpinned(void)
 {
-	int i;
+	uint64_t end = zcrx_now_ms() + ZCRX_WAIT_MS;
 
-	for (i = 0; i < 200; i++) {
-		if (!vm_pinned_kb())
-			return 0;
-		usleep(100 * 1000);
+	while (vm_pinned_kb()) {
+		if (zcrx_now_ms() > end)
+			return -1;
+		usleep(20 * 1000);
 	}
-	return -1;
+	return 0;
 }
 
 /* Lines of the kernel log that report a warning or worse. */
@@ -538,7 +538,8 @@ TEST_F_TIMEOUT(life, hds_guard, 300)
 	struct io_uring ring;
 	struct zc_reg r;
 	char err[512];
-	int i;
+	uint64_t end;
+	int ret;
 
 	ASSERT_TRUE(hds_is_on());
 	ASSERT_EQ(0, ring_init(&ring));
@@ -556,9 +557,12 @@ TEST_F_TIMEOUT(life, hds_guard, 300)
 	io_uring_queue_exit(&ring);
 
 	/* Unbound (by the exit work, a moment later), "auto" is taken. */
-	for (i = 0; i < 100 && hds_set("auto", err, sizeof(err)); i++)
-		usleep(100 * 1000);
-	EXPECT_LT(i, 100) TH_LOG("auto refused after the ring went: %s", err);
+	end = zcrx_now_ms() + ZCRX_WAIT_MS;
+	while ((ret = hds_set("auto", err, sizeof(err))) &&
+	       zcrx_now_ms() < end)
+		usleep(20 * 1000);
+	EXPECT_EQ(0, ret) TH_LOG("auto refused %d ms after the ring went: %s",
+				 ZCRX_WAIT_MS, err);
 	EXPECT_EQ(0, hds_set("on", err, sizeof(err))) TH_LOG("%s", err);
 }
 

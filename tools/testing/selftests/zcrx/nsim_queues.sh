@@ -5,6 +5,8 @@
 # queue and nowhere else, the RSS indirection table keeps other flows off a
 # queue, restarting an rx queue under a running transfer loses and corrupts
 # nothing, and tcp-data-split is reported back.
+#
+# Waits are on conditions (a file, a counter), each bounded by WAIT_SECS.
 
 source "$(dirname "$0")"/../kselftest/ktap_helpers.sh
 
@@ -14,6 +16,8 @@ QUEUES=4
 RXQ=2
 PORT=9100
 ENV=./nsim_env.sh
+WAIT_SECS=${NSIM_QUEUES_WAIT:-300}
+RESETS=20
 
 cleanup() {
 	$ENV down $NS_A $NS_B
@@ -111,22 +115,83 @@ test_rss() {
 	ktap_test_result "a queue left out of the RSS table gets no flow" test $bad -eq 0
 }
 
-test_restart() {
-	local dfs bad=0 i
+# wait_file FILE PID: wait until FILE exists while PID lives.
+wait_file() {
+	local end=$((SECONDS + WAIT_SECS))
 
-	dfs=$($ENV dfs $NS_B)
-	ip netns exec $NS_B ethtool -N eth0 flow-type tcp4 dst-port $PORT action $RXQ loc 1
-	./zcrx_xfer -l -N $NS_B -p $PORT -S 64M &
-	rx=$!
-	./zcrx_xfer -c 192.0.2.2 -N $NS_A -p $PORT -S 64M &
-	tx=$!
-	for i in $(seq 1 20); do
-		echo $RXQ >"$dfs/queue_reset" || bad=1
-		sleep 0.2
+	until [ -e "$1" ]; do
+		kill -0 "$2" 2>/dev/null || return 1
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
 	done
-	wait $tx || bad=1
-	wait $rx || bad=1
+}
+
+# wait_counter NAME MIN PID: wait until counter NAME of NS_B's eth0 reaches
+# MIN while PID (the sender) lives; the last value read is left in $COUNT.
+wait_counter() {
+	local end=$((SECONDS + WAIT_SECS))
+
+	while :; do
+		COUNT=$(counter "$1")
+		[[ "$COUNT" =~ ^[0-9]+$ ]] && [ "$COUNT" -ge "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
+# The sender streams until told to stop, so the transfer is running for
+# every restart whatever the speed of the machine: the queue's byte counter
+# must move before the first restart and across every restart, the sender
+# must still be sending after the last one, and both ends must then agree
+# on every byte.
+test_restart() {
+	local dfs bad=0 i=0 n=0 out rx tx sent got ready
+
+	out=$(mktemp)
+	ready=$out.ready
+	dfs=$($ENV dfs $NS_B)
+	[ -n "$dfs" ] && [ -e "$dfs/queue_reset" ] ||
+		{ ktap_print_msg "no queue_reset file in '$dfs'"; bad=1; }
+	ip netns exec $NS_B ethtool -N eth0 flow-type tcp4 dst-port $PORT \
+		action $RXQ loc 1 || bad=1
+	./zcrx_xfer -l -N $NS_B -p $PORT -r "$ready" >"$out.rx" &
+	rx=$!
+	wait_file "$ready" $rx || { ktap_print_msg "the receiver did not listen"; bad=1; }
+	./zcrx_xfer -c 192.0.2.2 -N $NS_A -p $PORT -u >"$out.tx" &
+	tx=$!
+	COUNT=$(counter rx${RXQ}_bytes)
+	wait_counter rx${RXQ}_bytes $((COUNT + (1 << 20))) $tx ||
+		{ ktap_print_msg "no transfer on queue $RXQ"; bad=1; }
+	for i in $(seq 1 $RESETS); do
+		[ $bad -eq 0 ] || break
+		# The write fails, with the restart's errno, if the restart did.
+		if ! echo $RXQ >"$dfs/queue_reset"; then
+			ktap_print_msg "restart $i of queue $RXQ failed"
+			bad=1
+			break
+		fi
+		n=$i
+		# Counted from after the restart: the flow goes on through it.
+		COUNT=$(counter rx${RXQ}_bytes)
+		wait_counter rx${RXQ}_bytes $((COUNT + (256 << 10))) $tx ||
+			{ ktap_print_msg "queue $RXQ stalled after restart $i (at '$COUNT' bytes)"; bad=1; }
+	done
+	if kill -0 $tx 2>/dev/null; then
+		kill -USR1 $tx
+	else
+		ktap_print_msg "the sender was gone before the last restart"
+		bad=1
+	fi
+	wait $tx || { ktap_print_msg "the sender failed"; bad=1; }
+	wait $rx || { ktap_print_msg "the receiver failed"; bad=1; }
+	sent=$(sed -n 's/^sent: bytes=\([0-9]*\)$/\1/p' "$out.tx")
+	got=$(sed -n 's/^result: mode=recv bytes=\([0-9]*\) .*/\1/p' "$out.rx")
+	ktap_print_msg "$n restarts of queue $RXQ under a stream of ${sent:-?} bytes, ${got:-?} received"
+	[ -n "$sent" ] && [ "$sent" = "$got" ] ||
+		{ ktap_print_msg "sent '$sent' bytes, received '$got'"; bad=1; }
 	ip netns exec $NS_B ethtool -N eth0 delete 1
+	rm -f "$out" "$out.rx" "$out.tx" "$ready"
 	ktap_test_result "restarting the rx queue under a transfer loses nothing" test $bad -eq 0
 	echo $QUEUES >"$dfs/queue_reset" 2>/dev/null
 	ktap_test_result "restarting a queue that does not exist is refused" test $? -ne 0

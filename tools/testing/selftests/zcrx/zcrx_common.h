@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +24,21 @@
 #define ZCRX_NS_B_ADDR4	"192.0.2.2"
 #define ZCRX_NS_A_ADDR6	"2001:db8::1"
 #define ZCRX_NS_B_ADDR6	"2001:db8::2"
+
+/*
+ * How long to wait for something the kernel finishes in the background (a
+ * ring's exit work releasing its queue, pins given back): long enough for a
+ * debug kernel under emulation, since only a defect makes it run out.
+ */
+#define ZCRX_WAIT_MS	(120 * 1000)
+
+static inline uint64_t zcrx_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
 
 /*
  * The stream pattern.  Bytes 8i to 8i + 7 of a stream are the 64-bit word

@@ -6,14 +6,27 @@
  * rx queue QUEUE of IFNAME, otherwise plain recv() into a -b sized buffer.
  *
  *   zcrx_xfer -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]
- *             [-z IFNAME:QUEUE [-A areasize]]
- *   zcrx_xfer -c ADDR [-N netns] [-p port] -S size
+ *             [-z IFNAME:QUEUE [-A areasize]] [-r READYFILE]
+ *   zcrx_xfer -c ADDR [-N netns] [-p port] -S size|-u
+ *   zcrx_xfer -l -U [-6] [-N netns] [-p port] [-r READYFILE]
+ *   zcrx_xfer -c ADDR -U [-N netns] [-p port] -S size
  *
  * The receiver exits 0 only if it got exactly -S bytes (when given) and all
- * of them matched.
+ * of them matched.  With -r it creates READYFILE once it listens (and, with
+ * -z, once the queue is registered), so that a script can start the sender
+ * only then; the sender also retries a refused connection for up to
+ * CONNECT_TIMEOUT seconds.  With -u the sender streams until it gets
+ * SIGUSR1, then closes the connection and prints "sent: bytes=N".
+ *
+ * -U sends -S bytes of the pattern as UDP datagrams of UDP_DGRAM bytes,
+ * each led by its 64-bit index, then an 8-byte end marker; the receiver
+ * checks every byte of every datagram, refuses duplicates and prints
+ * "result: mode=udp datagrams=N bytes=B" at the end marker: a lost
+ * datagram shows in N, which the caller checks.
  */
 #include <getopt.h>
 #include <net/if.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -21,6 +34,13 @@
 
 #include "zcrx_common.h"
 #include "zcrx_uring.h"
+
+#define CONNECT_TIMEOUT	120	/* seconds */
+#define UDP_DGRAM	1024
+#define UDP_END		UINT64_MAX
+
+static const char *ready_file;
+static volatile sig_atomic_t stop_sending;
 
 static double now(void)
 {
@@ -56,8 +76,11 @@ static void bad_args(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
-		"          [-z IFNAME:QUEUE [-A areasize]]\n"
-		"       %s -c ADDR [-N netns] [-p port] -S size\n", prog, prog);
+		"          [-z IFNAME:QUEUE [-A areasize]] [-r READYFILE]\n"
+		"       %s -c ADDR [-N netns] [-p port] -S size|-u\n"
+		"       %s -l -U [-6] [-N netns] [-p port] [-r READYFILE]\n"
+		"       %s -c ADDR -U [-N netns] [-p port] -S size\n",
+		prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -76,6 +99,21 @@ static void report(const char *what, uint64_t got, double t, double c,
 			(unsigned long long)expect, (unsigned long long)got);
 }
 
+/* Tell whoever waits for READYFILE that the receiver can take data. */
+static int signal_ready(void)
+{
+	int fd;
+
+	if (!ready_file)
+		return 0;
+	fd = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || close(fd)) {
+		perror(ready_file);
+		return -1;
+	}
+	return 0;
+}
+
 static int listen_accept(int family, int port, int *lfdp)
 {
 	struct sockaddr_storage ss;
@@ -92,6 +130,10 @@ static int listen_accept(int family, int port, int *lfdp)
 	zcrx_sockaddr(family, family == AF_INET ? "0.0.0.0" : "::", port, &ss, &len);
 	if (bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 1)) {
 		perror("bind/listen");
+		close(lfd);
+		return -1;
+	}
+	if (signal_ready()) {
 		close(lfd);
 		return -1;
 	}
@@ -307,32 +349,91 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	return bad != UINT64_MAX || (expect != UINT64_MAX && got != expect);
 }
 
-static int do_connect(const char *addr, int port, uint64_t size)
+static void on_sigusr1(int sig)
+{
+	stop_sending = 1;
+}
+
+/*
+ * Connect a @type socket to @addr:@port.  A TCP listener that is not up yet
+ * refuses the connection: retry until CONNECT_TIMEOUT seconds have passed.
+ */
+static int connect_to(const char *addr, int port, int type)
 {
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	double deadline = now() + CONNECT_TIMEOUT;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, tries, ret;
+	int fd;
 
 	if (zcrx_sockaddr(family, addr, port, &ss, &len)) {
 		fprintf(stderr, "bad address %s\n", addr);
-		return 2;
+		return -1;
 	}
-	/* The listener may still be starting: retry for a few seconds. */
-	for (tries = 0; ; tries++) {
-		fd = socket(family, SOCK_STREAM, 0);
+	for (;;) {
+		fd = socket(family, type, 0);
 		if (fd < 0) {
 			perror("socket");
-			return 1;
+			return -1;
 		}
 		if (!connect(fd, (struct sockaddr *)&ss, len))
-			break;
+			return fd;
 		close(fd);
-		if (errno != ECONNREFUSED || tries == 100) {
+		if (errno != ECONNREFUSED || now() > deadline) {
 			perror("connect");
+			return -1;
+		}
+		usleep(20 * 1000);
+	}
+}
+
+/* Stream the pattern until SIGUSR1; returns the bytes sent or -errno. */
+static int64_t send_until_signal(int fd)
+{
+	static uint8_t buf[64 * 1024];
+	uint64_t off = 0, seed = zcrx_seed(fd);
+
+	while (!stop_sending) {
+		ssize_t n;
+
+		zcrx_fill(buf, sizeof(buf), seed, off);
+		n = send(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += n;
+	}
+	return off;
+}
+
+static int do_connect(const char *addr, int port, uint64_t size, bool until)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	int64_t sent;
+	int fd, ret;
+
+	/* No SA_RESTART: a blocked send() returns at the signal. */
+	if (until && sigaction(SIGUSR1, &sa, NULL)) {
+		perror("sigaction");
+		return 1;
+	}
+	fd = connect_to(addr, port, SOCK_STREAM);
+	if (fd < 0)
+		return 1;
+	if (until) {
+		sent = send_until_signal(fd);
+		if (sent < 0) {
+			fprintf(stderr, "send: %s\n", strerror(-sent));
 			return 1;
 		}
-		usleep(100 * 1000);
+		if (close(fd)) {
+			perror("close");
+			return 1;
+		}
+		printf("sent: bytes=%lld\n", (long long)sent);
+		return 0;
 	}
 	ret = zcrx_send_pattern(fd, size);
 	if (ret) {
@@ -343,6 +444,107 @@ static int do_connect(const char *addr, int port, uint64_t size)
 	return 0;
 }
 
+/* Both ends of a UDP flow fill datagrams with the seed of its port. */
+static uint64_t udp_seed(int port)
+{
+	return zcrx_word(0x756470, port);
+}
+
+static int do_udp_send(const char *addr, int port, uint64_t size)
+{
+	uint64_t idx, n = (size + UDP_DGRAM - 1) / UDP_DGRAM;
+	uint8_t buf[UDP_DGRAM];
+	size_t len;
+	int fd;
+
+	fd = connect_to(addr, port, SOCK_DGRAM);
+	if (fd < 0)
+		return 1;
+	for (idx = 0; idx <= n; idx++) {
+		uint64_t word = idx == n ? UDP_END : idx;
+
+		len = idx == n ? 8 : UDP_DGRAM;
+		memcpy(buf, &word, 8);
+		zcrx_fill(buf + 8, len - 8, udp_seed(port), idx * UDP_DGRAM);
+		if (send(fd, buf, len, 0) != (ssize_t)len) {
+			perror("send");
+			return 1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static int do_udp_listen(int family, int port)
+{
+	uint64_t got = 0, bytes = 0, idx, max = 1 << 20;
+	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT };
+	int rcvbuf = 8 << 20, fd, bad = 0;
+	uint8_t buf[UDP_DGRAM + 1];
+	struct sockaddr_storage ss;
+	uint8_t *seen;
+	socklen_t len;
+	ssize_t n;
+	size_t chk;
+
+	seen = calloc(max / 8, 1);
+	fd = socket(family, SOCK_DGRAM, 0);
+	if (!seen || fd < 0) {
+		perror("udp socket");
+		return 1;
+	}
+	zcrx_sockaddr(family, family == AF_INET ? "0.0.0.0" : "::", port, &ss, &len);
+	/* Room for every datagram: a drop must only come from the wire. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    bind(fd, (struct sockaddr *)&ss, len)) {
+		perror("udp setsockopt/bind");
+		return 1;
+	}
+	if (signal_ready())
+		return 1;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			perror("recv (no end marker)");
+			return 1;
+		}
+		if (n < 8) {
+			fprintf(stderr, "a datagram of %zd bytes\n", n);
+			return 1;
+		}
+		memcpy(&idx, buf, 8);
+		if (idx == UDP_END && n == 8)
+			break;
+		if (idx >= max || n != UDP_DGRAM) {
+			fprintf(stderr, "datagram %llu of %zd bytes\n",
+				(unsigned long long)idx, n);
+			return 1;
+		}
+		if (seen[idx / 8] & (1 << (idx % 8))) {
+			fprintf(stderr, "datagram %llu twice\n",
+				(unsigned long long)idx);
+			bad = 1;
+		}
+		seen[idx / 8] |= 1 << (idx % 8);
+		chk = zcrx_check(buf + 8, n - 8, udp_seed(port), idx * UDP_DGRAM);
+		if (chk != (size_t)n - 8) {
+			fprintf(stderr, "datagram %llu: wrong byte at %zu\n",
+				(unsigned long long)idx, chk + 8);
+			bad = 1;
+		}
+		got++;
+		bytes += n;
+	}
+	printf("result: mode=udp datagrams=%llu bytes=%llu\n",
+	       (unsigned long long)got, (unsigned long long)bytes);
+	close(fd);
+	free(seen);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t size = UINT64_MAX;
@@ -351,10 +553,11 @@ int main(int argc, char **argv)
 	const char *ifq_spec = NULL;
 	int family = AF_INET;
 	int listen_mode = 0;
+	bool until = false, udp = false;
 	int port = 9000;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:r:uU")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -387,17 +590,32 @@ int main(int argc, char **argv)
 		case 'A':
 			area_size = parse_size(optarg);
 			break;
+		case 'r':
+			ready_file = optarg;
+			break;
+		case 'u':
+			until = true;
+			break;
+		case 'U':
+			udp = true;
+			break;
 		default:
 			bad_args(argv[0]);
 		}
 	}
-	if (listen_mode == !!peer || !bufsize)
+	if (listen_mode == !!peer || !bufsize || (ready_file && !listen_mode) ||
+	    (until && (listen_mode || udp || size != UINT64_MAX)) ||
+	    (udp && ifq_spec))
 		bad_args(argv[0]);
+	if (udp && listen_mode)
+		return do_udp_listen(family, port);
 	if (listen_mode && ifq_spec)
 		return do_listen_zc(family, port, ifq_spec, area_size, size);
 	if (listen_mode)
 		return do_listen(family, port, bufsize, size);
-	if (size == UINT64_MAX)
+	if (size == UINT64_MAX && !until)
 		bad_args(argv[0]);
-	return do_connect(peer, port, size);
+	if (udp)
+		return do_udp_send(peer, port, size);
+	return do_connect(peer, port, size, until);
 }
