@@ -26,8 +26,9 @@
  * accounting of every open ifq matches what the application owns, every
  * byte that arrived was right (or the request ended with a documented
  * errno), and after every disruption a small transfer proves the queue
- * usable again.  kmemleak is scanned every ZCRX_STRESS_LEAK_EVERY seconds
- * and at the end when asked to; scripts/vm-run scans it after every run.
+ * usable again.  kmemleak is cleared at the start and scanned at the end
+ * (and every ZCRX_STRESS_LEAK_EVERY seconds); scripts/vm-run scans it
+ * again after the run.
  *
  * What fault injection covers: only allocations made in this task's own
  * context (in_task() with make-it-fail set): ring setup, registration,
@@ -36,7 +37,8 @@
  * Softirq work is never failed with the task filter, even when it runs on
  * this task's stack: the netdevsim rx path, page pool refills from the
  * refill ring in NAPI, and TCP's rx processing stay untouched.  The
- * senders, forked before the faults are armed, never fail.
+ * senders are non-blocking sockets of this task in namespace A, written
+ * whenever the receiver waits; random faults are paused while they send.
  *
  * Environment (or options):
  *   ZCRX_STRESS_SEED      (-s) the seed; default: from the clock, printed
@@ -45,7 +47,10 @@
  *   ZCRX_STRESS_URGENT    (-u) urgent data on (1, default) or off (0)
  *   ZCRX_STRESS_FAULTS    (-f) fault injection on (1, default) or off (0)
  *   ZCRX_STRESS_FAIL_PCT  (-p) failslab/fail_page_alloc probability, %
- *   ZCRX_STRESS_LEAK_EVERY (-l) kmemleak scan period in seconds (0: none)
+ *   ZCRX_STRESS_LEAK_EVERY (-l) kmemleak scan period in seconds (0: only
+ *                         at the end)
+ *   ZCRX_STRESS_RARE_EVERY (-r) each expensive kind once in this many
+ *                         operations (default 1000; 0: drawn only)
  *   ZCRX_STRESS_SKIP      operations to leave out: names, comma-separated
  *   ZCRX_STRESS_VERBOSE   print every operation
  *
@@ -280,13 +285,13 @@ static const struct {
 	unsigned int weight;
 	bool rare;
 } ops[NR_OPS] = {
-	[OP_XFER]	= { "transfer",		3000 },
+	[OP_XFER]	= { "transfer",		3500 },
 	[OP_GARBAGE]	= { "refill-garbage",	2000 },
 	[OP_HOLD]	= { "hold-return",	800 },
 	[OP_CANCEL]	= { "cancel",		1200 },
 	[OP_BADREG]	= { "bad-register",	1000 },
 	[OP_REOPEN]	= { "ring-reopen",	4, true },
-	[OP_OVERFLOW]	= { "cq-overflow",	800 },
+	[OP_OVERFLOW]	= { "cq-overflow",	300 },
 	[OP_SPARE]	= { "spare-register",	4, true },
 	[OP_RESTART]	= { "queue-restart",	4, true },
 	[OP_URGENT]	= { "urgent",		800 },
@@ -461,15 +466,18 @@ static void fault_on(void)
 static void fault_off(void)
 {
 	char buf[16];
-	int n;
+	int n, fd;
 
 	if (!fault_armed)
 		return;
 	fault_armed = false;
 	fault_recent = true;
 	if (op_fmode == FM_NTH) {
-		lseek(nth_fd, 0, SEEK_SET);
-		n = read(nth_fd, buf, sizeof(buf) - 1);
+		/* the file has no offset to rewind: read it afresh */
+		fd = open("/proc/thread-self/fail-nth", O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
 		if (n > 0) {
 			buf[n] = '\0';
 			if (!strtoul(buf, NULL, 10))
@@ -1531,53 +1539,30 @@ static unsigned int flow_seq;
 /*
  * The senders are sockets of this process in A, written without blocking
  * whenever the receiver waits: no process to wake for every transfer.
- * Their own allocations are not what the faults are for, so faults are
- * paused while they send (a fail-nth count carries over).
+ * Their own allocations are not what the random faults are for, so those
+ * are paused while they send; a fail-nth point counts their allocations
+ * too (the n-th still depends on the seed alone).
  */
-static unsigned int fault_pause(void)
+static bool fault_pause(void)
 {
-	char buf[16];
-	int n;
-
-	if (!fault_armed)
-		return 0;
-	if (op_fmode == FM_PROB) {
-		if (write(mif_fd, "0", 1) != 1)
-			die("cannot clear make-it-fail: %s", strerror(errno));
-		return 1;
-	}
-	lseek(nth_fd, 0, SEEK_SET);
-	n = read(nth_fd, buf, sizeof(buf) - 1);
-	CHECK(n > 0, "fail-nth: %s", strerror(errno));
-	buf[n] = '\0';
-	n = strtoul(buf, NULL, 10);
-	CHECK(write(nth_fd, "0", 1) == 1, "fail-nth: %s", strerror(errno));
-	return n ? n : ~0U;	/* ~0U: it fired already */
+	if (!fault_armed || op_fmode != FM_PROB)
+		return false;
+	if (write(mif_fd, "0", 1) != 1)
+		die("cannot clear make-it-fail: %s", strerror(errno));
+	return true;
 }
 
-static void fault_resume(unsigned int saved)
+static void fault_resume(bool paused)
 {
-	char buf[16];
-	int n;
-
-	if (!saved)
-		return;
-	if (op_fmode == FM_PROB) {
-		if (write(mif_fd, "1", 1) != 1)
-			die("cannot set make-it-fail: %s", strerror(errno));
-		return;
-	}
-	if (saved == ~0U)
-		return;
-	n = snprintf(buf, sizeof(buf), "%u", saved);
-	CHECK(write(nth_fd, buf, n) == n, "fail-nth: %s", strerror(errno));
+	if (paused && write(mif_fd, "1", 1) != 1)
+		die("cannot set make-it-fail: %s", strerror(errno));
 }
 
 /* Send what the flow owes its receiver, as far as the socket takes it. */
 static void flow_pump(struct flow *f)
 {
 	static uint8_t buf[64 * 1024];
-	unsigned int saved;
+	bool saved;
 	ssize_t n;
 
 	if (f->txfd < 0 || (f->txoff == f->sent && !f->txshut))
@@ -1770,16 +1755,21 @@ static void flow_urgent(struct flow *f, uint32_t before, uint32_t after)
 	flow_pump(f);
 }
 
-/* Mostly small: a byte to a few pages, now and then up to 1 MiB. */
+/*
+ * Mostly small, since each completion costs more than its bytes: a byte
+ * to a few pages, now and then up to 1 MiB.
+ */
 static uint32_t xfer_size(void)
 {
-	unsigned long r = rnd(100);
+	unsigned long r = rnd(1000);
 
-	if (r < 60)
+	if (r < 500)
+		return 1 + rnd(512);
+	if (r < 800)
 		return 1 + rnd(4 * KiB);
-	if (r < 90)
+	if (r < 950)
 		return 1 + rnd(32 * KiB);
-	if (r < 99)
+	if (r < 995)
 		return 1 + rnd(256 * KiB);
 	return 1 + rnd(MiB);
 }
@@ -3152,9 +3142,13 @@ int main(int argc, char **argv)
 		       st.urg_oob, st.verify);
 	if (kmemleak_check())
 		die("kmemleak found leaks at the end");
-	/* A run long enough has every kind a few times. */
+	/*
+	 * Every kind ran: once in the first pass, three times in a run of
+	 * two periods of the rare ones (the first pass and two schedules).
+	 */
 	for (i = 0; i < NR_OPS; i++) {
-		unsigned long min = op_no >= 5000 ? 3 : op_no >= NR_OPS;
+		unsigned long min = rare_every && op_no >= 2 * rare_every ? 3 :
+				    op_no >= NR_OPS;
 
 		CHECK(!op_on(i) || st.ops[i] >= min,
 		      "%s ran %lu times in %lu operations, not %lu", ops[i].name,
