@@ -3130,7 +3130,7 @@ int main(int argc, char **argv)
 						    st.ms[i] / st.ops[i] : 0),
 			       (unsigned long long)st.max_ms[i],
 			       op_on(i) ? "" : " (left out)");
-	ksft_print_msg("faults: %lu operations armed, %llu allocations failed, %lu fail-nth points hit, %lu calls failed with ENOMEM\n",
+	ksft_print_msg("faults: %lu operations armed, %llu allocations failed, %lu fail-nth points hit, %lu calls failed with their documented errno\n",
 		       st.faulted, fi_injected(), st.nth_fired, st.fault_errs);
 	ksft_print_msg("data: %llu bytes in %lu completions checked on %lu flows; %lu registrations (%lu retried)\n",
 		       st.bytes, st.cqes, st.flows, st.regs, st.reg_retries);
