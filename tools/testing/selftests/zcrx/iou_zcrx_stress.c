@@ -312,7 +312,7 @@ static struct {
 	unsigned long garbage, rq_invalid, urg_inline, urg_skipped, urg_oob;
 	unsigned long flows, regs, reg_retries, ebadr, verify;
 	unsigned long devdel_armed;	/* requests cancelled after a deletion */
-	unsigned long kmsg_lost, leak_scans;
+	unsigned long kmsg_lost, leak_scans, addr_restores;
 } st;
 
 /* ---- fault injection ---------------------------------------------------- */
@@ -2475,8 +2475,21 @@ static void op_flowcycle(void)
 	slot_verify(sl);
 }
 
+/* The addresses of namespace @ns, host part @host, as nsim_env.sh sets. */
+static void addr_restore(const char *ns, int host)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip -n %s addr replace 192.0.2.%d/24 dev %s && ip -n %s addr replace 2001:db8::%d/64 dev %s nodad",
+		 ns, host, IFNAME, ns, host, IFNAME);
+	CHECK(!system(cmd), "cannot restore the addresses of %s", ns);
+	st.addr_restores++;
+}
+
 static void op_link(void)
 {
+	bool faulted;
 	bool peer = rnd(2);
 	int sock = peer ? sock_a : sock_b, ret, i, j, n = 0;
 	struct flow *fs[4];
@@ -2499,6 +2512,7 @@ static void op_link(void)
 		if (slots[i].open)
 			slot_step(&slots[i], 10);
 	fault_on();
+	faulted = fault_armed;
 	ret = link_set(sock, true);
 	fault_off();
 	if (ret) {
@@ -2506,6 +2520,13 @@ static void op_link(void)
 		ret = link_set(sock, true);
 		CHECK(!ret, "link up after a failed one: %s", strerror(-ret));
 	}
+	/*
+	 * IPv6 drops an address whose prefix route it cannot add when the
+	 * link comes up ("Failed to add prefix route ... dropping"): an
+	 * allocation failed, the link is up; put the addresses back.
+	 */
+	if (faulted)
+		addr_restore(peer ? ns_a : ns_b, peer ? 1 : 2);
 	flows_wait(fs, n, false);
 	for (i = 0; i < n; i++)
 		flow_check(fs[i]);
