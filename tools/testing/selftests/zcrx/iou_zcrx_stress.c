@@ -3153,8 +3153,9 @@ int main(int argc, char **argv)
 			       op_on(i) ? "" : " (left out)");
 	ksft_print_msg("faults: %lu operations armed, %llu allocations failed, %lu fail-nth points hit, %lu calls failed with their documented errno\n",
 		       st.faulted, fi_injected(), st.nth_fired, st.fault_errs);
-	ksft_print_msg("data: %llu bytes in %lu completions checked on %lu flows; %lu registrations (%lu retried)\n",
-		       st.bytes, st.cqes, st.flows, st.regs, st.reg_retries);
+	ksft_print_msg("data: %llu bytes in %lu completions checked on %lu flows; %lu registrations (%lu retried); %lu address restores after a faulted link up\n",
+		       st.bytes, st.cqes, st.flows, st.regs, st.reg_retries,
+		       st.addr_restores);
 	ksft_print_msg("ends: %lu -ENOSPC (%lu full CQs), %lu -ENOMEM, %lu cancelled, %lu dropped-CQE reports\n",
 		       st.enospc, st.overflows, st.enomem, st.cancelled,
 		       st.ebadr);
