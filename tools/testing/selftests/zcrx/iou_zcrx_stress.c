@@ -1477,6 +1477,18 @@ static int slot_step(struct slot *sl, int ms)
 	return ret;
 }
 
+/* TCP's view of the stalled flows (retransmits, backoff), the NIC's. */
+static void stall_report(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ss -tinoem; ethtool -S %s | grep -v ': 0$'; ip netns exec %s ss -tinoem",
+		 IFNAME, ns_a);
+	if (system(cmd))
+		ksft_print_msg("ss or ethtool failed\n");
+}
+
 /*
  * Wait until every flow of @fs got everything sent to it; with @closing,
  * also its EOF.  Errors are for the caller to judge.
@@ -1520,6 +1532,8 @@ static void flows_wait(struct flow **fs, int n, bool closing)
 					       (unsigned long long)fs[i]->soff,
 					       (unsigned long long)fs[i]->sent,
 					       fs[i]->armed, fs[i]->nurg);
+			/* TCP's view (retransmits, backoff) and the NIC's */
+			stall_report();
 			die("no progress for %d s", STALL_MS / 1000);
 		}
 	}
