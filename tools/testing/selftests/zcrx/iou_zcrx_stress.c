@@ -26,8 +26,9 @@
  * accounting of every open ifq matches what the application owns, every
  * byte that arrived was right (or the request ended with a documented
  * errno), and after every disruption a small transfer proves the queue
- * usable again.  kmemleak is scanned every ZCRX_STRESS_LEAK_EVERY seconds
- * and at the end when asked to; scripts/vm-run scans it after every run.
+ * usable again.  kmemleak is cleared at the start and scanned at the end
+ * (and every ZCRX_STRESS_LEAK_EVERY seconds); scripts/vm-run scans it
+ * again after the run.
  *
  * What fault injection covers: only allocations made in this task's own
  * context (in_task() with make-it-fail set): ring setup, registration,
@@ -36,7 +37,8 @@
  * Softirq work is never failed with the task filter, even when it runs on
  * this task's stack: the netdevsim rx path, page pool refills from the
  * refill ring in NAPI, and TCP's rx processing stay untouched.  The
- * senders, forked before the faults are armed, never fail.
+ * senders are non-blocking sockets of this task in namespace A, written
+ * whenever the receiver waits; random faults are paused while they send.
  *
  * Environment (or options):
  *   ZCRX_STRESS_SEED      (-s) the seed; default: from the clock, printed
@@ -45,7 +47,10 @@
  *   ZCRX_STRESS_URGENT    (-u) urgent data on (1, default) or off (0)
  *   ZCRX_STRESS_FAULTS    (-f) fault injection on (1, default) or off (0)
  *   ZCRX_STRESS_FAIL_PCT  (-p) failslab/fail_page_alloc probability, %
- *   ZCRX_STRESS_LEAK_EVERY (-l) kmemleak scan period in seconds (0: none)
+ *   ZCRX_STRESS_LEAK_EVERY (-l) kmemleak scan period in seconds (0: only
+ *                         at the end)
+ *   ZCRX_STRESS_RARE_EVERY (-r) each expensive kind once in this many
+ *                         operations (default 1000; 0: drawn only)
  *   ZCRX_STRESS_SKIP      operations to leave out: names, comma-separated
  *   ZCRX_STRESS_VERBOSE   print every operation
  *
@@ -112,12 +117,13 @@ static bool opt_urgent = true;
 static bool opt_faults = true;
 static int fail_pct = 5;
 static unsigned long leak_every;
+static unsigned long rare_every = 1000;
 
 static unsigned long op_no;
 static const char *op_name = "setup";
 static const char *stage = "-";	/* where inside the operation */
 static const char *skip;		/* operations left out, by name */
-static char op_log[16][160];	/* the last operations, for a failure */
+static char op_log[16][320];	/* the last operations, for a failure */
 
 static unsigned long long rnd64(void)
 {
@@ -195,18 +201,52 @@ static __noreturn __printf(1, 2) void die(const char *fmt, ...)
 
 static bool verbose;
 
-static void logop(const char *fmt, ...)
+/*
+ * The current operation's line in the log: "#N kind", then what logop()
+ * and lognote() add (what it does, flows it opened with their options).
+ */
+static void logstart(void)
+{
+	snprintf(op_log[op_no % 16], sizeof(op_log[0]), "#%lu %s", op_no,
+		 op_name);
+}
+
+static void vlogadd(const char *sep, const char *fmt, va_list ap)
 {
 	char *l = op_log[op_no % 16];
-	va_list ap;
-	int n;
+	size_t n = strlen(l);
 
-	n = snprintf(l, sizeof(op_log[0]), "#%lu ", op_no);
+	n += snprintf(l + n, sizeof(op_log[0]) - n, "%s", sep);
+	if (n < sizeof(op_log[0]))
+		vsnprintf(l + n, sizeof(op_log[0]) - n, fmt, ap);
+}
+
+static void logop(const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(l + n, sizeof(op_log[0]) - n, fmt, ap);
+	vlogadd(": ", fmt, ap);
 	va_end(ap);
 	if (verbose)
-		ksft_print_msg("%s\n", l);
+		ksft_print_msg("%s\n", op_log[op_no % 16]);
+}
+
+static void lognote(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlogadd("; ", fmt, ap);
+	va_end(ap);
+}
+
+/* Where in the operation we are, for a failure (printed if verbose). */
+static void setstage(const char *where)
+{
+	stage = where;
+	if (verbose)
+		ksft_print_msg("  %s\n", where);
 }
 
 /* An operation that never ends is a failure too. */
@@ -233,28 +273,37 @@ enum op_kind {
 	OP_KILL, OP_DEVDEL, NR_OPS,
 };
 
+/*
+ * Draws per 10000.  The cheap operations on the rings and flows that stay
+ * open make up the mix; the expensive ones (a new ring and registration,
+ * which restarts the queue, a new sender, a link flap, a new device) are
+ * rare draws and are also scheduled once every ZCRX_STRESS_RARE_EVERY
+ * operations each, so that every run has a few of each.
+ */
 static const struct {
 	const char *name;
 	unsigned int weight;
+	bool rare;
 } ops[NR_OPS] = {
-	[OP_XFER]	= { "transfer",		300 },
-	[OP_GARBAGE]	= { "refill-garbage",	170 },
-	[OP_HOLD]	= { "hold-return",	60 },
-	[OP_CANCEL]	= { "cancel",		90 },
-	[OP_BADREG]	= { "bad-register",	110 },
-	[OP_REOPEN]	= { "ring-reopen",	60 },
-	[OP_OVERFLOW]	= { "cq-overflow",	40 },
-	[OP_SPARE]	= { "spare-register",	40 },
-	[OP_RESTART]	= { "queue-restart",	40 },
-	[OP_URGENT]	= { "urgent",		30 },
-	[OP_FLOWCYCLE]	= { "flow-cycle",	30 },
-	[OP_LINK]	= { "link-flap",	6 },
-	[OP_KILL]	= { "kill-receiver",	6 },
-	[OP_DEVDEL]	= { "device-delete",	0 },	/* scheduled */
+	[OP_XFER]	= { "transfer",		3500 },
+	[OP_GARBAGE]	= { "refill-garbage",	2000 },
+	[OP_HOLD]	= { "hold-return",	800 },
+	[OP_CANCEL]	= { "cancel",		1200 },
+	[OP_BADREG]	= { "bad-register",	1000 },
+	[OP_REOPEN]	= { "ring-reopen",	4, true },
+	[OP_OVERFLOW]	= { "cq-overflow",	300 },
+	[OP_SPARE]	= { "spare-register",	4, true },
+	[OP_RESTART]	= { "queue-restart",	4, true },
+	[OP_URGENT]	= { "urgent",		800 },
+	[OP_FLOWCYCLE]	= { "flow-cycle",	100 },
+	[OP_LINK]	= { "link-flap",	4, true },
+	[OP_KILL]	= { "kill-receiver",	4, true },
+	[OP_DEVDEL]	= { "device-delete",	0, true },
 };
 
 static struct {
 	unsigned long ops[NR_OPS];
+	uint64_t ms[NR_OPS], max_ms[NR_OPS];	/* time taken, per kind */
 	unsigned long faulted;		/* operations run with faults armed */
 	unsigned long fault_errs;	/* calls that failed under faults */
 	unsigned long nth_fired;	/* fail-nth points that were hit */
@@ -262,6 +311,8 @@ static struct {
 	unsigned long cqes, enospc, enomem, cancelled, overflows;
 	unsigned long garbage, rq_invalid, urg_inline, urg_skipped, urg_oob;
 	unsigned long flows, regs, reg_retries, ebadr, verify;
+	unsigned long devdel_armed;	/* requests cancelled after a deletion */
+	unsigned long kmsg_lost, leak_scans, addr_restores;
 } st;
 
 /* ---- fault injection ---------------------------------------------------- */
@@ -391,6 +442,8 @@ static void fault_pick(void)
 	st.faulted++;
 }
 
+static void slots_faulted(void);
+
 static void fault_on(void)
 {
 	char buf[16];
@@ -400,6 +453,7 @@ static void fault_on(void)
 	if (op_fmode == FM_NONE || fault_armed)
 		return;
 	fault_armed = true;
+	slots_faulted();
 	if (op_fmode == FM_NTH) {
 		n = snprintf(buf, sizeof(buf), "%u", op_nth);
 		if (write(nth_fd, buf, n) != n)
@@ -412,15 +466,18 @@ static void fault_on(void)
 static void fault_off(void)
 {
 	char buf[16];
-	int n;
+	int n, fd;
 
 	if (!fault_armed)
 		return;
 	fault_armed = false;
 	fault_recent = true;
 	if (op_fmode == FM_NTH) {
-		lseek(nth_fd, 0, SEEK_SET);
-		n = read(nth_fd, buf, sizeof(buf) - 1);
+		/* the file has no offset to rewind: read it afresh */
+		fd = open("/proc/thread-self/fail-nth", O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
 		if (n > 0) {
 			buf[n] = '\0';
 			if (!strtoul(buf, NULL, 10))
@@ -436,27 +493,35 @@ static void fault_off(void)
 	}
 }
 
-/* A call that returned @ret with faults armed (or not). */
-static bool fault_excuses(int ret)
+/*
+ * May a call that returned @ret have failed because of an injected fault?
+ * Only if it ran with faults armed (fault_recent: the call just before
+ * fault_off(), consumed by this check) and @ret is the errno that @doc,
+ * the call's documented error for a failed allocation, says.
+ */
+static bool fault_excuses(int ret, int doc)
 {
-	if (!fault_armed && !fault_recent)
+	bool faulted = fault_armed || fault_recent;
+
+	fault_recent = false;
+	if (!faulted || ret != doc)
 		return false;
-	if (ret == -ENOMEM) {
-		st.fault_errs++;
-		return true;
-	}
-	return false;
+	st.fault_errs++;
+	return true;
 }
 
 /* ---- the kernel log ----------------------------------------------------- */
 
 static int kmsg_fd = -1;
 
+/* The kernel log is read from here on; without it nothing is checked. */
 static void kmsg_open(void)
 {
 	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (kmsg_fd >= 0)
-		lseek(kmsg_fd, 0, SEEK_END);
+	if (kmsg_fd < 0)
+		die("cannot read /dev/kmsg: %s", strerror(errno));
+	if (lseek(kmsg_fd, 0, SEEK_END) < 0)
+		die("cannot seek /dev/kmsg: %s", strerror(errno));
 }
 
 /* Fail on any splat logged since the last call. */
@@ -466,13 +531,14 @@ static void kmsg_check(void)
 	ssize_t n;
 	size_t i;
 
-	if (kmsg_fd < 0)
-		return;
 	for (;;) {
 		n = read(kmsg_fd, rec, sizeof(rec) - 1);
 		if (n < 0) {
-			if (errno == EPIPE)	/* overwritten records */
+			if (errno == EPIPE) {	/* overwritten records */
+				st.kmsg_lost++;
 				continue;
+			}
+			CHECK(errno == EAGAIN, "/dev/kmsg: %s", strerror(errno));
 			break;
 		}
 		rec[n] = '\0';
@@ -485,6 +551,7 @@ static void kmsg_check(void)
 	}
 }
 
+/* Two scans, then the report: -1 with something reported. */
 static int kmemleak_check(void)
 {
 	char buf[4096];
@@ -492,11 +559,11 @@ static int kmemleak_check(void)
 
 	fd = open("/sys/kernel/debug/kmemleak", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	if (write(fd, "scan", 4) != 4 || write(fd, "scan", 4) != 4) {
-		close(fd);
-		return 0;
-	}
+		die("no kmemleak (CONFIG_DEBUG_KMEMLEAK, debugfs): %s",
+		    strerror(errno));
+	if (write(fd, "scan", 4) != 4 || write(fd, "scan", 4) != 4)
+		die("kmemleak scan: %s", strerror(errno));
+	st.leak_scans++;
 	lseek(fd, 0, SEEK_SET);
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n > 0) {
@@ -513,11 +580,12 @@ static void kmemleak_clear(void)
 {
 	int fd = open("/sys/kernel/debug/kmemleak", O_WRONLY | O_CLOEXEC);
 
-	if (fd >= 0) {
-		if (write(fd, "clear", 5) != 5)
-			ksft_print_msg("kmemleak: cannot clear\n");
-		close(fd);
-	}
+	if (fd < 0)
+		die("no kmemleak (CONFIG_DEBUG_KMEMLEAK, debugfs): %s",
+		    strerror(errno));
+	if (write(fd, "clear", 5) != 5)
+		die("kmemleak: cannot clear: %s", strerror(errno));
+	close(fd);
 }
 
 /* ---- the environment ---------------------------------------------------- */
@@ -895,6 +963,12 @@ struct flow {
 	uint64_t urg[32];	/* sender offsets of urgent bytes not seen */
 	unsigned int nurg;
 	unsigned int cancels;	/* cancellations not ended yet */
+	bool oobinline;		/* SO_OOBINLINE set on the receiving socket */
+	int txfd;		/* the sending socket, in A, non-blocking */
+	uint64_t txoff;		/* bytes it has sent */
+	uint64_t txurg[32];	/* offsets to send with MSG_OOB */
+	unsigned int ntxurg;
+	bool txshut;		/* shut down for writing once all is sent */
 	bool armed;
 	bool eof;
 	int err;
@@ -905,7 +979,8 @@ struct slot {
 	unsigned int rxq;
 	bool open;
 	bool hold;		/* keep buffers instead of returning them */
-	bool any_end;		/* any end of a request is fine (device gone) */
+	bool faulted;		/* faults armed since it was last drained */
+	bool quiet;		/* issue no request */
 	bool kregion;
 	struct io_uring ring;
 	unsigned int cq;
@@ -931,6 +1006,14 @@ struct slot {
 };
 
 static struct slot slots[NR_SLOTS];
+
+static void slots_faulted(void)
+{
+	int i;
+
+	for (i = 0; i < NR_SLOTS; i++)
+		slots[i].faulted = true;
+}
 
 static size_t rq_region_len(unsigned int entries)
 {
@@ -966,7 +1049,7 @@ static void slot_unmap(struct slot *sl)
  */
 static int slot_try_open(struct slot *sl)
 {
-	static const unsigned int cqs[] = { 8, 16, 64, 4096 };
+	static const unsigned int cqs[] = { 8, 16, 32, 64 };
 	struct io_uring_params p;
 	void *base;
 	int ret;
@@ -1025,40 +1108,30 @@ static int slot_try_open(struct slot *sl)
 	sl->returned = 0;
 	sl->held.nr = sl->backlog.nr = 0;
 	sl->hold = false;
-	sl->any_end = false;
+	sl->faulted = false;
 	sl->open = true;
 	return 0;
 }
 
 /*
- * Open, with the operation's faults: a failure must be a documented errno,
- * and the queue must then take a registration without faults.
+ * Open, with the operation's faults: a failure must be ENOMEM, the
+ * documented errno of a failed allocation in ring set-up and registration,
+ * and the queue must then take a registration without faults at once
+ * (a closed or killed ring's queue is reclaimed by the next binding).
  */
 static void slot_open(struct slot *sl)
 {
-	int ret, tries;
+	int ret;
 
 	ret = slot_try_open(sl);
 	if (!ret)
 		return;
-	CHECK(fault_excuses(ret) || ret == -EEXIST,
+	CHECK(fault_excuses(ret, -ENOMEM),
 	      "slot %d: registration on queue %u: %s",
 	      sl->idx, sl->rxq, strerror(-ret));
 	op_fmode = FM_NONE;
-	fault_recent = false;
-	/*
-	 * The queue must be free again at once; a teardown that finishes
-	 * later is counted (and reported), not failed, unless it takes 5 s.
-	 */
-	for (tries = 0; tries < 50; tries++) {
-		if (ret == -EEXIST || ret == -EBUSY) {
-			st.reg_retries++;
-			usleep(100 * 1000);
-		}
-		ret = slot_try_open(sl);
-		if (ret != -EEXIST && ret != -EBUSY)
-			break;
-	}
+	st.reg_retries++;
+	ret = slot_try_open(sl);
 	CHECK(!ret, "slot %d: registration after a failed one: %s",
 	      sl->idx, strerror(-ret));
 }
@@ -1149,8 +1222,9 @@ static void flow_data(struct slot *sl, struct flow *f,
 {
 	struct io_uring_zcrx_cqe *zc = zcrx_cqe(cqe);
 	__u64 off = zc->off & ~IORING_ZCRX_AREA_MASK;
-	__u32 len = cqe->res, i;
+	__u32 len = cqe->res, i, run;
 	uint64_t soff0 = f->soff;
+	size_t ok;
 	bool skipped = false;
 	const uint8_t *p;
 
@@ -1166,27 +1240,36 @@ static void flow_data(struct slot *sl, struct flow *f,
 	      "CQE off %#llx len %u spans two buffers",
 	      (unsigned long long)off, len);
 	p = (const uint8_t *)sl->area + off;
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i += run) {
 		if (f->nurg && f->soff == f->urg[0]) {
-			/* The urgent byte: in the stream or taken out of it. */
+			/*
+			 * The urgent byte: in the stream with SO_OOBINLINE,
+			 * taken out of it (for MSG_OOB) without.
+			 */
 			memmove(f->urg, f->urg + 1, --f->nurg * sizeof(f->urg[0]));
-			if (p[i] != zcrx_byte(f->seed, f->soff) &&
-			    p[i] == zcrx_byte(f->seed, f->soff + 1)) {
+			if (f->oobinline) {
+				st.urg_inline++;
+			} else {
 				f->soff++;
 				skipped = true;
 				st.urg_skipped++;
-			} else {
-				st.urg_inline++;
 			}
 		}
-		CHECK(f->soff < f->sent,
-		      "slot %d flow %d: byte %llu was never sent", sl->idx,
-		      f->idx, (unsigned long long)f->soff);
-		CHECK(p[i] == zcrx_byte(f->seed, f->soff),
+		/* up to the next urgent byte, checked a word at a time */
+		run = len - i;
+		if (f->nurg && f->urg[0] - f->soff < run)
+			run = f->urg[0] - f->soff;
+		CHECK(f->soff + run <= f->sent,
+		      "slot %d flow %d: bytes %llu to %llu were never sent",
+		      sl->idx, f->idx, (unsigned long long)f->soff,
+		      (unsigned long long)(f->soff + run - 1));
+		ok = zcrx_check(p + i, run, f->seed, f->soff);
+		CHECK(ok == run,
 		      "slot %d flow %d: stream byte %llu is %#x, not %#x (CQE off %#llx len %u)",
-		      sl->idx, f->idx, (unsigned long long)f->soff, p[i],
-		      zcrx_byte(f->seed, f->soff), (unsigned long long)off, len);
-		f->soff++;
+		      sl->idx, f->idx, (unsigned long long)(f->soff + ok),
+		      p[i + ok], zcrx_byte(f->seed, f->soff + ok),
+		      (unsigned long long)off, len);
+		f->soff += run;
 	}
 	st.bytes += len;
 	if (sl->hold && !skipped && sl->held.nr < HOLD_MAX)
@@ -1290,6 +1373,8 @@ static int flow_arm(struct slot *sl, struct flow *f)
 }
 
 static int slot_step(struct slot *sl, int ms);
+static void flows_pump(void);
+static void flow_pump(struct flow *f);
 
 /*
  * The kernel dropped completions (-EBADR: no memory for an overflow
@@ -1328,6 +1413,20 @@ static void slot_recover(struct slot *sl)
 	CHECK(!sl->probes, "slot %d: cancel probes unanswered", sl->idx);
 }
 
+/*
+ * -EBADR: the kernel could not allocate an overflow entry and dropped a
+ * completion (io_uring_enter(2)); only an injected fault may cause that,
+ * in any call since the slot was last drained.
+ */
+static void slot_dropped(struct slot *sl)
+{
+	st.ebadr++;
+	CHECK(sl->faulted || fault_armed, "slot %d: completions dropped",
+	      sl->idx);
+	st.fault_errs++;
+	sl->dropped = true;
+}
+
 /* One round: arm, submit, wait up to @ms, reap.  Completions handled. */
 static int slot_step(struct slot *sl, int ms)
 {
@@ -1338,34 +1437,33 @@ static int slot_step(struct slot *sl, int ms)
 	struct io_uring_cqe *cqe;
 	int i, ret;
 
+	/* a fault excuses only the call it was armed for */
+	fault_recent = false;
 	if (sl->backlog.nr)
 		push_backlog(sl);
-	for (i = 0; i < NR_FLOWS; i++)
+	for (i = 0; i < NR_FLOWS && !sl->quiet; i++)
 		if (flow_live(&sl->fl[i]) && !sl->fl[i].armed)
 			flow_arm(sl, &sl->fl[i]);
 	if (io_uring_sq_ready(&sl->ring)) {
 		ret = io_uring_submit(&sl->ring);
 		if (ret == -EBADR) {
-			st.ebadr++;
-			CHECK(fault_excuses(-ENOMEM), "completions dropped");
-			sl->dropped = true;
-		} else if (ret < 0 && !fault_excuses(ret == -EAGAIN ? -ENOMEM : ret) &&
-			   ret != -EBUSY && ret != -EINTR) {
-			die("submit: %s", strerror(-ret));
+			slot_dropped(sl);
+		} else if (ret < 0 && ret != -EBUSY && ret != -EINTR) {
+			/* io_uring_enter(2): EAGAIN, no memory for a request */
+			CHECK(fault_excuses(ret, -EAGAIN),
+			      "submit: %s", strerror(-ret));
 		}
 	}
 	if (ms)
 		ret = io_uring_wait_cqe_timeout(&sl->ring, &cqe, &ts);
 	else
 		ret = io_uring_get_events(&sl->ring);
-	if (ret == -EBADR) {
-		st.ebadr++;
-		CHECK(fault_excuses(-ENOMEM), "completions dropped");
-		sl->dropped = true;
-	} else if (ret < 0 && ret != -ETIME && ret != -EINTR &&
-		   ret != -EAGAIN && ret != -EBUSY) {
-		CHECK(fault_excuses(ret), "wait: %s", strerror(-ret));
-	}
+	if (ret == -EBADR)
+		slot_dropped(sl);
+	else
+		CHECK(ret >= 0 || ret == -ETIME || ret == -EINTR ||
+		      ret == -EAGAIN || ret == -EBUSY,
+		      "wait: %s", strerror(-ret));
 	ret = slot_reap(sl);
 	if (sl->dropped) {
 		bool armed = fault_armed;
@@ -1377,6 +1475,18 @@ static int slot_step(struct slot *sl, int ms)
 		ret++;
 	}
 	return ret;
+}
+
+/* TCP's view of the stalled flows (retransmits, backoff), the NIC's. */
+static void stall_report(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ss -tinoem; ethtool -S %s | grep -v ': 0$'; ip netns exec %s ss -tinoem",
+		 IFNAME, ns_a);
+	if (system(cmd))
+		ksft_print_msg("ss or ethtool failed\n");
 }
 
 /*
@@ -1406,6 +1516,7 @@ static void flows_wait(struct flow **fs, int n, bool closing)
 		}
 		if (done)
 			return;
+		flows_pump();
 		for (i = 0; i < n; i++) {
 			for (j = 0; j < i; j++)
 				if (fs[j]->sl == fs[i]->sl)
@@ -1421,6 +1532,8 @@ static void flows_wait(struct flow **fs, int n, bool closing)
 					       (unsigned long long)fs[i]->soff,
 					       (unsigned long long)fs[i]->sent,
 					       fs[i]->armed, fs[i]->nurg);
+			/* TCP's view (retransmits, backoff) and the NIC's */
+			stall_report();
 			die("no progress for %d s", STALL_MS / 1000);
 		}
 	}
@@ -1428,7 +1541,7 @@ static void flows_wait(struct flow **fs, int n, bool closing)
 
 static void flow_check(struct flow *f)
 {
-	CHECK(!f->err || f->sl->any_end,
+	CHECK(!f->err,
 	      "slot %d flow %d: the request ended with %s", f->sl->idx, f->idx,
 	      strerror(-f->err));
 }
@@ -1437,14 +1550,124 @@ static void flow_check(struct flow *f)
 
 static unsigned int flow_seq;
 
+/*
+ * The senders are sockets of this process in A, written without blocking
+ * whenever the receiver waits: no process to wake for every transfer.
+ * Their own allocations are not what the random faults are for, so those
+ * are paused while they send; a fail-nth point counts their allocations
+ * too (the n-th still depends on the seed alone).
+ */
+static bool fault_pause(void)
+{
+	if (!fault_armed || op_fmode != FM_PROB)
+		return false;
+	if (write(mif_fd, "0", 1) != 1)
+		die("cannot clear make-it-fail: %s", strerror(errno));
+	return true;
+}
+
+static void fault_resume(bool paused)
+{
+	if (paused && write(mif_fd, "1", 1) != 1)
+		die("cannot set make-it-fail: %s", strerror(errno));
+}
+
+/* Send what the flow owes its receiver, as far as the socket takes it. */
+static void flow_pump(struct flow *f)
+{
+	static uint8_t buf[64 * 1024];
+	bool saved;
+	ssize_t n;
+
+	if (f->txfd < 0 || (f->txoff == f->sent && !f->txshut))
+		return;
+	saved = fault_pause();
+	while (f->txoff < f->sent) {
+		uint64_t end = f->sent;
+		size_t chunk;
+
+		if (f->ntxurg && f->txoff == f->txurg[0]) {
+			uint8_t b = zcrx_byte(f->seed, f->txoff);
+
+			n = send(f->txfd, &b, 1, MSG_OOB | MSG_DONTWAIT);
+			if (n == 1) {
+				memmove(f->txurg, f->txurg + 1,
+					--f->ntxurg * sizeof(f->txurg[0]));
+				f->txoff++;
+				continue;
+			}
+		} else {
+			if (f->ntxurg && f->txurg[0] < end)
+				end = f->txurg[0];
+			chunk = end - f->txoff;
+			if (chunk > sizeof(buf))
+				chunk = sizeof(buf);
+			zcrx_fill(buf, chunk, f->seed, f->txoff);
+			n = send(f->txfd, buf, chunk, MSG_DONTWAIT);
+			if (n > 0) {
+				f->txoff += n;
+				continue;
+			}
+		}
+		CHECK(n < 0 && (errno == EAGAIN || errno == EINTR),
+		      "slot %d flow %d: send: %s", f->sl->idx, f->idx,
+		      n < 0 ? strerror(errno) : "nothing sent");
+		break;
+	}
+	if (f->txshut && f->txoff == f->sent) {
+		CHECK(!shutdown(f->txfd, SHUT_WR), "shutdown: %s",
+		      strerror(errno));
+		f->txshut = false;
+	}
+	fault_resume(saved);
+}
+
+static void flows_pump(void)
+{
+	int s, i;
+
+	for (s = 0; s < NR_SLOTS; s++)
+		for (i = 0; i < NR_FLOWS; i++)
+			if (slots[s].fl[i].fd >= 0)
+				flow_pump(&slots[s].fl[i]);
+}
+
+/* A sending socket in A, connecting from @lport without waiting. */
+static void tx_connect(struct flow *f, int lport)
+{
+	int family = flow_family(f->idx), port = flow_port(f->sl->idx, f->idx);
+	struct sockaddr_storage ss, ls;
+	socklen_t len, llen;
+	int fd, one = 1;
+
+	CHECK(!zcrx_sockaddr(family, b_addr(family), port, &ss, &len) &&
+	      !zcrx_sockaddr(family, family == AF_INET ? "0.0.0.0" : "::",
+			     lport, &ls, &llen), "addresses");
+	CHECK(!zcrx_enter_netns(ns_a), "cannot enter %s", ns_a);
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	CHECK(!zcrx_enter_netns(ns_b), "cannot enter %s", ns_b);
+	CHECK(fd >= 0, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CHECK(!bind(fd, (struct sockaddr *)&ls, llen), "bind to port %d: %s",
+	      lport, strerror(errno));
+	CHECK(!connect(fd, (struct sockaddr *)&ss, len) || errno == EINPROGRESS,
+	      "connect: %s", strerror(errno));
+	f->txfd = fd;
+}
+
 static void flow_close(struct flow *f)
 {
 	if (f->fd < 0)
 		return;
-	kid_reap(f->tx, true);
+	if (f->tx)
+		kid_reap(f->tx, true);
 	f->tx = 0;
-	close(f->ctl);
+	if (f->ctl >= 0)
+		close(f->ctl);
 	f->ctl = -1;
+	if (f->txfd >= 0)
+		close(f->txfd);
+	f->txfd = -1;
 	shutdown(f->fd, SHUT_RDWR);
 	close(f->fd);
 	f->fd = -1;
@@ -1489,7 +1712,7 @@ static void flow_open(struct flow *f)
 	struct pollfd pfd;
 	int fd = -1, one = 1;
 
-	sender_start(f, lport);
+	tx_connect(f, lport);
 	for (;;) {
 		pfd.fd = lfd[sl->idx][f->idx];
 		pfd.events = POLLIN;
@@ -1504,12 +1727,18 @@ static void flow_open(struct flow *f)
 			break;
 		close(fd);
 	}
-	if (opt_urgent && rnd(2))
-		setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+	f->oobinline = opt_urgent && rnd(2);
+	if (f->oobinline)
+		CHECK(!setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one,
+				  sizeof(one)), "SO_OOBINLINE: %s",
+		      strerror(errno));
+	lognote("slot %d flow %d: connection from port %d, SO_OOBINLINE %s",
+		sl->idx, f->idx, lport, f->oobinline ? "on" : "off");
 	f->fd = fd;
 	f->seed = zcrx_seed(fd);
-	f->sent = f->soff = 0;
-	f->nurg = 0;
+	f->sent = f->soff = f->txoff = 0;
+	f->nurg = f->ntxurg = 0;
+	f->txshut = false;
 	f->cancels = 0;
 	f->armed = f->eof = false;
 	f->err = 0;
@@ -1518,40 +1747,44 @@ static void flow_open(struct flow *f)
 
 static void flow_send(struct flow *f, uint32_t len)
 {
-	struct cmd c = { .op = CMD_SEND, .len = len };
-
 	if (f->fd >= 0 && !flow_live(f))
 		flow_close(f);
 	if (f->fd < 0)
 		flow_open(f);
-	CHECK(write(f->ctl, &c, sizeof(c)) == sizeof(c), "sender pipe: %s",
-	      strerror(errno));
 	f->sent += len;
+	flow_pump(f);
 }
 
 static void flow_urgent(struct flow *f, uint32_t before, uint32_t after)
 {
-	struct cmd c = { .op = CMD_URG, .len = after, .before = before };
-
 	if (f->fd >= 0 && !flow_live(f))
 		flow_close(f);
 	if (f->fd < 0)
 		flow_open(f);
-	CHECK(f->nurg < ARRAY_SIZE(f->urg), "too many urgent bytes");
-	CHECK(write(f->ctl, &c, sizeof(c)) == sizeof(c), "sender pipe: %s",
-	      strerror(errno));
+	CHECK(f->nurg < ARRAY_SIZE(f->urg) && f->ntxurg < ARRAY_SIZE(f->txurg),
+	      "too many urgent bytes");
 	f->urg[f->nurg++] = f->sent + before;
+	f->txurg[f->ntxurg++] = f->sent + before;
 	f->sent += before + 1 + after;
+	flow_pump(f);
 }
 
+/*
+ * Mostly small, since each completion costs more than its bytes: a byte
+ * to a few pages, now and then up to 1 MiB.
+ */
 static uint32_t xfer_size(void)
 {
-	unsigned long r = rnd(100);
+	unsigned long r = rnd(1000);
 
-	if (r < 70)
-		return 1 + rnd(16 * KiB);
-	if (r < 95)
-		return 1 + rnd(128 * KiB);
+	if (r < 500)
+		return 1 + rnd(512);
+	if (r < 800)
+		return 1 + rnd(4 * KiB);
+	if (r < 950)
+		return 1 + rnd(32 * KiB);
+	if (r < 995)
+		return 1 + rnd(256 * KiB);
 	return 1 + rnd(MiB);
 }
 
@@ -1698,6 +1931,9 @@ static void slot_audit(struct slot *sl)
 	      sl->idx, info.rq_consumed, (unsigned long long)sl->returned);
 	st.rq_invalid = info.rq_invalid > st.rq_invalid ? info.rq_invalid :
 							   st.rq_invalid;
+	/* everything was reaped: a dropped completion was reported by now */
+	if (!fault_armed)
+		sl->faulted = false;
 }
 
 /* The queue works: a small transfer on one of its flows, then an audit. */
@@ -1707,16 +1943,16 @@ static void slot_verify(struct slot *sl)
 
 	if (!sl->open)
 		return;
-	stage = "verify: new flow";
+	setstage("verify: new flow");
 	if (!flow_live(f)) {
 		flow_close(f);
 		flow_open(f);
 	}
 	flow_send(f, 1 + rnd(8 * KiB));
-	stage = "verify: transfer";
+	setstage("verify: transfer");
 	flows_wait(&f, 1, false);
 	flow_check(f);
-	stage = "verify: audit";
+	setstage("verify: audit");
 	slot_audit(sl);
 	st.verify++;
 }
@@ -1879,7 +2115,8 @@ static void op_garbage(void)
 	fault_on();
 	ret = zcrx_flush_rq(sl->ring.ring_fd, sl->id);
 	fault_off();
-	CHECK(!ret || fault_excuses(ret), "flush: %s", strerror(-ret));
+	/* the flush allocates nothing: 0, faults or not */
+	CHECK(!ret, "flush: %s", strerror(-ret));
 	slot_audit(sl);
 	/* A head the user scribbled on, a tail a lap ahead: no buffer held. */
 	if (!rnd(8) && !sl->held.nr && !sl->backlog.nr) {
@@ -1950,7 +2187,7 @@ static void op_cancel(void)
 	do {
 		ret = io_uring_submit(&sl->ring);
 		if (ret < 0) {
-			CHECK(fault_excuses(ret == -EAGAIN ? -ENOMEM : ret),
+			CHECK(fault_excuses(ret, -EAGAIN),
 			      "submit: %s", strerror(-ret));
 			fault_off();
 		}
@@ -2052,7 +2289,7 @@ static void op_badreg(void)
 			      IORING_REGISTER_ZCRX_CTRL, &ctrl, 0);
 		ret = ret < 0 ? -errno : ret;
 		fault_off();
-		CHECK(ret == -EINVAL || fault_excuses(ret), "%s: %d", what, ret);
+		CHECK(ret == -EINVAL, "%s: %d", what, ret);
 		slot_audit(sl);
 		return;
 	}
@@ -2060,7 +2297,8 @@ static void op_badreg(void)
 	fault_on();
 	ret = zcrx_register_ifq(sl->ring.ring_fd, &reg);
 	fault_off();
-	CHECK(ret == ok1 || ret == ok2 || fault_excuses(ret),
+	/* the ifq, its region and area are allocated before most checks */
+	CHECK(ret == ok1 || ret == ok2 || fault_excuses(ret, -ENOMEM),
 	      "registration with %s: %d (%s)", what, ret, strerror(-ret));
 	slot_verify(sl);
 }
@@ -2085,25 +2323,47 @@ static void op_reopen(void)
 	slot_verify(sl);
 }
 
+/* Did the request of @f end, in a completion not reaped yet? */
+static bool flow_ended_unreaped(struct slot *sl, struct flow *f)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head;
+
+	io_uring_for_each_cqe(&sl->ring, head, cqe)
+		if (cqe->user_data == UD(f) && !(cqe->flags & IORING_CQE_F_MORE))
+			return true;
+	return false;
+}
+
+/*
+ * Completions left unreaped until the CQ is full: a transfer of more
+ * buffers than the CQ has entries (8 to 64) fills it, the request ends
+ * with -ENOSPC, is issued again and everything arrives.
+ */
 static void op_overflow(void)
 {
+	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
 	struct slot *sl = pick_slot();
-	struct flow *f = &sl->fl[rnd(NR_FLOWS)];
-	uint64_t start = now_ms();
-	int i;
+	struct io_uring_cqe *cqe;
+	struct flow *f;
+	uint64_t start;
 
-	flow_send(f, 32 * KiB + rnd(512 * KiB));
+	f = &sl->fl[rnd(NR_FLOWS)];
+	while (slot_step(sl, 0) > 0)
+		;
+	flow_send(f, (sl->cq + 8 + rnd(sl->cq)) * sl->buf_len);
 	logop("overflow slot %d (CQ %u) flow %d", sl->idx, sl->cq, f->idx);
 	flow_armed(f);
 	fault_on();
-	/* complete without reaping until the CQ is full */
-	for (i = 0; i < 200 && now_ms() - start < 5000; i++) {
-		io_uring_get_events(&sl->ring);
+	start = now_ms();
+	while (now_ms() - start < STALL_MS) {
+		flow_pump(f);
+		io_uring_wait_cqes(&sl->ring, &cqe, sl->cq, &ts, NULL);
 		if (io_uring_cq_ready(&sl->ring) >= sl->cq ||
 		    (IO_URING_READ_ONCE(*sl->ring.sq.kflags) &
-		     IORING_SQ_CQ_OVERFLOW))
+		     IORING_SQ_CQ_OVERFLOW) ||
+		    flow_ended_unreaped(sl, f))
 			break;
-		usleep(2000);
 	}
 	if (io_uring_cq_ready(&sl->ring) >= sl->cq)
 		st.overflows++;
@@ -2163,7 +2423,7 @@ static void op_restart(void)
 	logop("restart queue %u", sl->rxq);
 	ret = queue_reset(sl->rxq);
 	if (ret) {
-		CHECK(fault_excuses(ret), "queue restart: %s", strerror(-ret));
+		CHECK(fault_excuses(ret, -ENOMEM), "queue restart: %s", strerror(-ret));
 		op_fmode = FM_NONE;
 		ret = queue_reset(sl->rxq);
 		CHECK(!ret, "queue restart after a failed one: %s",
@@ -2187,21 +2447,22 @@ static void op_urgent(void)
 		flow_close(f);
 	flow_urgent(f, rnd(16 * KiB), 1 + rnd(16 * KiB));
 	uoff = f->urg[f->nurg - 1];
-	logop("urgent byte at %llu, slot %d flow %d", (unsigned long long)uoff,
-	      sl->idx, f->idx);
+	logop("urgent byte at %llu, slot %d flow %d, SO_OOBINLINE %s",
+	      (unsigned long long)uoff, sl->idx, f->idx,
+	      f->oobinline ? "on" : "off");
 	fault_on();
 	flows_wait(&f, 1, false);
 	fault_off();
 	flow_check(f);
+	/*
+	 * The stream is read past the mark: as after recvmsg(), the byte is
+	 * no longer there for MSG_OOB, with SO_OOBINLINE or without.
+	 */
 	n = recv(f->fd, &c, 1, MSG_OOB | MSG_DONTWAIT);
-	if (n == 1) {
-		CHECK(c == zcrx_byte(f->seed, uoff), "urgent byte %#x, not %#x", c,
-		      zcrx_byte(f->seed, uoff));
-		st.urg_oob++;
-	} else {
-		CHECK(n < 0 && (errno == EINVAL || errno == EAGAIN),
-		      "recv(MSG_OOB): %zd %s", n, strerror(errno));
-	}
+	CHECK(n < 0 && errno == EINVAL,
+	      "recv(MSG_OOB) past the mark, SO_OOBINLINE %s: %zd %s",
+	      f->oobinline ? "on" : "off", n, n < 0 ? strerror(errno) : "");
+	st.urg_oob++;
 	slot_verify(sl);
 }
 
@@ -2215,22 +2476,34 @@ static void op_flowcycle(void)
 		flow_close(f);
 		flow_open(f);
 	}
+	/* the sender shuts down after its data: all of it, then EOF */
+	f->txshut = true;
 	flow_send(f, rnd(32 * KiB));
-	/* the sender closes after its data: all of it, then EOF */
-	close(f->ctl);
-	f->ctl = -1;
 	flows_wait(&f, 1, true);
 	flow_check(f);
-	CHECK(!kid_reap(f->tx, false), "sender failed");
-	f->tx = 0;
+	close(f->txfd);
+	f->txfd = -1;
 	close(f->fd);
 	f->fd = -1;
 	f->gen = (f->gen + 1) & 0xffffff;
 	slot_verify(sl);
 }
 
+/* The addresses of namespace @ns, host part @host, as nsim_env.sh sets. */
+static void addr_restore(const char *ns, int host)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip -n %s addr replace 192.0.2.%d/24 dev %s && ip -n %s addr replace 2001:db8::%d/64 dev %s nodad",
+		 ns, host, IFNAME, ns, host, IFNAME);
+	CHECK(!system(cmd), "cannot restore the addresses of %s", ns);
+	st.addr_restores++;
+}
+
 static void op_link(void)
 {
+	bool faulted;
 	bool peer = rnd(2);
 	int sock = peer ? sock_a : sock_b, ret, i, j, n = 0;
 	struct flow *fs[4];
@@ -2253,13 +2526,21 @@ static void op_link(void)
 		if (slots[i].open)
 			slot_step(&slots[i], 10);
 	fault_on();
+	faulted = fault_armed;
 	ret = link_set(sock, true);
 	fault_off();
 	if (ret) {
-		CHECK(fault_excuses(ret), "link up: %s", strerror(-ret));
+		CHECK(fault_excuses(ret, -ENOMEM), "link up: %s", strerror(-ret));
 		ret = link_set(sock, true);
 		CHECK(!ret, "link up after a failed one: %s", strerror(-ret));
 	}
+	/*
+	 * IPv6 drops an address whose prefix route it cannot add when the
+	 * link comes up ("Failed to add prefix route ... dropping"): an
+	 * allocation failed, the link is up; put the addresses back.
+	 */
+	if (faulted)
+		addr_restore(peer ? ns_a : ns_b, peer ? 1 : 2);
 	flows_wait(fs, n, false);
 	for (i = 0; i < n; i++)
 		flow_check(fs[i]);
@@ -2336,13 +2617,21 @@ static int kill_reap(pid_t pid)
 				   128 + WTERMSIG(status);
 }
 
-/* Connections that nobody accepted: their senders are gone. */
+/*
+ * Connections that nobody accepted: their senders are gone.  Only those
+ * already queued: the listener blocks, and SOCK_NONBLOCK of accept4()
+ * applies to the new socket, not to the wait for one.
+ */
 static void drain_listener(int fd)
 {
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int c;
 
-	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+	while (poll(&pfd, 1, 0) == 1) {
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		CHECK(c >= 0, "accept: %s", strerror(errno));
 		close(c);
+	}
 }
 
 static void op_kill(void)
@@ -2372,23 +2661,23 @@ static void op_kill(void)
 	}
 	kid_add(pid);
 	close(p[1]);
-	stage = "kill: waiting for the receiver";
+	setstage("kill: waiting for the receiver");
 	if (delay) {
 		pfd.fd = p[0];
 		pfd.events = POLLIN;
 		CHECK(poll(&pfd, 1, 60000) == 1 && read(p[0], &ch, 1) == 1,
 		      "the receiver failed");
 		/* a sender for it, and some time to receive */
-		stage = "kill: starting its sender";
+		setstage("kill: starting its sender");
 		sender_start(f, 20000 + (flow_seq++ % 30000));
 		CHECK(write(f->ctl, &c, sizeof(c)) == sizeof(c), "pipe");
 		usleep(rnd(delay * 100) * 1000);
 	}
-	stage = "kill: kill -9 of the receiver";
+	setstage("kill: kill -9 of the receiver");
 	rc = kill_reap(pid);
 	CHECK(rc == 128 + SIGKILL, "the receiver ended with %d", rc);
 	close(p[0]);
-	stage = "kill: kill -9 of the sender";
+	setstage("kill: kill -9 of the sender");
 	if (f->tx)
 		kill_reap(f->tx);
 	if (f->ctl >= 0)
@@ -2398,31 +2687,53 @@ static void op_kill(void)
 	drain_listener(lfd[SPARE][0]);
 	fault_recent = false;
 	/* The queue is free again at once, and works. */
-	stage = "kill: registration after the kill";
+	setstage("kill: registration after the kill");
 	slot_open(sl);
-	stage = "kill: transfer after the kill";
+	setstage("kill: transfer after the kill");
 	slot_verify(sl);
-	stage = "kill: close";
+	setstage("kill: close");
 	slot_close(sl);
 }
 
+static bool slot_armed(struct slot *sl)
+{
+	int j;
+
+	for (j = 0; j < NR_FLOWS; j++)
+		if (sl->fl[j].armed)
+			return true;
+	return false;
+}
+
+/*
+ * Delete B's device under both bound queues with data in flight.  The
+ * removal ends no request (Documentation/networking/iou-zcrx.rst): each
+ * one still armed is cancelled and must end, with -ECANCELED or with an
+ * end it reached before (-ENOSPC, -ENOMEM), within STALL_MS; every byte
+ * that arrived was checked, the held ones must not change, and the
+ * queues must take new registrations on the recreated device.
+ */
 static void op_devdel(void)
 {
-	uint64_t start;
+	struct io_uring_sqe *sqe;
 	char path[128], buf[32];
 	int i, j, fd, len;
+	uint64_t start;
 
 	logop("delete the device of B");
 	for (i = 0; i < 2; i++) {
-		struct slot *sl = pick_slot();
+		struct slot *sl = &slots[i];
 
+		if (!sl->open)
+			slot_open(sl);
 		for (j = 0; j < NR_FLOWS; j++)
-			flow_send(&sl->fl[j], 1 + rnd(64 * KiB));
+			if (rnd(4))
+				flow_send(&sl->fl[j], 1 + rnd(64 * KiB));
 		while (slot_step(sl, 10) > 0)
 			;
 		sl->hold = true;
-		sl->any_end = true;
 	}
+	setstage("devdel: deletion");
 	fd = open("/sys/bus/netdevsim/del_device", O_WRONLY | O_CLOEXEC);
 	CHECK(fd >= 0, "del_device: %s", strerror(errno));
 	len = snprintf(buf, sizeof(buf), "%d", nsim_id(ns_b));
@@ -2430,34 +2741,52 @@ static void op_devdel(void)
 	close(fd);
 	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns_b);
 	unlink(path);
-	/* Every request ends; the buffers keep their bytes and go back. */
+	setstage("devdel: every request ends");
 	for (i = 0; i < 2; i++) {
 		struct slot *sl = &slots[i];
 		struct zcrx_info info;
-		bool armed = true;
 
-		start = now_ms();
-		while (armed && now_ms() - start < 20000) {
-			slot_step(sl, 50);
-			armed = false;
-			for (j = 0; j < NR_FLOWS; j++)
-				armed |= sl->fl[j].armed;
+		sl->quiet = true;
+		while (slot_step(sl, 0) > 0)
+			;
+		for (j = 0; j < NR_FLOWS; j++) {
+			struct flow *f = &sl->fl[j];
+
+			if (!f->armed)
+				continue;
+			sqe = io_uring_get_sqe(&sl->ring);
+			CHECK(sqe, "no SQE");
+			io_uring_prep_cancel64(sqe, UD(f), 0);
+			io_uring_sqe_set_data64(sqe, CANCEL_UD);
+			f->cancels++;
+			st.devdel_armed++;
 		}
-		for (j = 0; j < NR_FLOWS; j++)
-			if (sl->fl[j].armed)
-				shutdown(sl->fl[j].fd, SHUT_RDWR);
+		start = now_ms();
+		while (slot_armed(sl) && now_ms() - start < STALL_MS)
+			slot_step(sl, 20);
+		for (j = 0; j < NR_FLOWS; j++) {
+			struct flow *f = &sl->fl[j];
+
+			CHECK(!f->armed,
+			      "slot %d flow %d: the request does not end after the device is gone and it was cancelled",
+			      i, j);
+			flow_check(f);
+		}
 		CHECK(!info_get(sl, &info), "fdinfo after device deletion");
 		CHECK(!strcmp(info.dev, "-"), "ifq still on %s", info.dev);
 		CHECK(!held_corrupt(sl), "held buffers changed");
 		release_held(sl);
 		slot_close(sl);
+		sl->quiet = false;
 	}
+	setstage("devdel: pages unpinned");
 	env_down();
 	start = now_ms();
-	while (vm_pinned_kb() > pinned0 && now_ms() - start < 10000)
-		usleep(100 * 1000);
+	while (vm_pinned_kb() > pinned0 && now_ms() - start < STALL_MS)
+		usleep(10 * 1000);
 	CHECK(vm_pinned_kb() == pinned0, "%ld kB pinned after every ring closed",
 	      vm_pinned_kb() - pinned0);
+	setstage("devdel: the new device");
 	env_up();
 	for (i = 0; i < 2; i++) {
 		op_fmode = FM_NONE;
@@ -2525,7 +2854,7 @@ static const char *opt(const char *env)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-s SEED] [-n OPS] [-d DURATION] [-u 0|1] [-f 0|1] [-p PCT] [-l SECS]\n",
+		"usage: %s [-s SEED] [-n OPS] [-d DURATION] [-u 0|1] [-f 0|1] [-p PCT] [-l SECS] [-r OPS]\n",
 		prog);
 	exit(KSFT_FAIL);
 }
@@ -2544,6 +2873,27 @@ static bool op_on(int k)
 		p += n;
 	}
 	return true;
+}
+
+/*
+ * Operation @n is the scheduled run of a rare kind when it falls on that
+ * kind's place in a period of rare_every operations; otherwise @k.
+ */
+static enum op_kind rare_at(unsigned long n, enum op_kind k)
+{
+	unsigned long nr = 0, r = 0, pos = n % rare_every;
+	int i;
+
+	for (i = 0; i < NR_OPS; i++)
+		nr += ops[i].rare;
+	for (i = 0; i < NR_OPS; i++) {
+		if (!ops[i].rare)
+			continue;
+		r++;
+		if (pos == r * rare_every / (nr + 1))
+			return i;
+	}
+	return k;
 }
 
 static enum op_kind pick_op(void)
@@ -2567,7 +2917,8 @@ static enum op_kind pick_op(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long devdel_at, last_leak, t0, last_note;
+	unsigned long last_leak, t0, last_note;
+	uint64_t op_t0;
 	const char *v;
 	int c, i, j;
 
@@ -2597,14 +2948,12 @@ int main(int argc, char **argv)
 	v = opt("ZCRX_STRESS_LEAK_EVERY");
 	if (v)
 		leak_every = parse_duration(v);
+	v = opt("ZCRX_STRESS_RARE_EVERY");
+	if (v)
+		rare_every = strtoul(v, NULL, 0);
 	verbose = opt("ZCRX_STRESS_VERBOSE");
-	/*
-	 * The kill -9 operation stops the campaign at its first run (still
-	 * being looked into): left out unless ZCRX_STRESS_SKIP says otherwise
-	 * ("none" runs everything).
-	 */
-	skip = opt("ZCRX_STRESS_SKIP") ?: "kill-receiver";
-	while ((c = getopt(argc, argv, "s:n:d:u:f:p:l:")) != -1) {
+	skip = opt("ZCRX_STRESS_SKIP");
+	while ((c = getopt(argc, argv, "s:n:d:u:f:p:l:r:")) != -1) {
 		switch (c) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -2626,6 +2975,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			leak_every = parse_duration(optarg);
+			break;
+		case 'r':
+			rare_every = strtoul(optarg, NULL, 0);
 			break;
 		default:
 			usage(argv[0]);
@@ -2658,6 +3010,7 @@ int main(int argc, char **argv)
 			slots[i].fl[j].idx = j;
 			slots[i].fl[j].fd = -1;
 			slots[i].fl[j].ctl = -1;
+			slots[i].fl[j].txfd = -1;
 			lfd[i][j] = -1;
 		}
 	}
@@ -2668,8 +3021,8 @@ int main(int argc, char **argv)
 	if (opt_faults && fi_setup())
 		die("fault injection is not available (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS and debugfs): %s",
 		    strerror(errno));
-	if (leak_every)
-		kmemleak_clear();
+	/* what was left before this run is not ours */
+	kmemleak_clear();
 	pinned0 = vm_pinned_kb();
 	alarm(OP_LIMIT_S * 2);
 	env_up();
@@ -2683,7 +3036,6 @@ int main(int argc, char **argv)
 	 * Every kind once first, a device deletion right after (so that a
 	 * run cut short by a time limit has one too), then one in 5000.
 	 */
-	devdel_at = NR_OPS;
 	t0 = last_leak = last_note = now_ms() / 1000;
 	for (op_no = 1;; op_no++) {
 		enum op_kind k;
@@ -2701,14 +3053,16 @@ int main(int argc, char **argv)
 		rng = seed ^ (op_no * 0xd1b54a32d192ed03ULL);
 		rnd64();
 		k = pick_op();
-		/* first, every kind once; then a deletion now and then */
-		if (op_no <= NR_OPS - 1)
+		/* first, every kind once, the deletion last; then the rare ones */
+		if (op_no <= NR_OPS)
 			k = (enum op_kind)(op_no - 1);
-		if (op_no == devdel_at || !rnd(5000))
-			k = OP_DEVDEL;
+		else if (rare_every)
+			k = rare_at(op_no, k);
 		if (!op_on(k))
 			k = OP_XFER;
+		op_t0 = now_ms();
 		op_name = ops[k].name;
+		logstart();
 		stage = "-";
 		fault_recent = false;
 		fault_pick();
@@ -2762,6 +3116,13 @@ int main(int argc, char **argv)
 		fault_off();
 		op_fmode = FM_NONE;
 		st.ops[k]++;
+		op_t0 = now_ms() - op_t0;
+		st.ms[k] += op_t0;
+		if (op_t0 > st.max_ms[k])
+			st.max_ms[k] = op_t0;
+		if (verbose)
+			ksft_print_msg("#%lu %s: %llu ms\n", op_no, op_name,
+				       (unsigned long long)op_t0);
 		kmsg_check();
 		if (now - last_note >= 60 || !(op_no % 1000)) {
 			ksft_print_msg("%lu operations in %lus, %llu bytes checked, %llu faults injected\n",
@@ -2795,20 +3156,40 @@ int main(int argc, char **argv)
 	kmsg_check();
 
 	ksft_print_msg("%lu operations in %lus:\n", op_no, t0);
+	ksft_print_msg("  %-16s %7s %9s %8s %8s\n", "kind", "count", "total ms",
+		       "mean ms", "max ms");
 	for (i = 0; i < NR_OPS; i++)
-		ksft_print_msg("  %-16s %lu\n", ops[i].name, st.ops[i]);
-	ksft_print_msg("faults: %lu operations armed, %llu allocations failed, %lu fail-nth points hit, %lu calls failed with ENOMEM\n",
+		ksft_print_msg("  %-16s %7lu %9llu %8llu %8llu%s\n", ops[i].name,
+			       st.ops[i], (unsigned long long)st.ms[i],
+			       (unsigned long long)(st.ops[i] ?
+						    st.ms[i] / st.ops[i] : 0),
+			       (unsigned long long)st.max_ms[i],
+			       op_on(i) ? "" : " (left out)");
+	ksft_print_msg("faults: %lu operations armed, %llu allocations failed, %lu fail-nth points hit, %lu calls failed with their documented errno\n",
 		       st.faulted, fi_injected(), st.nth_fired, st.fault_errs);
-	ksft_print_msg("data: %llu bytes in %lu completions checked on %lu flows; %lu registrations (%lu retried)\n",
-		       st.bytes, st.cqes, st.flows, st.regs, st.reg_retries);
+	ksft_print_msg("data: %llu bytes in %lu completions checked on %lu flows; %lu registrations (%lu retried); %lu address restores after a faulted link up\n",
+		       st.bytes, st.cqes, st.flows, st.regs, st.reg_retries,
+		       st.addr_restores);
 	ksft_print_msg("ends: %lu -ENOSPC (%lu full CQs), %lu -ENOMEM, %lu cancelled, %lu dropped-CQE reports\n",
 		       st.enospc, st.overflows, st.enomem, st.cancelled,
 		       st.ebadr);
-	ksft_print_msg("refill: %lu garbage entries, rq_invalid up to %lu; urgent: %lu inline, %lu out of band, %lu read with MSG_OOB; %lu verifications\n",
+	ksft_print_msg("refill: %lu garbage entries, rq_invalid up to %lu; urgent: %lu inline, %lu out of band, %lu MSG_OOB past the mark; %lu verifications\n",
 		       st.garbage, st.rq_invalid, st.urg_inline, st.urg_skipped,
 		       st.urg_oob, st.verify);
-	if (leak_every && kmemleak_check())
+	if (kmemleak_check())
 		die("kmemleak found leaks at the end");
+	/*
+	 * Every kind ran: once in the first pass, three times in a run of
+	 * two periods of the rare ones (the first pass and two schedules).
+	 */
+	for (i = 0; i < NR_OPS; i++) {
+		unsigned long min = rare_every && op_no >= 2 * rare_every ? 3 :
+				    op_no >= NR_OPS;
+
+		CHECK(!op_on(i) || st.ops[i] >= min,
+		      "%s ran %lu times in %lu operations, not %lu", ops[i].name,
+		      st.ops[i], op_no, min);
+	}
 	cleanup();
 	ksft_test_result_pass("stress campaign: %lu operations, seed %llu\n",
 			      op_no, seed);
