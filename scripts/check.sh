@@ -78,12 +78,9 @@ done
 
 # The VM tests, in three boots of the debug kernel, two side by side (a
 # TCG guest keeps one host core busy):
-#   main      the transfer, queue, checksum and provider kselftests, the
+#   main      the transfer, checksum and provider kselftests, the
 #             upstream netdevsim tests and liburing-zc's VM tests;
-#   hardening the urgent-data and lifetime kselftests and the stress
-#             campaign (ZCRX_CHECK_STRESS_OPS operations, default 2000,
-#             about six minutes; seed ZCRX_CHECK_STRESS_SEED, default 1),
-#             and then
+#   hardening the urgent-data, lifetime and queue kselftests, and then
 #   swiotlb   the transfer tests again with every DMA mapping bounced
 #             (swiotlb=force).
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
@@ -94,10 +91,8 @@ ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 		printf ' -t zcrx:%s' "$p"
 	done
 }
-main_progs=(nsim_tcp iou_zcrx nsim_queues.sh nsim_provider.py nsim_csum.sh)
-hard_progs=(iou_zcrx_urg iou_zcrx_life iou_zcrx_stress)
-stress_seed=${ZCRX_CHECK_STRESS_SEED:-1}
-stress_ops=${ZCRX_CHECK_STRESS_OPS:-2000}
+main_progs=(nsim_tcp iou_zcrx nsim_provider.py nsim_csum.sh)
+hard_progs=(iou_zcrx_urg iou_zcrx_life nsim_queues.sh)
 vm() {	# vm NAME [vm-run options] -- COMMAND
 	local name=$1
 	shift
@@ -106,12 +101,11 @@ vm() {	# vm NAME [vm-run options] -- COMMAND
 	echo $? >"$logs/vm-$name.rc"
 }
 note "vm: kselftests, upstream tests and liburing-zc (TAP in $logs/main.tap)"
-note "vm: urgent data, lifetimes, stress ($stress_ops operations, seed $stress_seed), then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
+note "vm: urgent data, lifetimes, queues, then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
 (
 	vm hardening \
 		--timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
-		"cd '$ks' && ZCRX_STRESS_SEED=$stress_seed ZCRX_STRESS_OPS=$stress_ops \
-		 ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}"); true"
+		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}"); true"
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
 		"bash '$ZCRX_TOP/scripts/swiotlb-tests.sh' --guest '$ks'; true"
 ) &
