@@ -659,22 +659,6 @@ static int tcp_listen(int family, int port)
 	return fd;
 }
 
-static int nsim_id(const char *ns)
-{
-	char path[128];
-	FILE *f;
-	int id = -1;
-
-	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &id) != 1)
-		id = -1;
-	fclose(f);
-	return id;
-}
-
 static void env_down(void)
 {
 	int s, f;
@@ -746,7 +730,7 @@ static void env_up(void)
 			lfd[s][f] = tcp_listen(flow_family(f), flow_port(s, f));
 			CHECK(lfd[s][f] >= 0, "listen: %s", strerror(-lfd[s][f]));
 		}
-	id = nsim_id(ns_b);
+	id = zcrx_nsim_id(ns_b);
 	CHECK(id >= 0, "no netdevsim id for %s", ns_b);
 	snprintf(reset_path, sizeof(reset_path),
 		 "/sys/kernel/debug/netdevsim/netdevsim%d/ports/0/queue_reset",
@@ -2736,7 +2720,7 @@ static void op_devdel(void)
 	setstage("devdel: deletion");
 	fd = open("/sys/bus/netdevsim/del_device", O_WRONLY | O_CLOEXEC);
 	CHECK(fd >= 0, "del_device: %s", strerror(errno));
-	len = snprintf(buf, sizeof(buf), "%d", nsim_id(ns_b));
+	len = snprintf(buf, sizeof(buf), "%d", zcrx_nsim_id(ns_b));
 	CHECK(write(fd, buf, len) == len, "del_device: %s", strerror(errno));
 	close(fd);
 	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns_b);

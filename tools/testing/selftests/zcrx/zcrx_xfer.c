@@ -147,30 +147,6 @@ static int listen_accept(int family, int port, int *lfdp)
 	return fd;
 }
 
-/* Read one counter of the ZcrxIfq line in the ring's fdinfo. */
-static long long ifq_stat(int ring_fd, const char *key)
-{
-	char path[64], line[512], pat[64];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
-	snprintf(pat, sizeof(pat), " %s=", key);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, pat);
-
-		if (!strncmp(line, "ZcrxIfq:", 8) && p) {
-			v = atoll(p + strlen(pat));
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
 static int do_listen_zc(int family, int port, const char *ifq_spec,
 			size_t area_size, uint64_t expect)
 {
@@ -289,13 +265,13 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 	c = cpu_seconds() - c0;
 	report("recv_zc", got, t, c, bad, expect);
 	printf("recv_zc: %llu completions, zero-copy %lld bytes, copied %lld bytes in %lld buffers\n",
-	       (unsigned long long)cqes, ifq_stat(ring.ring_fd, "zc_bytes"),
-	       ifq_stat(ring.ring_fd, "copy_bytes"),
-	       ifq_stat(ring.ring_fd, "copy_count"));
+	       (unsigned long long)cqes, zcrx_fdinfo_counter(ring.ring_fd, "zc_bytes"),
+	       zcrx_fdinfo_counter(ring.ring_fd, "copy_bytes"),
+	       zcrx_fdinfo_counter(ring.ring_fd, "copy_count"));
 	printf("result: mode=recv_zc bytes=%llu secs=%.3f cpu=%.3f completions=%llu zc_bytes=%lld copy_bytes=%lld\n",
 	       (unsigned long long)got, t, c, (unsigned long long)cqes,
-	       ifq_stat(ring.ring_fd, "zc_bytes"),
-	       ifq_stat(ring.ring_fd, "copy_bytes"));
+	       zcrx_fdinfo_counter(ring.ring_fd, "zc_bytes"),
+	       zcrx_fdinfo_counter(ring.ring_fd, "copy_bytes"));
 	close(fd);
 	close(lfd);
 	io_uring_queue_exit(&ring);
