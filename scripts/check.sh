@@ -78,9 +78,10 @@ done
 
 # The VM tests, in three boots of the debug kernel, two side by side (a
 # TCG guest keeps one host core busy):
-#   main      the transfer, checksum and provider kselftests, the
+#   main      the io_uring, checksum and provider kselftests, the
 #             upstream netdevsim tests and liburing-zc's VM tests;
-#   hardening the urgent-data, lifetime and queue kselftests, and then
+#   hardening the TCP transfer, urgent-data, lifetime and queue
+#             kselftests, and then
 #   swiotlb   the transfer tests again with every DMA mapping bounced
 #             (swiotlb=force).
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
@@ -91,8 +92,10 @@ ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 		printf ' -t zcrx:%s' "$p"
 	done
 }
-main_progs=(nsim_tcp iou_zcrx nsim_provider.py nsim_csum.sh)
-hard_progs=(iou_zcrx_urg iou_zcrx_life nsim_queues.sh)
+# Measured from an empty cache: main 2893 s and hardening + swiotlb
+# 796 + 803 s with nsim_tcp in main; nsim_tcp (12 to 15 min) evens them.
+main_progs=(iou_zcrx nsim_provider.py nsim_csum.sh)
+hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life nsim_queues.sh)
 vm() {	# vm NAME [vm-run options] -- COMMAND
 	local name=$1
 	shift
@@ -101,7 +104,7 @@ vm() {	# vm NAME [vm-run options] -- COMMAND
 	echo $? >"$logs/vm-$name.rc"
 }
 note "vm: kselftests, upstream tests and liburing-zc (TAP in $logs/main.tap)"
-note "vm: urgent data, lifetimes, queues, then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
+note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
 (
 	vm hardening \
 		--timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
