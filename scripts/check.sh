@@ -93,7 +93,7 @@ ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 	done
 }
 # Measured from an empty cache: main 2893 s and hardening + swiotlb
-# 796 + 803 s with nsim_tcp in main; nsim_tcp (12 to 15 min) evens them.
+# 796 + 803 s with nsim_tcp in main; nsim_tcp (about 17 min) evens them.
 main_progs=(iou_zcrx nsim_provider.py nsim_csum.sh)
 hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life nsim_queues.sh)
 vm() {	# vm NAME [vm-run options] -- COMMAND
