@@ -49,8 +49,14 @@
  *   ZCRX_STRESS_FAIL_PCT  (-p) failslab/fail_page_alloc probability, %
  *   ZCRX_STRESS_LEAK_EVERY (-l) kmemleak scan period in seconds (0: only
  *                         at the end)
+ *   ZCRX_STRESS_PROFILE   (-P) quick (default: make check) or full (make
+ *                         stress): see weight() below
  *   ZCRX_STRESS_RARE_EVERY (-r) each expensive kind once in this many
- *                         operations (default 1000; 0: drawn only)
+ *                         operations (default 2500, full 1000; 0: drawn
+ *                         only)
+ *   ZCRX_STRESS_MAX_SEND  (-m) the largest payload drawn for one send, in
+ *                         bytes (default 16 KiB, full 1 MiB; filling a CQ
+ *                         takes more)
  *   ZCRX_STRESS_SKIP      operations to leave out: names, comma-separated
  *   ZCRX_STRESS_VERBOSE   print every operation
  *
@@ -62,7 +68,9 @@
 #define _GNU_SOURCE
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
+#include <limits.h>
 #include <net/if.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -117,7 +125,9 @@ static bool opt_urgent = true;
 static bool opt_faults = true;
 static int fail_pct = 5;
 static unsigned long leak_every;
-static unsigned long rare_every = 1000;
+static bool full_profile;		/* make stress's, not make check's */
+static unsigned long rare_every = ULONG_MAX;	/* unset: the profile's */
+static unsigned long max_send;		/* largest send drawn, bytes */
 
 static unsigned long op_no;
 static const char *op_name = "setup";
@@ -138,6 +148,18 @@ static unsigned long long rnd64(void)
 static unsigned long rnd(unsigned long n)
 {
 	return n ? rnd64() % n : 0;
+}
+
+/* A size range no larger than ZCRX_STRESS_MAX_SEND. */
+static unsigned long capped(unsigned long n)
+{
+	return n < max_send ? n : max_send;
+}
+
+/* A payload of 1 to @n bytes (at most ZCRX_STRESS_MAX_SEND). */
+static uint32_t rnd_len(unsigned long n)
+{
+	return 1 + rnd(capped(n));
 }
 
 static uint64_t now_ms(void)
@@ -161,9 +183,10 @@ static void cleanup(void);
 
 static void replay_hint(void)
 {
-	ksft_print_msg("seed %llu; replay: ZCRX_STRESS_SEED=%llu ZCRX_STRESS_OPS=%lu ZCRX_STRESS_DURATION=%lu ZCRX_STRESS_URGENT=%d ZCRX_STRESS_FAULTS=%d ZCRX_STRESS_FAIL_PCT=%d ./iou_zcrx_stress\n",
+	ksft_print_msg("seed %llu; replay: ZCRX_STRESS_SEED=%llu ZCRX_STRESS_OPS=%lu ZCRX_STRESS_DURATION=%lu ZCRX_STRESS_URGENT=%d ZCRX_STRESS_FAULTS=%d ZCRX_STRESS_FAIL_PCT=%d ZCRX_STRESS_PROFILE=%s ZCRX_STRESS_RARE_EVERY=%lu ZCRX_STRESS_MAX_SEND=%lu ./iou_zcrx_stress\n",
 		       seed, seed, max_ops, duration_s, opt_urgent, opt_faults,
-		       fail_pct);
+		       fail_pct, full_profile ? "full" : "quick", rare_every,
+		       max_send);
 }
 
 static void fault_off(void);
@@ -242,11 +265,17 @@ static void lognote(const char *fmt, ...)
 }
 
 /* Where in the operation we are, for a failure (printed if verbose). */
+/* With ZCRX_STRESS_VERBOSE, each stage and the time since the last one. */
 static void setstage(const char *where)
 {
+	static uint64_t last;
+	uint64_t t = now_ms();
+
 	stage = where;
 	if (verbose)
-		ksft_print_msg("  %s\n", where);
+		ksft_print_msg("  %s (+%llu ms)\n", where,
+			       (unsigned long long)(last ? t - last : 0));
+	last = t;
 }
 
 /* An operation that never ends is a failure too. */
@@ -301,6 +330,25 @@ static const struct {
 	[OP_DEVDEL]	= { "device-delete",	0, true },
 };
 
+/*
+ * The quick profile (the default, and make check's) keeps every kind and
+ * every check but trades repetitions of the slowest for operations: sends
+ * of at most 16 KiB, CQs of 8 or 16 entries, a third of the CQ overflows
+ * (each moves a CQ's worth of buffers), half the urgent bytes, the
+ * expensive kinds once in 2500 operations, and one device deletion (25 s
+ * under TCG), in the first pass.  The full profile (make stress, make
+ * check-full) sends up to 1 MiB, fills CQs of up to 64 entries and
+ * schedules a deletion with the other expensive kinds.
+ */
+static unsigned int weight(int k)
+{
+	if (k == OP_OVERFLOW && !full_profile)
+		return ops[k].weight / 3;
+	if (k == OP_URGENT && !full_profile)
+		return ops[k].weight / 2;
+	return ops[k].weight;
+}
+
 static struct {
 	unsigned long ops[NR_OPS];
 	uint64_t ms[NR_OPS], max_ms[NR_OPS];	/* time taken, per kind */
@@ -312,7 +360,7 @@ static struct {
 	unsigned long garbage, rq_invalid, urg_inline, urg_skipped, urg_oob;
 	unsigned long flows, regs, reg_retries, ebadr, verify;
 	unsigned long devdel_armed;	/* requests cancelled after a deletion */
-	unsigned long kmsg_lost, leak_scans, addr_restores;
+	unsigned long kmsg_lost, leak_scans, addr_restores, route_restores;
 } st;
 
 /* ---- fault injection ---------------------------------------------------- */
@@ -1038,7 +1086,7 @@ static int slot_try_open(struct slot *sl)
 	void *base;
 	int ret;
 
-	sl->cq = cqs[rnd(ARRAY_SIZE(cqs))];
+	sl->cq = cqs[rnd(full_profile ? ARRAY_SIZE(cqs) : 2)];
 	sl->kregion = rnd(2);
 	sl->region_len = rq_region_len(RQ_ENTRIES);
 	sl->area = map_mem(AREA_LEN);
@@ -1461,16 +1509,75 @@ static int slot_step(struct slot *sl, int ms)
 	return ret;
 }
 
-/* TCP's view of the stalled flows (retransmits, backoff), the NIC's. */
+#define TRACING		"/sys/kernel/debug/tracing"
+
+/*
+ * Dropped skbs are traced with their reason and place throughout, so that
+ * a stall can say which check threw the missing segments away (a
+ * diagnostic only: without tracing the run goes on).
+ */
+static void trace_drops(bool on)
+{
+	int fd = open(TRACING "/events/skb/kfree_skb/enable",
+		      O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, on ? "1" : "0", 1) != 1)
+		ksft_print_msg("no skb drop tracing: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Each side's view of the stalled flows (TCP's retransmits and backoff,
+ * the devices' counters, qdiscs and neighbours, TCP's counters), and the
+ * last drops that were not for want of a socket.
+ */
 static void stall_report(void)
 {
-	char cmd[256];
+	static const char *const cmds[] = {
+		"ss -tinoem", "ethtool -S " IFNAME " | grep -v ': 0$'",
+		"ip -s link show " IFNAME, "tc -s qdisc show dev " IFNAME,
+		"ip neigh; ip -6 neigh",
+		"nstat -az | grep -v ' 0 ' | grep -i -e tcp -e ip",
+	};
+	char cmd[512];
+	size_t i;
 
-	snprintf(cmd, sizeof(cmd),
-		 "ss -tinoem; ethtool -S %s | grep -v ': 0$'; ip netns exec %s ss -tinoem",
-		 IFNAME, ns_a);
-	if (system(cmd))
-		ksft_print_msg("ss or ethtool failed\n");
+	fault_off();
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		ksft_print_msg("B and A: %s\n", cmds[i]);
+		fflush(stdout);
+		snprintf(cmd, sizeof(cmd), "%s; ip netns exec %s sh -c \"%s\"",
+			 cmds[i], ns_a, cmds[i]);
+		if (system(cmd))
+			ksft_print_msg("failed: %s\n", cmds[i]);
+	}
+	/*
+	 * The rings: what io_uring holds (its poll list: are the receives
+	 * the application counts as armed really there?) and the ifqs.
+	 */
+	for (i = 0; i < NR_SLOTS; i++) {
+		if (!slots[i].open)
+			continue;
+		ksft_print_msg("slot %zu: fdinfo of ring fd %d\n", i,
+			       slots[i].ring.ring_fd);
+		fflush(stdout);
+		snprintf(cmd, sizeof(cmd),
+			 "sed -n '/^PollList/,$p' /proc/%d/fdinfo/%d",
+			 main_pid, slots[i].ring.ring_fd);
+		if (system(cmd))
+			ksft_print_msg("no fdinfo\n");
+	}
+	fflush(stdout);
+	if (system("grep -v -e NO_SOCKET -e NOT_SPECIFIED " TRACING "/trace | tail -n 60"))
+		ksft_print_msg("no skb drop trace\n");
+}
+
+/* Does @f still wait for bytes, the urgent byte, or (@closing) its EOF? */
+static bool flow_owed(const struct flow *f, bool closing)
+{
+	return !f->err && (f->soff < f->sent || f->nurg ||
+			   (closing && !f->eof));
 }
 
 /*
@@ -1480,7 +1587,7 @@ static void stall_report(void)
 static void flows_wait(struct flow **fs, int n, bool closing)
 {
 	uint64_t last = now_ms();
-	int i, j;
+	int i, j, wait;
 
 	for (;;) {
 		bool done = true;
@@ -1501,13 +1608,28 @@ static void flows_wait(struct flow **fs, int n, bool closing)
 		if (done)
 			return;
 		flows_pump();
+		/*
+		 * Block (briefly) on the first ring that still owes a flow
+		 * something; only reap the others, so that a ring with
+		 * nothing to come cannot hold up one with data waiting.
+		 */
+		wait = 20;
 		for (i = 0; i < n; i++) {
+			struct slot *sl = fs[i]->sl;
+			bool owed = false;
+
 			for (j = 0; j < i; j++)
-				if (fs[j]->sl == fs[i]->sl)
+				if (fs[j]->sl == sl)
 					break;
-			if (j == i && fs[i]->sl->open &&
-			    slot_step(fs[i]->sl, 20) > 0)
+			if (j < i || !sl->open)
+				continue;
+			for (j = i; j < n; j++)
+				if (fs[j]->sl == sl && flow_owed(fs[j], closing))
+					owed = true;
+			if (slot_step(sl, owed ? wait : 0) > 0)
 				last = now_ms();
+			if (owed)
+				wait = 0;
 		}
 		if (now_ms() - last > STALL_MS) {
 			for (i = 0; i < n; i++)
@@ -1632,6 +1754,12 @@ static void tx_connect(struct flow *f, int lport)
 	CHECK(!zcrx_enter_netns(ns_b), "cannot enter %s", ns_b);
 	CHECK(fd >= 0, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/*
+	 * Small sends go out at once: with Nagle, each would wait for the
+	 * receiver's delayed ACK of the one before (up to 40 ms).
+	 */
+	CHECK(!setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
+	      "TCP_NODELAY: %s", strerror(errno));
 	CHECK(!bind(fd, (struct sockaddr *)&ls, llen), "bind to port %d: %s",
 	      lport, strerror(errno));
 	CHECK(!connect(fd, (struct sockaddr *)&ss, len) || errno == EINPROGRESS,
@@ -1762,14 +1890,14 @@ static uint32_t xfer_size(void)
 	unsigned long r = rnd(1000);
 
 	if (r < 500)
-		return 1 + rnd(512);
+		return rnd_len(512);
 	if (r < 800)
-		return 1 + rnd(4 * KiB);
+		return rnd_len(4 * KiB);
 	if (r < 950)
-		return 1 + rnd(32 * KiB);
+		return rnd_len(32 * KiB);
 	if (r < 995)
-		return 1 + rnd(256 * KiB);
-	return 1 + rnd(MiB);
+		return rnd_len(256 * KiB);
+	return rnd_len(MiB);
 }
 
 /* ---- accounting --------------------------------------------------------- */
@@ -1932,7 +2060,7 @@ static void slot_verify(struct slot *sl)
 		flow_close(f);
 		flow_open(f);
 	}
-	flow_send(f, 1 + rnd(8 * KiB));
+	flow_send(f, rnd_len(8 * KiB));
 	setstage("verify: transfer");
 	flows_wait(&f, 1, false);
 	flow_check(f);
@@ -2158,7 +2286,7 @@ static void op_cancel(void)
 		flow_open(f);
 	}
 	if (rnd(2))
-		flow_send(f, 1 + rnd(64 * KiB));
+		flow_send(f, rnd_len(64 * KiB));
 	flow_armed(f);
 	before = sl->cancel_cqes;
 	sqe = io_uring_get_sqe(&sl->ring);
@@ -2186,7 +2314,7 @@ static void op_cancel(void)
 	if (sl->cancel_res == -ENOENT && f->cancels)
 		f->cancels--;
 	/* the request ends (cancelled), is re-armed, and data flows on */
-	flow_send(f, 1 + rnd(8 * KiB));
+	flow_send(f, rnd_len(8 * KiB));
 	flows_wait(&f, 1, false);
 	flow_check(f);
 	slot_audit(sl);
@@ -2297,7 +2425,7 @@ static void op_reopen(void)
 		/* data in flight, completions not reaped, buffers held */
 		for (i = 0; i < NR_FLOWS; i++)
 			if (rnd(2))
-				flow_send(&sl->fl[i], 1 + rnd(256 * KiB));
+				flow_send(&sl->fl[i], rnd_len(256 * KiB));
 		sl->hold = rnd(2);
 		for (i = rnd(3); i > 0; i--)
 			slot_step(sl, 10);
@@ -2366,7 +2494,7 @@ static void op_spare(void)
 	logop("spare register%s", f->idx ? " with a transfer" : "");
 	slot_open(sl);
 	if (rnd(2)) {
-		flow_send(f, 1 + rnd(64 * KiB));
+		flow_send(f, rnd_len(64 * KiB));
 		flows_wait(&f, 1, false);
 		flow_check(f);
 		slot_audit(sl);
@@ -2400,7 +2528,7 @@ static void op_restart(void)
 		fs[i] = &sl->fl[i];
 		if (fs[i]->fd >= 0 && !flow_live(fs[i]))
 			flow_close(fs[i]);
-		flow_send(fs[i], 1 + rnd(256 * KiB));
+		flow_send(fs[i], rnd_len(256 * KiB));
 	}
 	for (i = rnd(3); i > 0; i--)
 		slot_step(sl, 5);
@@ -2429,7 +2557,7 @@ static void op_urgent(void)
 
 	if (f->fd >= 0 && !flow_live(f))
 		flow_close(f);
-	flow_urgent(f, rnd(16 * KiB), 1 + rnd(16 * KiB));
+	flow_urgent(f, rnd(capped(16 * KiB)), rnd_len(16 * KiB));
 	uoff = f->urg[f->nurg - 1];
 	logop("urgent byte at %llu, slot %d flow %d, SO_OOBINLINE %s",
 	      (unsigned long long)uoff, sl->idx, f->idx,
@@ -2462,7 +2590,7 @@ static void op_flowcycle(void)
 	}
 	/* the sender shuts down after its data: all of it, then EOF */
 	f->txshut = true;
-	flow_send(f, rnd(32 * KiB));
+	flow_send(f, rnd(capped(32 * KiB)));
 	flows_wait(&f, 1, true);
 	flow_check(f);
 	close(f->txfd);
@@ -2473,15 +2601,52 @@ static void op_flowcycle(void)
 	slot_verify(sl);
 }
 
-/* The addresses of namespace @ns, host part @host, as nsim_env.sh sets. */
+/*
+ * The addresses of namespace @ns, host part @host, and the routes that
+ * come with them, as nsim_env.sh set them up.  A link up that ran with
+ * faults can leave them broken without failing: IPv6 drops an address
+ * whose prefix route it could not add ("Failed to add prefix route ...
+ * dropping"), and IPv4 keeps the address without its prefix route
+ * (fib_add_ifaddr() has no way to report a failed insert), after which
+ * every packet for the subnet, the ACKs of the flows included, fails with
+ * IP_OUTNOROUTES and the flows stall.  Count what was missing; put it back.
+ */
 static void addr_restore(const char *ns, int host)
 {
-	char cmd[256];
+	/* each with the namespace, the host part and the device */
+	static const char *const show[] = {
+		"ip -n %1$s -4 route show 192.0.2.0/24 dev %3$s",
+		"ip -n %1$s -4 route show table local 192.0.2.%2$d dev %3$s",
+		"ip -n %1$s -6 route show 2001:db8::/64 dev %3$s",
+	};
+	static const char *const restore[] = {
+		"ip -n %1$s addr replace 192.0.2.%2$d/24 dev %3$s",
+		"ip -n %1$s addr replace 2001:db8::%2$d/64 dev %3$s nodad",
+		"ip -n %1$s route replace 192.0.2.0/24 dev %3$s proto kernel scope link src 192.0.2.%2$d",
+		"ip -n %1$s route replace local 192.0.2.%2$d dev %3$s table local proto kernel scope host src 192.0.2.%2$d",
+		"ip -n %1$s -6 route replace 2001:db8::/64 dev %3$s proto kernel metric 256",
+	};
+	char cmd[256], line[256];
+	bool missing = false;
+	size_t i;
+	FILE *p;
 
-	snprintf(cmd, sizeof(cmd),
-		 "ip -n %s addr replace 192.0.2.%d/24 dev %s && ip -n %s addr replace 2001:db8::%d/64 dev %s nodad",
-		 ns, host, IFNAME, ns, host, IFNAME);
-	CHECK(!system(cmd), "cannot restore the addresses of %s", ns);
+	for (i = 0; i < ARRAY_SIZE(show); i++) {
+		snprintf(cmd, sizeof(cmd), show[i], ns, host, IFNAME);
+		p = popen(cmd, "r");
+		CHECK(p, "%s: %s", cmd, strerror(errno));
+		if (!fgets(line, sizeof(line), p))
+			missing = true;
+		while (fgets(line, sizeof(line), p))
+			;
+		CHECK(!pclose(p), "%s failed", cmd);
+	}
+	st.route_restores += missing;
+	for (i = 0; i < ARRAY_SIZE(restore); i++) {
+		snprintf(cmd, sizeof(cmd), restore[i], ns, host, IFNAME);
+		CHECK(!system(cmd), "cannot restore the addresses and routes of %s: %s",
+		      ns, cmd);
+	}
 	st.addr_restores++;
 }
 
@@ -2500,7 +2665,7 @@ static void op_link(void)
 				flow_close(&sl->fl[j]);
 			if (i && sl == fs[0]->sl)
 				continue;
-			flow_send(&sl->fl[j], 1 + rnd(128 * KiB));
+			flow_send(&sl->fl[j], rnd_len(128 * KiB));
 			fs[n++] = &sl->fl[j];
 		}
 	}
@@ -2712,7 +2877,7 @@ static void op_devdel(void)
 			slot_open(sl);
 		for (j = 0; j < NR_FLOWS; j++)
 			if (rnd(4))
-				flow_send(&sl->fl[j], 1 + rnd(64 * KiB));
+				flow_send(&sl->fl[j], rnd_len(64 * KiB));
 		while (slot_step(sl, 10) > 0)
 			;
 		sl->hold = true;
@@ -2789,6 +2954,7 @@ static void cleanup(void)
 		return;
 	fault_off();
 	fi_restore();
+	trace_drops(false);
 	for (i = 0; i < NR_SLOTS; i++)
 		if (slots[i].open) {
 			io_uring_queue_exit(&slots[i].ring);
@@ -2838,7 +3004,7 @@ static const char *opt(const char *env)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-s SEED] [-n OPS] [-d DURATION] [-u 0|1] [-f 0|1] [-p PCT] [-l SECS] [-r OPS]\n",
+		"usage: %s [-s SEED] [-n OPS] [-d DURATION] [-u 0|1] [-f 0|1] [-p PCT] [-l SECS] [-r OPS] [-m BYTES] [-P quick|full]\n",
 		prog);
 	exit(KSFT_FAIL);
 }
@@ -2859,6 +3025,12 @@ static bool op_on(int k)
 	return true;
 }
 
+/* Is kind @k scheduled once every rare_every operations? */
+static bool rare_sched(int k)
+{
+	return ops[k].rare && (full_profile || k != OP_DEVDEL);
+}
+
 /*
  * Operation @n is the scheduled run of a rare kind when it falls on that
  * kind's place in a period of rare_every operations; otherwise @k.
@@ -2869,9 +3041,9 @@ static enum op_kind rare_at(unsigned long n, enum op_kind k)
 	int i;
 
 	for (i = 0; i < NR_OPS; i++)
-		nr += ops[i].rare;
+		nr += rare_sched(i);
 	for (i = 0; i < NR_OPS; i++) {
-		if (!ops[i].rare)
+		if (!rare_sched(i))
 			continue;
 		r++;
 		if (pos == r * rare_every / (nr + 1))
@@ -2887,14 +3059,14 @@ static enum op_kind pick_op(void)
 
 	for (i = 0; i < NR_OPS; i++)
 		if (op_on(i))
-			total += ops[i].weight;
+			total += weight(i);
 	r = rnd(total);
 	for (i = 0; i < NR_OPS; i++) {
 		if (!op_on(i))
 			continue;
-		if (r < ops[i].weight)
+		if (r < weight(i))
 			return i;
-		r -= ops[i].weight;
+		r -= weight(i);
 	}
 	return OP_XFER;
 }
@@ -2902,8 +3074,8 @@ static enum op_kind pick_op(void)
 int main(int argc, char **argv)
 {
 	unsigned long last_leak, t0, last_note;
+	const char *v, *profile;
 	uint64_t op_t0;
-	const char *v;
 	int c, i, j;
 
 	main_pid = getpid();
@@ -2932,13 +3104,20 @@ int main(int argc, char **argv)
 	v = opt("ZCRX_STRESS_LEAK_EVERY");
 	if (v)
 		leak_every = parse_duration(v);
+	profile = opt("ZCRX_STRESS_PROFILE");
 	v = opt("ZCRX_STRESS_RARE_EVERY");
 	if (v)
 		rare_every = strtoul(v, NULL, 0);
+	v = opt("ZCRX_STRESS_MAX_SEND");
+	if (v)
+		max_send = strtoul(v, NULL, 0);
 	verbose = opt("ZCRX_STRESS_VERBOSE");
 	skip = opt("ZCRX_STRESS_SKIP");
-	while ((c = getopt(argc, argv, "s:n:d:u:f:p:l:r:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:d:u:f:p:l:r:m:P:")) != -1) {
 		switch (c) {
+		case 'P':
+			profile = optarg;
+			break;
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
 			break;
@@ -2963,20 +3142,30 @@ int main(int argc, char **argv)
 		case 'r':
 			rare_every = strtoul(optarg, NULL, 0);
 			break;
+		case 'm':
+			max_send = strtoul(optarg, NULL, 0);
+			break;
 		default:
 			usage(argv[0]);
 		}
 	}
+	full_profile = profile && !strcmp(profile, "full");
+	if (profile && !full_profile && strcmp(profile, "quick"))
+		usage(argv[0]);
+	if (rare_every == ULONG_MAX)
+		rare_every = full_profile ? 1000 : 2500;
+	if (!max_send)
+		max_send = full_profile ? MiB : 16 * KiB;
 	if (fail_pct < 0 || fail_pct > 100)
 		usage(argv[0]);
 	rng = seed;
 
 	ksft_print_header();
 	ksft_set_plan(1);
-	ksft_print_msg("seed %llu, %lu operations%s, duration %lus, urgent %s, faults %s (%d%%)\n",
+	ksft_print_msg("seed %llu, %lu operations%s, duration %lus, urgent %s, faults %s (%d%%), %s profile\n",
 		       seed, max_ops, max_ops ? "" : " (no limit)", duration_s,
 		       opt_urgent ? "on" : "off", opt_faults ? "on" : "off",
-		       fail_pct);
+		       fail_pct, full_profile ? "full" : "quick");
 	replay_hint();
 	if (geteuid())
 		ksft_exit_skip("needs root\n");
@@ -2999,6 +3188,7 @@ int main(int argc, char **argv)
 		}
 	}
 	kmsg_open();
+	trace_drops(true);
 	init_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (init_ns < 0)
 		die("no /proc/self/ns/net: %s", strerror(errno));
@@ -3017,8 +3207,9 @@ int main(int argc, char **argv)
 	kmsg_check();
 
 	/*
-	 * Every kind once first, a device deletion right after (so that a
-	 * run cut short by a time limit has one too), then one in 5000.
+	 * Every kind once first, the device deletion last (so that a run
+	 * cut short by a time limit has one too), then the draws and the
+	 * rare kinds' schedule.
 	 */
 	t0 = last_leak = last_note = now_ms() / 1000;
 	for (op_no = 1;; op_no++) {
@@ -3151,9 +3342,9 @@ int main(int argc, char **argv)
 			       op_on(i) ? "" : " (left out)");
 	ksft_print_msg("faults: %lu operations armed, %llu allocations failed, %lu fail-nth points hit, %lu calls failed with their documented errno\n",
 		       st.faulted, fi_injected(), st.nth_fired, st.fault_errs);
-	ksft_print_msg("data: %llu bytes in %lu completions checked on %lu flows; %lu registrations (%lu retried); %lu address restores after a faulted link up\n",
+	ksft_print_msg("data: %llu bytes in %lu completions checked on %lu flows; %lu registrations (%lu retried); %lu address restores after a faulted link up, %lu with a route missing\n",
 		       st.bytes, st.cqes, st.flows, st.regs, st.reg_retries,
-		       st.addr_restores);
+		       st.addr_restores, st.route_restores);
 	ksft_print_msg("ends: %lu -ENOSPC (%lu full CQs), %lu -ENOMEM, %lu cancelled, %lu dropped-CQE reports\n",
 		       st.enospc, st.overflows, st.enomem, st.cancelled,
 		       st.ebadr);
@@ -3164,11 +3355,16 @@ int main(int argc, char **argv)
 		die("kmemleak found leaks at the end");
 	/*
 	 * Every kind ran: once in the first pass, three times in a run of
-	 * two periods of the rare ones (the first pass and two schedules).
+	 * two periods of the rare ones (the first pass and two schedules),
+	 * but for a kind that is not scheduled (the quick profile's
+	 * deletion).
 	 */
 	for (i = 0; i < NR_OPS; i++) {
-		unsigned long min = rare_every && op_no >= 2 * rare_every ? 3 :
-				    op_no >= NR_OPS;
+		unsigned long min = op_no >= NR_OPS;
+
+		if (rare_every && op_no >= 2 * rare_every &&
+		    (!ops[i].rare || rare_sched(i)))
+			min = 3;
 
 		CHECK(!op_on(i) || st.ops[i] >= min,
 		      "%s ran %lu times in %lu operations, not %lu", ops[i].name,
