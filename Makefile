@@ -4,8 +4,11 @@
 #
 #   make demo     build the kernel, boot it, and show the data path end to end
 #   make check    every test, host and VM; ends with "N passed, N failed"
+#   make check-full  make check with the repetitions: every transfer size
+#                 again under swiotlb=force and the full stress profile
 #   make stress   the randomized stress and fault-injection campaign in the VM
-#                 (DURATION=1h SEED=1234 OPS=... URGENT=0|1 FAULTS=0|1)
+#                 (DURATION=1h SEED=1234 OPS=... URGENT=0|1 FAULTS=0|1
+#                 PROFILE=full|quick)
 #
 # Everything built or downloaded lives in $(ZCRX_CACHE), outside the clone.
 
@@ -15,7 +18,7 @@ export ZCRX_CACHE
 S := scripts
 CMD ?= uname -a
 
-.PHONY: help deps tree kernel kernel-perf selftests check demo vm series \
+.PHONY: help deps tree kernel kernel-perf selftests check check-full demo vm series \
 	series-check pull tree-reset kernel-path bench-nsim bench-lib stress
 
 help:
@@ -49,13 +52,17 @@ vm: selftests
 check:
 	@bash $(S)/check.sh
 
+check-full:
+	@ZCRX_CHECK_FULL=1 bash $(S)/check.sh
+
 demo:
 	@bash $(S)/demo.sh
 
 # Seeded randomized operations with fault injection; see scripts/stress.sh.
 stress: kernel
 	@DURATION='$(DURATION)' SEED='$(SEED)' OPS='$(OPS)' URGENT='$(URGENT)' \
-	FAULTS='$(FAULTS)' FAIL_PCT='$(FAIL_PCT)' bash $(S)/stress.sh
+	FAULTS='$(FAULTS)' FAIL_PCT='$(FAIL_PCT)' PROFILE='$(PROFILE)' \
+	bash $(S)/stress.sh
 
 # netdevsim TCP throughput, split off vs on, and page pool recycling.
 bench-nsim: kernel-perf

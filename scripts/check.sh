@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # make check: build what is needed, run the host tests and the kselftests
 # in the VM (debug kernel), and end with one line "N passed, N failed".
+# With ZCRX_CHECK_FULL=1 (make check-full) it also runs the repetitions:
+# the swiotlb boot runs every transfer size, and a fourth boot runs the
+# stress campaign's full profile.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -82,16 +85,21 @@ done
 #             upstream netdevsim tests and liburing-zc's VM tests;
 #   hardening the TCP transfer, urgent-data, lifetime and queue
 #             kselftests, and then
-#   swiotlb   the transfer tests again with every DMA mapping bounced
-#             (swiotlb=force).
+#   swiotlb   transfers again with every DMA mapping bounced
+#             (swiotlb=force): one of each kind, every size with
+#             ZCRX_CHECK_FULL=1;
+#   stress    (ZCRX_CHECK_FULL=1 only, after main) the stress campaign's
+#             full profile.
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
-# expected across all of them.
+# expected across main, hardening and swiotlb.
 ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 	local p
 	for p in "$@"; do
 		printf ' -t zcrx:%s' "$p"
 	done
 }
+full=${ZCRX_CHECK_FULL:-0}
+[ "$full" = 1 ] && full=--full || full=
 # Measured from an empty cache: main 2893 s and hardening + swiotlb
 # 796 + 803 s with nsim_tcp in main; nsim_tcp (about 17 min) evens them.
 main_progs=(iou_zcrx nsim_provider.py nsim_csum.sh)
@@ -110,14 +118,23 @@ note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP
 		--timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
 		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}"); true"
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
-		"bash '$ZCRX_TOP/scripts/swiotlb-tests.sh' --guest '$ks'; true"
+		"bash '$ZCRX_TOP/scripts/swiotlb-tests.sh' --guest '$ks' $full; true"
 ) &
-vm main --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
-	"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
-	 bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE';
-	 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
+runs=(main hardening swiotlb)
+(
+	vm main --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
+		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
+		 bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE';
+		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
+	[ -z "$full" ] || (
+		export ZCRX_STRESS_PROFILE=full
+		vm stress --timeout 7200 -- \
+			"bash '$ZCRX_TOP/scripts/stress.sh' --guest '$ks'; true"
+	)
+) &
 wait
-for run in main hardening swiotlb; do
+[ -z "$full" ] || runs+=(stress)
+for run in "${runs[@]}"; do
 	cat "$logs/vm-$run.log"
 done
 # Every program the sources name must report; a skip in the series' own
@@ -126,9 +143,16 @@ while IFS=$'\t' read -r res name; do
 	result "$res" "vm/$name"
 done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" |
 	python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail \
-		$(bash "$ZCRX_TOP/scripts/swiotlb-tests.sh" --list | sed 's/^/--expect zcrx:/') ||
+		$(bash "$ZCRX_TOP/scripts/swiotlb-tests.sh" --list $full | sed 's/^/--expect zcrx:/') ||
 	printf 'fail\tcounting the TAP failed\n')
-for run in main hardening swiotlb; do
+if [ -n "$full" ]; then
+	while IFS=$'\t' read -r res name; do
+		result "$res" "vm/stress (full profile): $name"
+	done < <(python3 "$ZCRX_TOP/scripts/tap.py" --expect zcrx:iou_zcrx_stress \
+		--skips-fail <"$logs/stress.tap" ||
+		printf 'fail\tcounting the TAP failed\n')
+fi
+for run in "${runs[@]}"; do
 	while IFS=$'\t' read -r res name; do
 		result "$res" "vm/$run: $name"
 	done < <(python3 "$ZCRX_TOP/scripts/tap.py" --vm-log "$logs/vm-$run.log" \

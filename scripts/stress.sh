@@ -9,11 +9,33 @@
 #   URGENT    urgent data in the mix: 1 (default) or 0
 #   FAULTS    fault injection: 1 (default) or 0
 #   FAIL_PCT  failslab / fail_page_alloc probability in percent (default 5)
+#   PROFILE   full (default: sends up to 1 MiB, CQs up to 64 entries) or
+#             quick (make check's: more operations, fewer bytes each)
 #
 # A failure prints the seed and the command that replays it.  Runs with a
 # DURATION scan kmemleak every 15 minutes as well as at the end.
+#
+#   scripts/stress.sh --guest KSELFTEST_DIR
+#       what runs inside the guest: the campaign with its TAP nested in
+#       run_kselftest.sh's format (so that scripts/tap.py reads it), as
+#       make check-full runs it
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" = --guest ]; then
+	cd "$2/zcrx"
+	echo "TAP version 13"
+	echo "1..1"
+	echo "# selftests: zcrx: iou_zcrx_stress"
+	rc=0
+	./iou_zcrx_stress 2>&1 | sed -u 's/^/# /' || rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok 1 selftests: zcrx: iou_zcrx_stress"
+	else
+		echo "not ok 1 selftests: zcrx: iou_zcrx_stress # exit=$rc"
+	fi
+	exit $rc
+fi
 
 secs() {
 	case "$1" in
@@ -26,7 +48,7 @@ secs() {
 
 ks=$(bash "$ZCRX_TOP/scripts/selftests.sh" debug)
 export ZCRX_STRESS_SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-timeout=1800
+timeout=7200		# 10,000 operations of the full profile: about 40 min
 if [ -n "${DURATION:-}" ]; then
 	d=$(secs "$DURATION")
 	[[ "$d" =~ ^[0-9]+$ ]] || die "DURATION: a number of seconds, or with s, m or h"
@@ -37,7 +59,8 @@ fi
 [ -z "${URGENT:-}" ] || export ZCRX_STRESS_URGENT=$URGENT
 [ -z "${FAULTS:-}" ] || export ZCRX_STRESS_FAULTS=$FAULTS
 [ -z "${FAIL_PCT:-}" ] || export ZCRX_STRESS_FAIL_PCT=$FAIL_PCT
+export ZCRX_STRESS_PROFILE=${PROFILE:-full}
 note "stress: seed $ZCRX_STRESS_SEED${DURATION:+, for $DURATION}"
 # The tests find the kernel's netlink specs and ynl in the assembled tree.
 KSRC=$ZCRX_TREE exec bash "$ZCRX_TOP/scripts/vm-run" --timeout "$timeout" -- \
-	"cd '$ks/zcrx' && ./iou_zcrx_stress"
+	"bash '$ZCRX_TOP/scripts/stress.sh' --guest '$ks'"

@@ -6,16 +6,21 @@
 # address and must sync the buffer for the CPU before anyone reads it, for
 # page pool pages and io_uring's net_iovs alike.
 #
-#   scripts/swiotlb-tests.sh [vm-run options]
+#   scripts/swiotlb-tests.sh [--full] [vm-run options]
 #       build and install the selftests, boot the debug kernel with
-#       swiotlb=force and print the TAP of nsim_tcp's 1 MiB transfers,
-#       iou_zcrx's xfer fixture up to 4 MiB and nsim_csum.sh, every byte
-#       checked, and of a zero-copy transfer whose area must take its
-#       bounce slots (below), in run_kselftest.sh's format (so that
-#       scripts/tap.py reads it); exits non-zero on any failure
-#   scripts/swiotlb-tests.sh --guest KSELFTEST_DIR
+#       swiotlb=force and print the TAP of a few transfers, every byte
+#       checked: nsim_tcp through page pool pages, split and not, IPv4
+#       and IPv6; iou_zcrx's xfer fixture into an area of user memory and
+#       into a kernel region; a zero-copy transfer whose area must take
+#       its bounce slots (below).  With --full (make check-full), also
+#       nsim_tcp's split IPv4 1 MiB and IPv6 4 KiB, iou_zcrx's xfer
+#       fixture up to 4 MiB and nsim_csum.sh: the same code paths again,
+#       at other sizes.  The TAP
+#       is in run_kselftest.sh's format (so that scripts/tap.py reads it);
+#       exits non-zero on any failure
+#   scripts/swiotlb-tests.sh --guest KSELFTEST_DIR [--full]
 #       what runs inside the guest
-#   scripts/swiotlb-tests.sh --list
+#   scripts/swiotlb-tests.sh --list [--full]
 #       the names of the results the guest reports
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -86,11 +91,20 @@ zc_bounced() {
 }
 
 guest() {
-	local ks=$1 n=0 fail=0 hw
+	local ks=$1 full=$2 n=0 fail=0 hw t
+	local -a runs
 
 	cd "$ks/zcrx" || exit 1
+	if [ "$full" = 1 ]; then
+		# Transfers up to 4 MiB: the long ones add time, not coverage.
+		runs=("./nsim_tcp -v ipv4_1m -v ipv6_4k -v split_ipv4_1m -v split_ipv6_1m"
+		      "./iou_zcrx -V ipv4_64m -V ipv4_256m -f xfer" "./nsim_csum.sh")
+	else
+		runs=("./nsim_tcp -v ipv4_1m -v split_ipv6_1m"
+		      "./iou_zcrx -r xfer.ipv4_1m.zc -r xfer.ipv6_4k.zc -r xfer.ipv4_1m_kernel_region.zc")
+	fi
 	echo "TAP version 13"
-	echo "1..6"
+	echo "1..$((${#runs[@]} + 3))"
 	result() {
 		n=$((n + 1))
 		if [ "$1" -eq 0 ]; then
@@ -102,9 +116,7 @@ guest() {
 	}
 	grep -qw swiotlb=force /proc/cmdline
 	result $? swiotlb_forced
-	# Transfers up to 4 MiB: the long ones add time, not coverage.
-	for t in "./nsim_tcp -v ipv4_1m -v ipv6_4k -v split_ipv4_1m -v split_ipv6_1m" \
-		 "./iou_zcrx -V ipv4_64m -V ipv4_256m -f xfer" "./nsim_csum.sh"; do
+	for t in "${runs[@]}"; do
 		$t 2>&1 | sed -u 's/^/# /'
 		result "${PIPESTATUS[0]}" "swiotlb_$(basename "${t%% *}")"
 	done
@@ -120,16 +132,21 @@ guest() {
 
 # The results the guest reports, one a line (make check expects them all).
 if [ "${1:-}" = --list ]; then
-	printf 'swiotlb_%s\n' forced nsim_tcp iou_zcrx nsim_csum.sh bounced \
-		zc_area_bounced
+	printf 'swiotlb_%s\n' forced nsim_tcp iou_zcrx bounced zc_area_bounced
+	[ "${2:-}" != --full ] || echo swiotlb_nsim_csum.sh
 	exit 0
 fi
 
 if [ "${1:-}" = --guest ]; then
-	guest "$2"
+	guest "$2" "$([ "${3:-}" = --full ] && echo 1)"
 fi
 
+full=
+if [ "${1:-}" = --full ]; then
+	full=--full
+	shift
+fi
 ks=$(bash "$ZCRX_TOP/scripts/selftests.sh" debug) || exit 1
 KSRC=$ZCRX_TREE exec bash "$ZCRX_TOP/scripts/vm-run" --timeout 3000 \
 	--append swiotlb=force "$@" -- \
-	"bash '$ZCRX_TOP/scripts/swiotlb-tests.sh' --guest '$ks'"
+	"bash '$ZCRX_TOP/scripts/swiotlb-tests.sh' --guest '$ks' $full"
