@@ -100,8 +100,8 @@ ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 }
 full=${ZCRX_CHECK_FULL:-0}
 [ "$full" = 1 ] && full=--full || full=
-# Measured from an empty cache: main 2893 s and hardening + swiotlb
-# 796 + 803 s with nsim_tcp in main; nsim_tcp (about 17 min) evens them.
+# Measured from an empty cache (2-core machine): main 1523 s, hardening
+# 1687 s + swiotlb 218 s.
 main_progs=(iou_zcrx nsim_provider.py nsim_csum.sh)
 hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life nsim_queues.sh)
 vm() {	# vm NAME [vm-run options] -- COMMAND
