@@ -10,7 +10,8 @@
 #   FAULTS    fault injection: 1 (default) or 0
 #   FAIL_PCT  failslab / fail_page_alloc probability in percent (default 5)
 #   PROFILE   full (default: sends up to 1 MiB, CQs up to 64 entries) or
-#             quick (make check's: more operations, fewer bytes each)
+#             quick (the program's default: more operations, fewer
+#             bytes each)
 #
 # A failure prints the seed and the command that replays it.  Runs with a
 # DURATION scan kmemleak every 15 minutes as well as at the end.

@@ -49,8 +49,8 @@
  *   ZCRX_STRESS_FAIL_PCT  (-p) failslab/fail_page_alloc probability, %
  *   ZCRX_STRESS_LEAK_EVERY (-l) kmemleak scan period in seconds (0: only
  *                         at the end)
- *   ZCRX_STRESS_PROFILE   (-P) quick (default: make check) or full (make
- *                         stress): see weight() below
+ *   ZCRX_STRESS_PROFILE   (-P) quick (the default) or full (make stress,
+ *                         make check-full): see weight() below
  *   ZCRX_STRESS_RARE_EVERY (-r) each expensive kind once in this many
  *                         operations (default 2500, full 1000; 0: drawn
  *                         only)
@@ -125,7 +125,7 @@ static bool opt_urgent = true;
 static bool opt_faults = true;
 static int fail_pct = 5;
 static unsigned long leak_every;
-static bool full_profile;		/* make stress's, not make check's */
+static bool full_profile;		/* make stress's, not the default */
 static unsigned long rare_every = ULONG_MAX;	/* unset: the profile's */
 static unsigned long max_send;		/* largest send drawn, bytes */
 
@@ -331,12 +331,12 @@ static const struct {
 };
 
 /*
- * The quick profile (the default, and make check's) keeps every kind and
- * every check but trades repetitions of the slowest for operations: sends
- * of at most 16 KiB, CQs of 8 or 16 entries, a third of the CQ overflows
- * (each moves a CQ's worth of buffers), half the urgent bytes, the
- * expensive kinds once in 2500 operations, and one device deletion (25 s
- * under TCG), in the first pass.  The full profile (make stress, make
+ * The quick profile (the default) keeps every kind and every check but
+ * trades repetitions of the slowest for operations: sends of at most
+ * 16 KiB, CQs of 8 or 16 entries, a third of the CQ overflows (each moves
+ * a CQ's worth of buffers), half the urgent bytes, the expensive kinds
+ * once in 2500 operations, and one device deletion (25 s under TCG), in
+ * the first pass.  The full profile (make stress, make
  * check-full) sends up to 1 MiB, fills CQs of up to 64 entries and
  * schedules a deletion with the other expensive kinds.
  */
@@ -1529,14 +1529,14 @@ static void trace_drops(bool on)
 
 /*
  * Each side's view of the stalled flows (TCP's retransmits and backoff,
- * the devices' counters, qdiscs and neighbours, TCP's counters), and the
- * last drops that were not for want of a socket.
+ * the devices' counters and neighbours, TCP's counters), the rings' poll
+ * lists, and the last drops that were not for want of a socket.
  */
 static void stall_report(void)
 {
 	static const char *const cmds[] = {
 		"ss -tinoem", "ethtool -S " IFNAME " | grep -v ': 0$'",
-		"ip -s link show " IFNAME, "tc -s qdisc show dev " IFNAME,
+		"ip -s link show " IFNAME,
 		"ip neigh; ip -6 neigh",
 		"nstat -az | grep -v ' 0 ' | grep -i -e tcp -e ip",
 	};
