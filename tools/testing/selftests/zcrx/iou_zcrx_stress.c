@@ -1597,8 +1597,7 @@ static void flows_wait(struct flow **fs, int n, bool closing)
 
 			if (f->err || !f->sl->open)
 				continue;
-			if (f->soff < f->sent || f->nurg ||
-			    (closing && !f->eof))
+			if (flow_owed(f, closing))
 				done = false;
 			CHECK(closing || !f->eof,
 			      "slot %d flow %d: EOF after %llu of %llu bytes",
