@@ -4,7 +4,7 @@
 # in the VM (debug kernel), and end with one line "N passed, N failed".
 # With ZCRX_CHECK_FULL=1 (make check-full) it also runs the repetitions:
 # the swiotlb boot runs every transfer size, and a fourth boot runs the
-# stress campaign's full profile.
+# stress campaign's full profile (make check runs its quick profile).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -82,7 +82,9 @@ done
 # The VM tests, in three boots of the debug kernel, two side by side (a
 # TCG guest keeps one host core busy):
 #   main      the io_uring, checksum and provider kselftests, the
-#             upstream netdevsim tests and liburing-zc's VM tests;
+#             upstream netdevsim tests, liburing-zc's VM tests and the
+#             stress campaign's quick profile (10,000 operations, a new
+#             seed each run, printed with the command that replays it);
 #   hardening the TCP transfer, urgent-data, lifetime and queue
 #             kselftests, and then
 #   swiotlb   transfers again with every DMA mapping bounced
@@ -125,7 +127,8 @@ runs=(main hardening swiotlb)
 	vm main --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
 		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
 		 bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE';
-		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
+		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build';
+		 bash '$ZCRX_TOP/scripts/stress.sh' --guest '$ks'; true"
 	[ -z "$full" ] || (
 		export ZCRX_STRESS_PROFILE=full
 		vm stress --timeout 7200 -- \
@@ -143,6 +146,7 @@ while IFS=$'\t' read -r res name; do
 	result "$res" "vm/$name"
 done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" |
 	python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail \
+		--expect zcrx:iou_zcrx_stress \
 		$(bash "$ZCRX_TOP/scripts/swiotlb-tests.sh" --list $full | sed 's/^/--expect zcrx:/') ||
 	printf 'fail\tcounting the TAP failed\n')
 if [ -n "$full" ]; then

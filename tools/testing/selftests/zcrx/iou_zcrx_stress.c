@@ -52,10 +52,10 @@
  *   ZCRX_STRESS_PROFILE   (-P) quick (the default) or full (make stress,
  *                         make check-full): see weight() below
  *   ZCRX_STRESS_RARE_EVERY (-r) each expensive kind once in this many
- *                         operations (default 2500, full 1000; 0: drawn
+ *                         operations (default 5000, full 1000; 0: drawn
  *                         only)
  *   ZCRX_STRESS_MAX_SEND  (-m) the largest payload drawn for one send, in
- *                         bytes (default 16 KiB, full 1 MiB; filling a CQ
+ *                         bytes (default 8 KiB, full 1 MiB; filling a CQ
  *                         takes more)
  *   ZCRX_STRESS_SKIP      operations to leave out: names, comma-separated
  *   ZCRX_STRESS_VERBOSE   print every operation
@@ -332,20 +332,21 @@ static const struct {
 
 /*
  * The quick profile (the default) keeps every kind and every check but
- * trades repetitions of the slowest for operations: sends of at most
- * 16 KiB, CQs of 8 or 16 entries, a third of the CQ overflows (each moves
- * a CQ's worth of buffers), half the urgent bytes, the expensive kinds
- * once in 2500 operations, and one device deletion (25 s under TCG), in
- * the first pass.  The full profile (make stress, make
- * check-full) sends up to 1 MiB, fills CQs of up to 64 entries and
+ * trades repetitions of the slowest for operations: under a debug kernel
+ * an operation costs about what its packets cost, so sends of at most
+ * 8 KiB, CQs of 8 or 16 entries, a fifth of the CQ overflows (each moves
+ * a CQ's worth of buffers), a third of the urgent bytes, the expensive
+ * kinds once in 5000 operations (three of each in 10,000), and one
+ * device deletion, in the first pass.  The full profile (make stress,
+ * make check-full) sends up to 1 MiB, fills CQs of up to 64 entries and
  * schedules a deletion with the other expensive kinds.
  */
 static unsigned int weight(int k)
 {
 	if (k == OP_OVERFLOW && !full_profile)
-		return ops[k].weight / 3;
+		return ops[k].weight / 5;
 	if (k == OP_URGENT && !full_profile)
-		return ops[k].weight / 2;
+		return ops[k].weight / 3;
 	return ops[k].weight;
 }
 
@@ -745,10 +746,33 @@ static int keep_addr_on_down(void)
 	return ret;
 }
 
+/* B's rules on its (new) port, and where its queues are reset. */
+static void env_b_port(void)
+{
+	int s, f, id;
+
+	ifindex = if_nametoindex(IFNAME);
+	CHECK(ifindex > 0, "no %s in %s", IFNAME, ns_b);
+	for (s = 0; s < NR_SLOTS; s++)
+		for (f = 0; f < NR_FLOWS; f++) {
+			int ret = steer(flow_family(f), flow_port(s, f),
+					(s + 1) % NR_QUEUES,
+					1 + s * NR_FLOWS + f);
+
+			CHECK(!ret, "ntuple rule: %s", strerror(-ret));
+		}
+	id = zcrx_nsim_id(ns_b);
+	CHECK(id >= 0, "no netdevsim id for %s", ns_b);
+	snprintf(reset_path, sizeof(reset_path),
+		 "/sys/kernel/debug/netdevsim/netdevsim%d/ports/0/queue_reset",
+		 id);
+	CHECK(!access(reset_path, W_OK), "no %s", reset_path);
+}
+
 /* Both namespaces, split headers, rules and listeners; we end up in B. */
 static void env_up(void)
 {
-	int s, f, id;
+	int s, f;
 
 	/*
 	 * New netdevsim ports are born in the writer's namespace, and only
@@ -766,24 +790,33 @@ static void env_up(void)
 	sock_b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	CHECK(!keep_addr_on_down(), "keep_addr_on_down in %s", ns_b);
 	CHECK(sock_a >= 0 && sock_b >= 0, "sockets: %s", strerror(errno));
-	ifindex = if_nametoindex(IFNAME);
-	CHECK(ifindex > 0, "no %s in %s", IFNAME, ns_b);
 	for (s = 0; s < NR_SLOTS; s++)
 		for (f = 0; f < NR_FLOWS; f++) {
-			int ret = steer(flow_family(f), flow_port(s, f),
-					(s + 1) % NR_QUEUES,
-					1 + s * NR_FLOWS + f);
-
-			CHECK(!ret, "ntuple rule: %s", strerror(-ret));
 			lfd[s][f] = tcp_listen(flow_family(f), flow_port(s, f));
 			CHECK(lfd[s][f] >= 0, "listen: %s", strerror(-lfd[s][f]));
 		}
-	id = zcrx_nsim_id(ns_b);
-	CHECK(id >= 0, "no netdevsim id for %s", ns_b);
-	snprintf(reset_path, sizeof(reset_path),
-		 "/sys/kernel/debug/netdevsim/netdevsim%d/ports/0/queue_reset",
-		 id);
-	CHECK(!access(reset_path, W_OK), "no %s", reset_path);
+	env_b_port();
+}
+
+/*
+ * After B's device was deleted: a new one in B, linked to A's port, with
+ * split headers and the rules.  The namespaces, A's port, the listeners
+ * and the sockets for SIOCSIFFLAGS stay (building them anew takes far
+ * longer than the deletion under a debug kernel).
+ */
+static void env_renew(void)
+{
+	char cmd[256];
+
+	CHECK(!setns(init_ns, CLONE_NEWNET), "back to the initial netns: %s",
+	      strerror(errno));
+	snprintf(cmd, sizeof(cmd), "./nsim_env.sh renew %s %s %d >/dev/null",
+		 ns_a, ns_b, NR_QUEUES);
+	CHECK(!system(cmd), "cannot renew the port of %s", ns_b);
+	CHECK(!zcrx_env_hds(ns_b, 1), "cannot turn tcp-data-split on");
+	CHECK(!zcrx_enter_netns(ns_b), "cannot enter %s", ns_b);
+	CHECK(!keep_addr_on_down(), "keep_addr_on_down in %s", ns_b);
+	env_b_port();
 }
 
 static int link_set(int sock, bool up)
@@ -1573,6 +1606,45 @@ static void stall_report(void)
 		ksft_print_msg("no skb drop trace\n");
 }
 
+/*
+ * What the socket of a stalled flow says (poll(2): is it readable, is an
+ * urgent byte pending; bytes queued; at the mark?), and whether a new
+ * request, issued after the armed one is cancelled, gets the data: if it
+ * does, the armed request missed a wake-up.  A diagnostic: the run fails
+ * either way.
+ */
+static void stall_probe(struct flow *f)
+{
+	struct slot *sl = f->sl;
+	struct pollfd pfd = { .fd = f->fd, .events = POLLIN | POLLPRI };
+	uint64_t soff = f->soff, start;
+	int inq = -1, mark = -1;
+	struct io_uring_sqe *sqe;
+
+	if (f->fd < 0 || f->err || !sl->open)
+		return;
+	poll(&pfd, 1, 0);
+	ioctl(f->fd, SIOCINQ, &inq);
+	ioctl(f->fd, SIOCATMARK, &mark);
+	ksft_print_msg("slot %d flow %d: poll %#x, %d bytes queued, at mark %d, SO_OOBINLINE %d, next urgent at %lld\n",
+		       sl->idx, f->idx, pfd.revents, inq, mark, f->oobinline,
+		       f->nurg ? (long long)f->urg[0] : -1LL);
+	if (!f->armed)
+		return;
+	sqe = io_uring_get_sqe(&sl->ring);
+	if (!sqe)
+		return;
+	io_uring_prep_cancel64(sqe, UD(f), 0);
+	io_uring_sqe_set_data64(sqe, CANCEL_UD);
+	f->cancels++;
+	start = now_ms();
+	while (now_ms() - start < 5000 && f->soff == soff)
+		slot_step(sl, 100);
+	ksft_print_msg("slot %d flow %d: after a cancel and a new request: %llu more bytes, armed %d, cancel result %d\n",
+		       sl->idx, f->idx, (unsigned long long)(f->soff - soff),
+		       f->armed, sl->cancel_res);
+}
+
 /* Does @f still wait for bytes, the urgent byte, or (@closing) its EOF? */
 static bool flow_owed(const struct flow *f, bool closing)
 {
@@ -1639,6 +1711,8 @@ static void flows_wait(struct flow **fs, int n, bool closing)
 					       fs[i]->armed, fs[i]->nurg);
 			/* TCP's view (retransmits, backoff) and the NIC's */
 			stall_report();
+			for (i = 0; i < n; i++)
+				stall_probe(fs[i]);
 			die("no progress for %d s", STALL_MS / 1000);
 		}
 	}
@@ -2059,7 +2133,8 @@ static void slot_verify(struct slot *sl)
 		flow_close(f);
 		flow_open(f);
 	}
-	flow_send(f, rnd_len(8 * KiB));
+	/* a packet or two: the queue delivers again */
+	flow_send(f, rnd_len(4 * KiB));
 	setstage("verify: transfer");
 	flows_wait(&f, 1, false);
 	flow_check(f);
@@ -2858,8 +2933,9 @@ static bool slot_armed(struct slot *sl)
  * removal ends no request (Documentation/networking/iou-zcrx.rst): each
  * one still armed is cancelled and must end, with -ECANCELED or with an
  * end it reached before (-ENOSPC, -ENOMEM), within STALL_MS; every byte
- * that arrived was checked, the held ones must not change, and the
- * queues must take new registrations on the recreated device.
+ * that arrived was checked, the held ones must not change, every page
+ * is unpinned once the rings are closed, and the queues must take new
+ * registrations on a new device put in its place.
  */
 static void op_devdel(void)
 {
@@ -2928,14 +3004,13 @@ static void op_devdel(void)
 		sl->quiet = false;
 	}
 	setstage("devdel: pages unpinned");
-	env_down();
 	start = now_ms();
 	while (vm_pinned_kb() > pinned0 && now_ms() - start < STALL_MS)
 		usleep(10 * 1000);
 	CHECK(vm_pinned_kb() == pinned0, "%ld kB pinned after every ring closed",
 	      vm_pinned_kb() - pinned0);
 	setstage("devdel: the new device");
-	env_up();
+	env_renew();
 	for (i = 0; i < 2; i++) {
 		op_fmode = FM_NONE;
 		slot_open(&slots[i]);
@@ -3152,9 +3227,9 @@ int main(int argc, char **argv)
 	if (profile && !full_profile && strcmp(profile, "quick"))
 		usage(argv[0]);
 	if (rare_every == ULONG_MAX)
-		rare_every = full_profile ? 1000 : 2500;
+		rare_every = full_profile ? 1000 : 5000;
 	if (!max_send)
-		max_send = full_profile ? MiB : 16 * KiB;
+		max_send = full_profile ? MiB : 8 * KiB;
 	if (fail_pct < 0 || fail_pct > 100)
 		usage(argv[0]);
 	rng = seed;

@@ -6,6 +6,9 @@
 #
 #   nsim_env.sh up NS_A NS_B [QUEUES]   create, link, address and bring up
 #   nsim_env.sh down NS_A NS_B          delete both devices and namespaces
+#   nsim_env.sh renew NS_A NS_B [QUEUES]
+#                                       after NS_B's device was deleted: a
+#                                       new one in NS_B, linked to NS_A's
 #   nsim_env.sh hds NS on|off           tcp-data-split of NS's eth0
 #   nsim_env.sh stat NS NAME            a counter of "ethtool -S eth0" in NS
 #   nsim_env.sh dfs NS                  the netdevsim debugfs port directory
@@ -44,7 +47,7 @@ new_dev() {
 
 # Every ip command is a process start, slow under a debug kernel: batch.
 up() {
-	local a=$1 b=$2 queues=${3:-1} ida idb deva devb fa fb ia ib addr dev ns
+	local a=$1 b=$2 queues=${3:-1} ida idb deva devb
 
 	[ -d $NSIM_SYS ] || modprobe -q netdevsim 2>/dev/null
 	[ -d $NSIM_SYS ] || { echo "netdevsim is not available" >&2; return 4; }
@@ -63,24 +66,53 @@ up() {
 		link set $deva netns $a
 		link set $devb netns $b
 	EOF
-	for ns in "$a" "$b"; do
-		[ "$ns" = "$a" ] && dev=$deva addr=1 || dev=$devb addr=2
-		ip -n "$ns" -b - <<-EOF || return 1
-			link set $dev name eth0
-			addr add 192.0.2.$addr/24 dev eth0
-			addr add 2001:db8::$addr/64 dev eth0 nodad
-			link set lo up
-			link set eth0 up
-		EOF
-	done
+	port_up "$a" "$deva" 1 || return 1
+	port_up "$b" "$devb" 2 || return 1
+	link_ports "$a" "$b" || return 1
+	echo "$ida $idb"
+}
+
+# Name, address and bring up port DEV in namespace NS as host HOST.
+port_up() {
+	local ns=$1 dev=$2 host=$3
+
+	ip -n "$ns" -b - <<-EOF
+		link set $dev name eth0
+		addr add 192.0.2.$host/24 dev eth0
+		addr add 2001:db8::$host/64 dev eth0 nodad
+		link set lo up
+		link set eth0 up
+	EOF
+}
+
+# Link the eth0 ports of namespaces A and B as peers.
+link_ports() {
+	local a=$1 b=$2 fa fb ia ib rc=0
 
 	exec {fa}</run/netns/"$a"
 	exec {fb}</run/netns/"$b"
 	ia=$(ip -n "$a" -o link show eth0 | cut -d: -f1)
 	ib=$(ip -n "$b" -o link show eth0 | cut -d: -f1)
-	echo "$fa:$ia $fb:$ib" >$NSIM_SYS/link_device || return 1
+	echo "$fa:$ia $fb:$ib" >$NSIM_SYS/link_device || rc=1
 	exec {fa}<&- {fb}<&-
-	echo "$ida $idb"
+	return $rc
+}
+
+# B's device is gone (deleted by the caller): a new one takes its place,
+# in the same namespace, with the same name and addresses, linked to A's
+# port.  A's neighbours still name the old port's address: forget them.
+renew() {
+	local a=$1 b=$2 queues=${3:-1} idb devb
+
+	[ ! -e "$(ns_id_file "$b")" ] || { echo "renew: $b still has its device" >&2; return 1; }
+	read -r idb devb < <(new_dev "$queues")
+	[ -n "$idb" ] || return 1
+	echo "$idb" >"$(ns_id_file "$b")"
+	ip link set "$devb" netns "$b" || return 1
+	port_up "$b" "$devb" 2 || return 1
+	link_ports "$a" "$b" || return 1
+	ip -n "$a" neigh flush dev eth0 || return 1
+	echo "$idb"
 }
 
 down() {
@@ -132,9 +164,10 @@ up)
 	up "$@" || { rc=$?; down "$1" "$2" 2>/dev/null; exit $rc; }
 	;;
 down) shift; down "$@" ;;
+renew) shift; renew "$@" ;;
 hds) shift; hds "$@" ;;
 stat) shift; counter "$@" ;;
 dfs) shift; dfs "$@" ;;
 ynl) shift; ynl "$@" ;;
-*) echo "usage: $0 up|down|hds|stat|dfs|ynl ..." >&2; exit 2 ;;
+*) echo "usage: $0 up|down|renew|hds|stat|dfs|ynl ..." >&2; exit 2 ;;
 esac
