@@ -19,7 +19,8 @@
 #   scripts/stress.sh --guest KSELFTEST_DIR
 #       what runs inside the guest: the campaign with its TAP nested in
 #       run_kselftest.sh's format (so that scripts/tap.py reads it), as
-#       make check-full runs it
+#       make check-full runs it (make check runs the quick profile with
+#       run_kselftest.sh, as the other kselftests)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
