@@ -99,8 +99,6 @@ static void io_zcrx_sync_for_device(const struct page_pool *pool,
 #endif
 }
 
-/* ---- accounting ---- */
-
 static int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 {
 	int ret;
@@ -122,8 +120,6 @@ static void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 	if (ifq->mm_account)
 		atomic64_sub(nr_pages, &ifq->mm_account->pinned_vm);
 }
-
-/* ---- shared memory for the refill ring ---- */
 
 static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
 				 struct io_uring_region_desc *rd,
@@ -195,8 +191,6 @@ static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
 	io_zcrx_unaccount(ifq, r->acct_pages);
 	r->acct_pages = 0;
 }
-
-/* ---- the area ---- */
 
 static void __io_zcrx_unmap_area(struct device *dev, struct io_zcrx_area *area,
 				 unsigned long nr)
@@ -299,18 +293,14 @@ static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
 	kfree(area);
 }
 
-static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
-			       struct io_uring_zcrx_area_reg *reg)
+static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg)
 {
-	struct io_zcrx_area *area;
-	unsigned long i, nr;
-	int nr_pages, ret;
 	u64 end;
 
 	if (reg->flags & ~IORING_ZCRX_AREA_DMABUF)
 		return -EINVAL;
-	if (reg->rq_area_token || memchr_inv(reg->__resv2, 0,
-					     sizeof(reg->__resv2)))
+	if (reg->rq_area_token ||
+	    memchr_inv(reg->__resv2, 0, sizeof(reg->__resv2)))
 		return -EINVAL;
 	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
 		return -EOPNOTSUPP;
@@ -323,6 +313,47 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	if ((reg->len >> PAGE_SHIFT) > INT_MAX ||
 	    reg->len > (1ULL << IORING_ZCRX_AREA_SHIFT))
 		return -E2BIG;
+	return 0;
+}
+
+/* On failure nothing is left pinned and area->pages stays NULL. */
+static int io_zcrx_pin_area(struct io_zcrx_area *area,
+			    const struct io_uring_zcrx_area_reg *reg)
+{
+	struct page **pages;
+	int nr_pages;
+
+	pages = io_pin_pages(reg->addr, reg->len, &nr_pages);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	area->pages = pages;
+	area->nr_pages = nr_pages;
+	return 0;
+}
+
+/* Charge the pinned pages; io_zcrx_free_area() gives back what was charged. */
+static int io_zcrx_account_area(struct io_zcrx_ifq *ifq,
+				struct io_zcrx_area *area)
+{
+	int ret;
+
+	ret = io_zcrx_account(ifq, area->nr_pages);
+	if (ret)
+		return ret;
+	area->acct_pages = area->nr_pages;
+	return 0;
+}
+
+static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
+			       struct io_uring_zcrx_area_reg *reg)
+{
+	struct io_zcrx_area *area;
+	unsigned long i, nr;
+	int ret;
+
+	ret = io_zcrx_check_area_reg(reg);
+	if (ret)
+		return ret;
 
 	area = kzalloc(sizeof(*area), GFP_KERNEL);
 	if (!area)
@@ -330,20 +361,14 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	area->ifq = ifq;
 	spin_lock_init(&area->freelist_lock);
 
-	area->pages = io_pin_pages(reg->addr, reg->len, &nr_pages);
-	if (IS_ERR(area->pages)) {
-		ret = PTR_ERR(area->pages);
-		area->pages = NULL;
-		goto err;
-	}
-	area->nr_pages = nr_pages;
-	nr = nr_pages;
-
-	ret = io_zcrx_account(ifq, nr);
+	ret = io_zcrx_pin_area(area, reg);
 	if (ret)
 		goto err;
-	area->acct_pages = nr;
+	ret = io_zcrx_account_area(ifq, area);
+	if (ret)
+		goto err;
 
+	nr = area->nr_pages;
 	ret = -ENOMEM;
 	area->nia.niovs = kvmalloc_array(nr, sizeof(area->nia.niovs[0]),
 					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -388,10 +413,9 @@ static void io_zcrx_return_niov_freelist(struct net_iov *niov)
 {
 	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
 
-	spin_lock_bh(&area->freelist_lock);
+	guard(spinlock_bh)(&area->freelist_lock);
 	if (!WARN_ON_ONCE(area->free_count >= area->nia.num_niovs))
 		area->freelist[area->free_count++] = net_iov_idx(niov);
-	spin_unlock_bh(&area->freelist_lock);
 }
 
 /* The last reference to @niov is gone: give it back to its owner. */
@@ -427,8 +451,6 @@ static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 			io_zcrx_return_niov(niov);
 	}
 }
-
-/* ---- interface queues ---- */
 
 static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 {
@@ -675,7 +697,15 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	if (ret)
 		goto err_erase;
 
-	xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL);
+	/*
+	 * The id is reserved, so this does not allocate; should it fail all
+	 * the same, the queue is bound and has to be released first.
+	 */
+	ret = xa_err(xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL));
+	if (ret) {
+		io_zcrx_close_queue(ifq);
+		goto err_erase;
+	}
 	return 0;
 
 err_put:
@@ -806,8 +836,6 @@ int io_zcrx_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma,
 	return io_uring_mmap_pages(ctx, vma, ifq->region.pages, nr);
 }
 
-/* ---- the memory provider ---- */
-
 static inline u32 io_zcrx_rqring_entries(struct io_zcrx_ifq *ifq)
 {
 	u32 entries;
@@ -864,7 +892,7 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 {
 	u32 entries;
 
-	spin_lock_bh(&ifq->rq_lock);
+	guard(spinlock_bh)(&ifq->rq_lock);
 	entries = io_zcrx_rqring_entries(ifq);
 	entries = min_t(u32, entries, PP_ALLOC_CACHE_REFILL - pp->alloc.count);
 	while (entries--) {
@@ -881,7 +909,6 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 	}
 	/* entries up to the head are read: the application may reuse them */
 	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
-	spin_unlock_bh(&ifq->rq_lock);
 }
 
 /*
@@ -978,7 +1005,7 @@ static void io_zcrx_freelist_refill(struct page_pool *pp,
 {
 	struct io_zcrx_area *area = ifq->area;
 
-	spin_lock_bh(&area->freelist_lock);
+	guard(spinlock_bh)(&area->freelist_lock);
 	while (area->free_count && pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
 		struct net_iov *niov = __io_zcrx_get_free_niov(area);
 
@@ -986,7 +1013,6 @@ static void io_zcrx_freelist_refill(struct page_pool *pp,
 		io_zcrx_sync_for_device(pp, niov);
 		pp->alloc.cache[pp->alloc.count++] = net_iov_to_netmem(niov);
 	}
-	spin_unlock_bh(&area->freelist_lock);
 }
 
 static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
@@ -1095,8 +1121,6 @@ static const struct memory_provider_ops io_uring_pp_zc_ops = {
 	.uninstall		= io_pp_uninstall,
 	.cpu_page		= io_pp_cpu_page,
 };
-
-/* ---- receiving ---- */
 
 struct io_zcrx_args {
 	struct io_kiocb		*req;
@@ -1479,8 +1503,6 @@ int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	return io_zcrx_tcp_recvmsg(req, ifq, sk, len);
 }
 
-/* ---- observability ---- */
-
 /**
  * io_zcrx_show_fdinfo() - describe the ring's interface queues
  * @m: the fdinfo file
@@ -1503,15 +1525,19 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 		nr = area->nia.num_niovs;
 		free = min_t(u32, READ_ONCE(area->free_count), nr);
 		user = clamp_t(int, atomic_read(&ifq->user_bufs), 0, nr - free);
-		seq_printf(m, "ZcrxIfq:\tid=%u dev=%s ifindex=%d rxq=%u area_bytes=%lu bufs=%u free=%u nic=%u user=%u zc_bytes=%llu copy_bytes=%llu copy_count=%llu rq_consumed=%llu rq_invalid=%llu\n",
+		/* one line per ifq, printed in pieces */
+		seq_printf(m, "ZcrxIfq:\tid=%u dev=%s ifindex=%d rxq=%u",
 			   ifq->id,
 			   gone || !ifq->ifname[0] ? "-" : ifq->ifname,
-			   gone ? 0 : ifq->ifindex, ifq->if_rxq,
+			   gone ? 0 : ifq->ifindex, ifq->if_rxq);
+		seq_printf(m, " area_bytes=%lu bufs=%u free=%u nic=%u user=%u",
 			   (unsigned long)nr << PAGE_SHIFT, nr, free,
-			   nr - free - user, user,
+			   nr - free - user, user);
+		seq_printf(m, " zc_bytes=%llu copy_bytes=%llu copy_count=%llu",
 			   READ_ONCE(ifq->zc_bytes),
 			   READ_ONCE(ifq->copy_bytes),
-			   READ_ONCE(ifq->copy_count),
+			   READ_ONCE(ifq->copy_count));
+		seq_printf(m, " rq_consumed=%llu rq_invalid=%llu\n",
 			   READ_ONCE(ifq->rq_consumed),
 			   READ_ONCE(ifq->rq_invalid));
 	}
