@@ -31,8 +31,8 @@ deps:
 	@bash $(S)/deps.sh
 
 tree: deps
-	@bash $(S)/base.sh >/dev/null
-	@python3 $(S)/series.py assemble
+	@bash $(S)/tree/base.sh >/dev/null
+	@python3 $(S)/tree/series.py assemble
 
 kernel: tree
 	@bash $(S)/kernel.sh debug
@@ -67,9 +67,9 @@ stress: kernel
 # netdevsim TCP throughput, split off vs on, and page pool recycling.
 bench-nsim: kernel-perf
 	@ks=$$(bash $(S)/selftests.sh perf) && \
-	KSRC=$(ZCRX_CACHE)/tree bash $(S)/vm-run --no-kmemleak \
+	bash $(S)/vm-run --no-kmemleak \
 		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
-		bash $(CURDIR)/$(S)/bench-nsim.sh $$ks/zcrx
+		bash $(CURDIR)/$(S)/guest/bench-nsim.sh $$ks/zcrx
 
 # RECV_ZC throughput through liburing-zc against hand-written ring code.
 bench-lib: kernel-perf
@@ -77,16 +77,16 @@ bench-lib: kernel-perf
 	$(MAKE) -s -C liburing-zc lib examples >/dev/null && \
 	bash $(S)/vm-run --no-kmemleak \
 		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
-		bash $(CURDIR)/$(S)/bench-lib.sh $$ks/zcrx $(CURDIR)/liburing-zc/build
+		bash $(CURDIR)/$(S)/guest/bench-lib.sh $$ks/zcrx $(CURDIR)/liburing-zc/build
 
 series: tree
-	@bash $(S)/export-series.sh
+	@bash $(S)/tree/export-series.sh
 
 series-check: tree
-	@bash $(S)/series-check.sh
+	@bash $(S)/tree/series-check.sh
 
 pull:
-	@python3 $(S)/series.py pull
+	@python3 $(S)/tree/series.py pull
 
 tree-reset:
 	@git -C $(ZCRX_CACHE)/tree checkout -q -f series

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by make check and make check-full.
 # make check: build what is needed, run the host tests and the kselftests
 # in the VM (debug kernel), and end with one line "N passed, N failed".
 # With ZCRX_CHECK_FULL=1 (make check-full) it also runs the repetitions:
@@ -50,9 +51,9 @@ stage() {	# stage NAME command...: a set-up step; its failure ends the run
 
 t0=$(date +%s)
 stage deps bash "$ZCRX_TOP/scripts/deps.sh"
-stage base bash "$ZCRX_TOP/scripts/base.sh"
+stage base bash "$ZCRX_TOP/scripts/tree/base.sh"
 note "base: $ZCRX_PKG $(cat "$logs/base.log" | tail -n1)"
-stage assemble python3 "$ZCRX_TOP/scripts/series.py" assemble
+stage assemble python3 "$ZCRX_TOP/scripts/tree/series.py" assemble
 stage kernel bash "$ZCRX_TOP/scripts/kernel.sh" debug
 grep -a '==> ' "$logs/kernel.log"
 stage selftests bash "$ZCRX_TOP/scripts/selftests.sh" debug
@@ -110,12 +111,17 @@ unset "${!ZCRX_STRESS_@}"
 # 258 s.
 # The stress campaign first: its kmemleak scan at the end then speaks for
 # it alone (the boot's own scan, at the end, covers the rest).
-main_progs=(iou_zcrx_stress iou_zcrx nsim_provider.py nsim_csum.sh)
+main_progs=(iou_zcrx_stress iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure
+	iou_zcrx_teardown nsim_provider.py nsim_csum.sh)
 hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life nsim_queues.sh)
+# The kselftests run as a user who copied the installed directory into a
+# VM of their own would run them: from a copy in the guest's /tmp, with no
+# kernel tree in reach (they carry the netlink specs and ynl they need).
+standalone="cp -a '$ks' /tmp/kselftest && cd /tmp/kselftest && unset KSRC"
 vm() {	# vm NAME [vm-run options] -- COMMAND
 	local name=$1
 	shift
-	KSRC=$ZCRX_TREE $vm_nice bash "$ZCRX_TOP/scripts/vm-run" --boot-timeout 300 \
+	$vm_nice bash "$ZCRX_TOP/scripts/vm-run" --boot-timeout 300 \
 		--out "$logs/vm-$name" "$@" >"$logs/$name.tap" 2>"$logs/vm-$name.log"
 	echo $? >"$logs/vm-$name.rc"
 }
@@ -129,21 +135,21 @@ note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP
 	vm_nice="nice -n 10"
 	vm hardening \
 		--timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
-		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}"); true"
+		"$standalone && ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}"); true"
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
-		"bash '$ZCRX_TOP/scripts/swiotlb-tests.sh' --guest '$ks' $full; true"
+		"bash '$ZCRX_TOP/scripts/guest/swiotlb-tests.sh' '$ks' $full; true"
 ) &
 runs=(main hardening swiotlb)
 (
 	vm_nice=
 	vm main --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
-		"cd '$ks' && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
-		 bash '$ZCRX_TOP/scripts/upstream-tests.sh' '$ZCRX_TREE';
+		"$standalone && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
+		 bash '$ZCRX_TOP/scripts/guest/upstream-tests.sh' '$ZCRX_TREE';
 		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
 	[ -z "$full" ] || (
 		export ZCRX_STRESS_PROFILE=full
 		vm stress --timeout 7200 -- \
-			"bash '$ZCRX_TOP/scripts/stress.sh' --guest '$ks'; true"
+			"bash '$ZCRX_TOP/scripts/guest/stress.sh' '$ks'; true"
 	)
 ) &
 wait
@@ -157,7 +163,7 @@ while IFS=$'\t' read -r res name; do
 	result "$res" "vm/$name"
 done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" |
 	python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail \
-		$(bash "$ZCRX_TOP/scripts/swiotlb-tests.sh" --list $full | sed 's/^/--expect zcrx:/') ||
+		$(bash "$ZCRX_TOP/scripts/guest/swiotlb-tests.sh" --list $full | sed 's/^/--expect zcrx:/') ||
 	printf 'fail\tcounting the TAP failed\n')
 if [ -n "$full" ]; then
 	while IFS=$'\t' read -r res name; do

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host (as root when packages are missing); called by make
+# deps, demo, check.
 # Install the Debian packages that building, booting and testing need.
 # Does nothing when they are all present; otherwise needs root.
 set -euo pipefail

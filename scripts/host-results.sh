@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by scripts/check.sh for each host test.
 # The results of one host test of make check, from its output on stdin and
 # its exit status: "ok|skip|fail<TAB>NAME[: CASE]" lines.
 #   host-results.sh NAME EXIT_STATUS <LOG

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by make kernel, kernel-perf, check, demo and
+# scripts/tree/series-check.sh.
 # Configure and build the assembled tree.
 #   scripts/kernel.sh debug|perf [make targets...]
 # debug = VM base + selftests config + debug checkers (used by make check)

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
+# Sourced on the host by the scripts in scripts/, scripts/tree/ and
+# scripts/tests/.
 # Shared settings for the project's scripts.  Source it; do not run it.
 #
 # Everything that is built or downloaded lives under $ZCRX_CACHE (default

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by make stress.
 # The zcrx stress and fault-injection campaign (iou_zcrx_stress) in one
 # boot of the debug kernel.  Variables (all optional):
 #
@@ -16,28 +17,9 @@
 # A failure prints the seed and the command that replays it.  Runs with a
 # DURATION scan kmemleak every 15 minutes as well as at the end.
 #
-#   scripts/stress.sh --guest KSELFTEST_DIR
-#       what runs inside the guest: the campaign with its TAP nested in
-#       run_kselftest.sh's format (so that scripts/tap.py reads it), as
-#       make check-full runs it (make check runs the quick profile with
-#       run_kselftest.sh, as the other kselftests)
+# The guest side is scripts/guest/stress.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-
-if [ "${1:-}" = --guest ]; then
-	cd "$2/zcrx"
-	echo "TAP version 13"
-	echo "1..1"
-	echo "# selftests: zcrx: iou_zcrx_stress"
-	rc=0
-	./iou_zcrx_stress 2>&1 | sed -u 's/^/# /' || rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "ok 1 selftests: zcrx: iou_zcrx_stress"
-	else
-		echo "not ok 1 selftests: zcrx: iou_zcrx_stress # exit=$rc"
-	fi
-	exit $rc
-fi
 
 secs() {
 	case "$1" in
@@ -63,6 +45,5 @@ fi
 [ -z "${FAIL_PCT:-}" ] || export ZCRX_STRESS_FAIL_PCT=$FAIL_PCT
 export ZCRX_STRESS_PROFILE=${PROFILE:-full}
 note "stress: seed $ZCRX_STRESS_SEED${DURATION:+, for $DURATION}"
-# The tests find the kernel's netlink specs and ynl in the assembled tree.
-KSRC=$ZCRX_TREE exec bash "$ZCRX_TOP/scripts/vm-run" --timeout "$timeout" -- \
-	"bash '$ZCRX_TOP/scripts/stress.sh' --guest '$ks'"
+exec bash "$ZCRX_TOP/scripts/vm-run" --timeout "$timeout" -- \
+	"bash '$ZCRX_TOP/scripts/guest/stress.sh' '$ks'"

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by scripts/check.sh (and scripts/tests/check-
+# accounting.sh).
 """Count the TAP of a VM run of make check; print "ok|fail|skip<TAB>name".
 
   tap.py [--expect SUITE:PROG]... [--expected-from TOP] [--skips-fail]
          [--vm-log FILE --vm-rc N] <TAP
 
-The TAP is what run_kselftest.sh prints, and scripts/upstream-tests.sh and
+The TAP is what run_kselftest.sh prints, and scripts/guest/upstream-tests.sh and
 liburing-zc/test/vm/run.sh print alike: "# selftests: SUITE: PROG" before a
 program runs, its own (nested) TAP prefixed with "# ", then one line
 "ok|not ok N selftests: SUITE: PROG".
@@ -18,7 +20,7 @@ started but has no result line (the output ends in its middle) fails.
 
 --expect names a program that must report; --expected-from TOP derives the
 list from the sources: TEST_GEN_PROGS and TEST_PROGS of
-tools/testing/selftests/zcrx/Makefile, "scripts/upstream-tests.sh --list"
+tools/testing/selftests/zcrx/Makefile, "scripts/guest/upstream-tests.sh --list"
 and "liburing-zc/test/vm/run.sh --list".  Every expected program without a
 result fails, so a VM step that died early or printed nothing is a failure
 by name.  With --skips-fail, a skip is a failure: the VM runs the series'
@@ -66,7 +68,7 @@ def expected_from(top):
     exp = []
     mk = os.path.join(top, 'tools/testing/selftests/zcrx/Makefile')
     exp += ['zcrx:' + p for p in make_var_values(mk, ('TEST_GEN_PROGS', 'TEST_PROGS'))]
-    exp += ['netdevsim:' + p for p in script_list(os.path.join(top, 'scripts/upstream-tests.sh'))]
+    exp += ['netdevsim:' + p for p in script_list(os.path.join(top, 'scripts/guest/upstream-tests.sh'))]
     exp += ['liburing-zc:' + p for p in
             script_list(os.path.join(top, 'liburing-zc/test/vm/run.sh'))]
     return exp

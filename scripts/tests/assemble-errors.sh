@@ -1,4 +1,5 @@
 #!/bin/bash
+# Host test; run by scripts/check.sh (make check).
 # A patch that does not apply stops the assembly with one line naming the
 # patch and the file, and a non-zero exit; the assembled tree is untouched.
 set -euo pipefail
@@ -14,7 +15,7 @@ file=$(sed -n 's#^+++ b/##p' "$copy/$patch" | head -n1)
 # Change a context line so that the hunk cannot apply.
 sed -i '0,/^ [^ ]/s/^ \(.\)/ XX-broken-\1/' "$copy/$patch"
 set +e
-msg=$(python3 "$copy/scripts/series.py" assemble --ref refs/zcrx/test-broken --no-checkout 2>&1)
+msg=$(python3 "$copy/scripts/tree/series.py" assemble --ref refs/zcrx/test-broken --no-checkout 2>&1)
 rc=$?
 set -e
 git -C "$ZCRX_TREE" update-ref -d refs/zcrx/test-broken 2>/dev/null || true

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# scripts/base.sh on a new machine, after a security update and offline,
+# Host test; run by scripts/check.sh (make check).
+# scripts/tree/base.sh on a new machine, after a security update and offline,
 # against a stand-in archive: apt-cache and apt-get earlier in PATH serve
 # small linux-source .debs built here (a tarball with a Makefile), so no
 # test touches the network or the real cache.  Each case runs base.sh in
@@ -81,7 +82,7 @@ run() {
 	mkdir -p "$cache/deb"
 	rm -f "$work/state/calls"
 	out=$(PATH=$work/bin:$PATH ZCRX_CACHE=$cache ZCRX_PKG=$pkg \
-		bash "$ZCRX_TOP/scripts/base.sh" 2>"$work/err")
+		bash "$ZCRX_TOP/scripts/tree/base.sh" 2>"$work/err")
 	rc=$?
 	err=$(cat "$work/err")
 	sed 's/^/#   /' "$work/err"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Host test; run by scripts/check.sh (make check).
 # make check's accounting, fed made-up output: the VM's TAP through
 # scripts/tap.py (nothing at all, a run that ends in the middle of a
 # program, a missing program, a skip, a short plan, a crash after passing
@@ -113,7 +114,7 @@ expect "a VM run that died with another message fails" \
 
 # The expected programs come from the sources: a program added to the
 # Makefile is expected without further ado.
-mkdir -p "$work/top/tools/testing/selftests/zcrx" "$work/top/scripts" "$work/top/liburing-zc/test/vm"
+mkdir -p "$work/top/tools/testing/selftests/zcrx" "$work/top/scripts/guest" "$work/top/liburing-zc/test/vm"
 cat >"$work/top/tools/testing/selftests/zcrx/Makefile" <<'EOF'
 TEST_GEN_PROGS := nsim_tcp iou_zcrx
 TEST_GEN_PROGS += iou_zcrx_new \
@@ -121,7 +122,7 @@ TEST_GEN_PROGS += iou_zcrx_new \
 TEST_PROGS := nsim_queues.sh
 TEST_GEN_FILES := zcrx_xfer
 EOF
-cp "$ZCRX_TOP/scripts/upstream-tests.sh" "$work/top/scripts/"
+cp "$ZCRX_TOP/scripts/guest/upstream-tests.sh" "$work/top/scripts/guest/"
 cp "$ZCRX_TOP/liburing-zc/test/vm/run.sh" "$work/top/liburing-zc/test/vm/"
 touch "$work/top/liburing-zc/test/vm/new-case.sh"
 expect "expected programs derived from the sources" \
@@ -134,7 +135,8 @@ expect "no list of expected programs is a failure" \
 # The real sources name the programs make check runs.
 real=$(tap --expected-from "$ZCRX_TOP" </dev/null | cut -f2 | sed 's/ (no result)$//' | xargs)
 missing=
-for p in nsim_tcp iou_zcrx nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
+for p in nsim_tcp iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure iou_zcrx_teardown \
+	 nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
 	 examples.sh nic.sh; do
 	[[ " $real " == *" $p "* ]] || missing+=" $p"
 done

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Host test; run by scripts/check.sh (make check).
 # Every file the series adds is covered by an F: line of our MAINTAINERS
 # section, and get_maintainer.pl finds the section from the exported series.
 set -euo pipefail
@@ -20,7 +21,7 @@ done
 [ $bad -eq 0 ]
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-"$ZCRX_TOP/scripts/export-series.sh" "$out" >/dev/null
+"$ZCRX_TOP/scripts/tree/export-series.sh" "$out" >/dev/null
 email=$(sed -n 's/^M:\t.*<\(.*\)>/\1/p' MAINTAINERS | head -n1)
 # Every patch that adds a file reaches us; patches that only touch files
 # of other subsystems go to their maintainers.

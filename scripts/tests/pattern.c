@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * Host test program; built and run by scripts/tests/pattern.sh.
+ *
  * The stream pattern of the selftests (zcrx_common.h) and of liburing-zc's
  * examples (examples/common.h): the same bytes at both, every 4 KiB block
  * unlike every other, and a misplaced, repeated, swapped or foreign page

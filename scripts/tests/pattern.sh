@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Host test; run by scripts/check.sh (make check).
 # The byte pattern of the transfers (tests/pattern.c): built with -Werror
 # against both headers, then run.
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Host test; run by scripts/check.sh (make check).
 # Edits made inside an assembled tree come back into the repository: a new
 # file to its kernel path, an edit of an upstream file into the diff of the
 # last commit that touches it; assembling the result gives the edited tree.
@@ -20,11 +21,11 @@ upstream=$(sed -n 's#^+++ b/##p' "$patch" | head -n1)
 echo "timeout=1801" >"$wt/$new"
 echo "/* edited in the tree */" >>"$wt/$upstream"
 
-ZCRX_TREE=$wt python3 "$copy/scripts/series.py" pull
+ZCRX_TREE=$wt python3 "$copy/scripts/tree/series.py" pull
 grep -qx "timeout=1801" "$copy/$new" || die "$new was not pulled"
 owner=$(ZCRX_TREE=$wt python3 - "$copy" "$upstream" <<'PY'
 import sys
-sys.path.insert(0, sys.argv[1] + '/scripts')
+sys.path.insert(0, sys.argv[1] + '/scripts/tree')
 import series
 last = None
 for c in series.load_series(sys.argv[1] + '/series')['commits']:
@@ -37,7 +38,7 @@ PY
 grep -q '^+/\* edited in the tree \*/' "$copy/$owner" || die "$owner does not carry the edit of $upstream"
 
 # The repository now assembles into exactly the edited tree.
-tip=$(python3 "$copy/scripts/series.py" assemble --ref refs/zcrx/test-pull --no-checkout)
+tip=$(python3 "$copy/scripts/tree/series.py" assemble --ref refs/zcrx/test-pull --no-checkout)
 git -C "$wt" diff --quiet "$tip" -- "$new" "$upstream" ||
 	die "the assembled series differs from the edited tree"
 echo "pulled $new and $upstream (into $(basename "$owner"))"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Host test; run by scripts/check.sh (make check).
 # The VM runner passes the command's exit status through, runs it in the
 # current directory even under /tmp with a writable /tmp, and fails with a
 # one-line cause when QEMU is missing, the kernel panics at boot, the

@@ -67,7 +67,7 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-/* ---- the netdevsim pair, shared by the tests of this program ---------- */
+/* the netdevsim pair, shared by the tests of this program */
 
 static bool env_alive(void)
 {
@@ -104,7 +104,7 @@ static void __attribute__((destructor)) env_fini(void)
 		zcrx_env_down(ns_a, ns_b);
 }
 
-/* ---- registration ------------------------------------------------------- */
+/* registration */
 
 struct zc_mem {
 	void *area;
@@ -198,7 +198,7 @@ static int try_queue(int ifindex, const struct zc_mem *m)
 	return ret;
 }
 
-/* ---- fdinfo ------------------------------------------------------------- */
+/* fdinfo */
 
 struct zcrx_info {
 	char dev[IFNAMSIZ];
@@ -308,7 +308,7 @@ static bool hds_is_on(void)
 	return !hds_set("", out, sizeof(out)) && !strncmp(out, "on", 2);
 }
 
-/* ---- the tests ---------------------------------------------------------- */
+/* the tests */
 
 FIXTURE(life)
 {

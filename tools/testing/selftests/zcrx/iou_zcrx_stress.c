@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A seeded, randomized stress and fault-injection campaign for io_uring
- * zero-copy receive over two linked netdevsim ports (see iou_zcrx.c for
+ * zero-copy receive over two linked netdevsim ports (see zcrx_test.h for
  * the environment).  Namespace B has three rx queues, tcp-data-split on and
  * one ntuple rule per test port:
  *
@@ -115,7 +115,7 @@ static const char *const splat_words[] = {
 	"Kernel panic", "list_add corruption", "list_del corruption",
 };
 
-/* ---- options, the PRNG, failure ---------------------------------------- */
+/* options, the PRNG, failure */
 
 static unsigned long long seed;
 static unsigned long long rng;
@@ -294,7 +294,7 @@ static void watchdog(int sig)
 	die("still running after %d s", OP_LIMIT_S);
 }
 
-/* ---- statistics --------------------------------------------------------- */
+/* statistics */
 
 enum op_kind {
 	OP_XFER, OP_GARBAGE, OP_HOLD, OP_CANCEL, OP_BADREG, OP_REOPEN,
@@ -364,7 +364,7 @@ static struct {
 	unsigned long kmsg_lost, leak_scans, addr_restores, route_restores;
 } st;
 
-/* ---- fault injection ---------------------------------------------------- */
+/* fault injection */
 
 #define FI_TIMES	1000000000LL
 
@@ -559,7 +559,7 @@ static bool fault_excuses(int ret, int doc)
 	return true;
 }
 
-/* ---- the kernel log ----------------------------------------------------- */
+/* the kernel log */
 
 static int kmsg_fd = -1;
 
@@ -643,7 +643,7 @@ static void kmemleak_clear(void)
 	close(fd);
 }
 
-/* ---- the environment ---------------------------------------------------- */
+/* the environment */
 
 static char ns_a[32], ns_b[32];
 static int ifindex;
@@ -856,7 +856,7 @@ static long vm_pinned_kb(void)
 	return kb;
 }
 
-/* ---- senders ------------------------------------------------------------ */
+/* senders */
 
 enum { CMD_SEND = 1, CMD_URG = 2 };
 
@@ -987,7 +987,7 @@ static int kid_reap(pid_t pid, bool kill_it)
 				   128 + WTERMSIG(status);
 }
 
-/* ---- ifqs and slots ----------------------------------------------------- */
+/* ifqs and slots */
 
 struct held {
 	__u64 off;		/* as in the CQE */
@@ -1242,7 +1242,7 @@ static void slot_close(struct slot *sl)
 	sl->open = false;
 }
 
-/* ---- refill ------------------------------------------------------------- */
+/* refill */
 
 static void push_backlog(struct slot *sl)
 {
@@ -1286,7 +1286,7 @@ static void release_held(struct slot *sl)
 	push_backlog(sl);
 }
 
-/* ---- receiving ---------------------------------------------------------- */
+/* receiving */
 
 static void flow_data(struct slot *sl, struct flow *f,
 		      struct io_uring_cqe *cqe)
@@ -1739,7 +1739,7 @@ static void flow_check(struct flow *f)
 	      strerror(-f->err));
 }
 
-/* ---- flows -------------------------------------------------------------- */
+/* flows */
 
 static unsigned int flow_seq;
 
@@ -1987,7 +1987,7 @@ static uint32_t xfer_size(void)
 	return rnd_len(MiB);
 }
 
-/* ---- accounting --------------------------------------------------------- */
+/* accounting */
 
 struct zcrx_info {
 	unsigned long long id, bufs, free, nic, user, rq_consumed, rq_invalid;
@@ -2157,7 +2157,7 @@ static void slot_verify(struct slot *sl)
 	st.verify++;
 }
 
-/* ---- operations --------------------------------------------------------- */
+/* operations */
 
 static struct slot *pick_slot(void)
 {
@@ -3032,7 +3032,7 @@ static void op_devdel(void)
 	}
 }
 
-/* ---- the campaign -------------------------------------------------------- */
+/* the campaign */
 
 static void cleanup(void)
 {

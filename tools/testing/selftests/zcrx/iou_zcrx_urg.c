@@ -63,7 +63,7 @@
 #define KiB		1024ULL
 #define MiB		(1024ULL * 1024)
 
-/* ---- the two namespaces, shared by the tests of this program ---------- */
+/* the two namespaces, shared by the tests of this program */
 
 static pid_t main_pid;
 static char ns_a[32], ns_b[32];
@@ -275,7 +275,7 @@ static int wait_inq(int fd, int bytes)
 	return -1;
 }
 
-/* ---- one ring with one ifq on ZC_QUEUE -------------------------------- */
+/* one ring with one ifq on ZC_QUEUE */
 
 struct zc {
 	struct io_uring ring;

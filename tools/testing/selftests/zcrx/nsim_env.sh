@@ -21,9 +21,16 @@ set -u
 
 NSIM_SYS=/sys/bus/netdevsim
 HERE=$(cd "$(dirname "$0")" && pwd)
-# The kernel tree, for its netlink specs and ynl (Debian's ethtool cannot
-# set tcp-data-split).
-KSRC=${KSRC:-$(cd "$(dirname "$0")/../../../.." && pwd)}
+# The kernel's netlink specs and ynl: installed next to the tests (the
+# Makefile's TEST_FILES), or those of the kernel tree the tests run from.
+if [ -d "$HERE/ynl" ] && [ -d "$HERE/specs" ]; then
+	YNL=$HERE/ynl
+	SPECS=$HERE/specs
+else
+	KSRC=${KSRC:-$(cd "$HERE/../../../.." && pwd)}
+	YNL=$KSRC/tools/net/ynl
+	SPECS=$KSRC/Documentation/netlink/specs
+fi
 
 ns_id_file() {
 	echo "/run/netns/.$1.nsim"
@@ -136,8 +143,8 @@ ynl() {
 	local ns=$1 spec=$2
 
 	shift 2
-	ip netns exec "$ns" python3 "$KSRC/tools/net/ynl/cli.py" --no-schema \
-		--spec "$KSRC/Documentation/netlink/specs/$spec.yaml" "$@"
+	ip netns exec "$ns" python3 "$YNL/cli.py" --no-schema \
+		--spec "$SPECS/$spec.yaml" "$@"
 }
 
 hds() {

@@ -22,11 +22,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.append(os.path.join(HERE, '..', 'kselftest'))
 import ksft  # noqa: E402
 
-KSRC = os.environ.get('KSRC') or os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
-sys.path.append(os.path.join(KSRC, 'tools', 'net', 'ynl'))
+# The kernel's netlink specs and ynl: installed next to the tests (the
+# Makefile's TEST_FILES), or those of the kernel tree the tests run from.
+if os.path.isdir(os.path.join(HERE, 'ynl')) and os.path.isdir(os.path.join(HERE, 'specs')):
+    YNL = os.path.join(HERE, 'ynl')
+    SPECS = os.path.join(HERE, 'specs')
+else:
+    KSRC = os.environ.get('KSRC') or os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
+    YNL = os.path.join(KSRC, 'tools', 'net', 'ynl')
+    SPECS = os.path.join(KSRC, 'Documentation', 'netlink', 'specs')
+sys.path.append(YNL)
 from lib import YnlFamily, NlError  # noqa: E402
 
-SPECS = os.path.join(KSRC, 'Documentation', 'netlink', 'specs')
 ENV = os.path.join(HERE, 'nsim_env.sh')
 NS_A = 'zcrx-pa-%d' % os.getpid()
 NS_B = 'zcrx-pb-%d' % os.getpid()

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by make series and two host tests.
 # Write the assembled series as git-am-able patches (cover letter included)
 # into $ZCRX_CACHE/build/series (or $1) and run the base tree's
 # checkpatch.pl --strict over every patch.  Any checkpatch error fails.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 out=${1:-${ZCRX_BUILD:-$ZCRX_CACHE/build}/series}
 ver=$(base_version)
@@ -19,7 +20,7 @@ git -C "$ZCRX_TREE" -c user.name="${author% <*}" -c user.email="$(echo "$author"
 python3 - "$ZCRX_TOP/series" "$out"/0000-cover-letter.patch <<'PY' ||
 import sys
 sys.path.insert(0, sys.argv[0] and __import__('os').path.join(
-    __import__('os').path.dirname(sys.argv[1]), 'scripts'))
+    __import__('os').path.dirname(sys.argv[1]), 'scripts', 'tree'))
 import series
 s = series.load_series(sys.argv[1])
 with open(sys.argv[2]) as f:

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs in the guest; booted by scripts/check.sh (make check's main lane);
+# --list runs on the host, for scripts/tap.py.
 # netdevsim's own selftests that concern what the series changes (peer
 # linking, ring parameters), run from the assembled tree inside
 # the VM, reported like run_kselftest.sh does.

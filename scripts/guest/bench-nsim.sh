@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs in the guest; booted by make bench-nsim.
 # TCP throughput between two linked netdevsim ports, receiver split off vs
 # on, alternating runs in one VM, and the receiving page pool's recycling
 # under that load.  Runs inside the VM:

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by make tree, demo, check.
 # Make sure $ZCRX_CACHE/tree holds the pristine source of the version of
 # linux-source-6.12 that the Debian archive serves, committed as "base".
 # Prints that version on stdout.  Without package lists (offline), the
 # newest cached .deb is used.  Every failure prints one "error:" line.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 mkdir -p "$ZCRX_CACHE/deb" || die "cannot create $ZCRX_CACHE/deb"
 shopt -s nullglob

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by make tree, pull, demo, check, and by hand
+# (import, rename).
 """Turn the repository into the kernel series and back.
 
   series.py assemble [--ref REF] [--no-checkout]
@@ -20,6 +22,11 @@
       Print the subjects, one per line.
   series.py paths
       Print every path the series adds or changes.
+  series.py rename
+      Give every diff in patches/ the name its commit calls for (below),
+      with git mv when the repository is a git checkout, and update
+      `series` to match.  Every other command refuses a series whose names
+      and subjects are out of step, and says to run this.
 
 The `series` file is a list of commits separated by lines holding only
 "%%".  Each commit starts with headers, then a blank line, then the
@@ -32,6 +39,14 @@ message body:
 
 A block before the first "%%" holds the defaults (Author:) and the cover
 letter body.  Lines starting with "#" in a header block are comments.
+
+A diff is named patches/KKKK-SLUG.diff: SLUG is its commit's whole subject
+in lower case, every run of other characters than letters and digits made
+one "-"; KKKK is a four-digit key that grows along the series, so that
+`ls patches/` lists the diffs in the order they apply.  Keys start as the
+commit's position times 100; a commit inserted later takes a key between
+its neighbours' (`rename` picks one), so no other file is renamed.  A
+second diff of the same commit is KKKK-SLUG-2.diff, and so on.
 """
 
 import os
@@ -40,7 +55,7 @@ import subprocess
 import sys
 import tempfile
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.environ.get('ZCRX_CACHE') or os.path.join(
     os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'zcrx')
 TREE = os.environ.get('ZCRX_TREE') or os.path.join(CACHE, 'tree')
@@ -93,7 +108,7 @@ def words(values):
     return out
 
 
-def load_series(path=None):
+def load_series(path=None, check_names=True):
     path = path or os.path.join(TOP, 'series')
     with open(path) as f:
         blocks = re.split(r'^%%[ \t]*$', f.read(), flags=re.M)
@@ -133,8 +148,92 @@ def load_series(path=None):
             'maintainers': bool(h.get('maintainers')),
             'author': (h.get('author') or [author])[0],
         })
+    if check_names:
+        problems = name_problems(commits)
+        if problems:
+            more = len(problems) - 3
+            raise SeriesError('%s%s; run "python3 scripts/tree/series.py rename"'
+                              % ('; '.join(problems[:3]),
+                                 ' (and %d more)' % more if more > 0 else ''))
     return {'author': author, 'cover': cover,
             'subject': ' '.join(head.get('subject') or ['']), 'commits': commits}
+
+
+PATCH_RE = re.compile(r'^patches/(\d{4})-([a-z0-9-]+)\.diff$')
+
+
+def slug(subject):
+    return re.sub(r'[^a-z0-9]+', '-', subject.lower()).strip('-')
+
+
+def patch_name(key, subject, i):
+    return 'patches/%04d-%s%s.diff' % (key, slug(subject), '-%d' % (i + 1) if i else '')
+
+
+def patch_key(c):
+    """The key of commit c's diffs, or None if their names do not carry one."""
+    m = PATCH_RE.match(c['patches'][0]) if c['patches'] else None
+    return int(m.group(1)) if m else None
+
+
+def name_problems(commits):
+    """Every way the diffs' names and the commits' subjects are out of step."""
+    problems = []
+    last = 0
+    used = set()
+    for c in commits:
+        if not c['patches']:
+            continue
+        key = patch_key(c)
+        for i, p in enumerate(c['patches']):
+            used.add(p)
+            if key is None or p != patch_name(key, c['subject'], i):
+                problems.append('%s is not named after "%s" (KKKK-%s%s.diff)'
+                                % (p, c['subject'], slug(c['subject']),
+                                   '-%d' % (i + 1) if i else ''))
+        if key is not None:
+            if key <= last:
+                problems.append('%s comes after a diff keyed %04d in the series'
+                                % (c['patches'][0], last))
+            last = max(last, key)
+    pdir = os.path.join(TOP, 'patches')
+    for f in sorted(os.listdir(pdir)) if os.path.isdir(pdir) else []:
+        if f.endswith('.diff') and 'patches/' + f not in used:
+            problems.append('patches/%s belongs to no commit' % f)
+    return problems
+
+
+def assign_keys(commits):
+    """Keys for the commits with diffs: kept where they still grow along the
+    series, chosen between the neighbours' where not, all renumbered as
+    position x 100 only when there is no room."""
+    with_patches = [(n, c) for n, c in enumerate(commits, 1) if c['patches']]
+    keys = {}
+    last = 0
+    for n, c in with_patches:
+        k = patch_key(c)
+        later = [patch_key(d) for m, d in with_patches if m > n and patch_key(d)]
+        # Keep a key that grows and leaves room below the next kept one.
+        if k is not None and k > last and all(k < x for x in later[:1]):
+            keys[n] = k
+            last = k
+    pending = []
+    prev = 0
+    for n, c in with_patches + [(None, None)]:
+        if n is not None and n not in keys:
+            pending.append(n)
+            continue
+        nxt = keys[n] if n is not None else max(prev, 0) + 100 * (len(pending) + 1)
+        if pending:
+            step = (nxt - prev) // (len(pending) + 1)
+            if step < 1 or nxt > 9999:
+                return {n: 100 * n for n, _ in with_patches}
+            for j, m in enumerate(pending, 1):
+                keys[m] = prev + step * j
+            pending = []
+        if n is not None:
+            prev = keys[n]
+    return keys
 
 
 def tracked_below(d):
@@ -332,11 +431,6 @@ def cmd_pull(args):
                           % ', '.join(lost))
 
 
-def slug(subject):
-    s = re.sub(r'[^a-z0-9]+', '-', subject.lower()).strip('-')
-    return s[:60].rstrip('-')
-
-
 def cmd_import(args):
     global TREE
     if args[:1] == ['--tree']:
@@ -358,6 +452,7 @@ def cmd_import(args):
         raise SeriesError('import: %s holds no commits in %s' % (args[0], TREE))
     added_here = {}
     entries = []
+    last_key = 0
     for rev in revs:
         msg = git('log', '-1', '--format=%B', rev).stdout.decode()
         lines = [ln for ln in msg.strip().split('\n')
@@ -391,7 +486,12 @@ def cmd_import(args):
             os.chmod(dst, 0o755 if mode == '100755' else 0o644)
         patch = None
         if changed:
-            patch = 'patches/%s.diff' % slug(subject)
+            last = max([patch_key(c) or 0 for c in series['commits']] + [last_key])
+            last_key = (last // 100 + 1) * 100
+            patch = patch_name(last_key, subject, 0)
+            if not PATCH_RE.match(patch):
+                raise SeriesError('import: no key left after %04d; run "python3 '
+                                  'scripts/tree/series.py rename" first' % last)
             diff = git('diff', '--no-color', '--no-ext-diff', '--no-renames',
                        rev + '^', rev, '--', *changed).stdout.decode()
             diff = re.sub(r'^index [0-9a-f]+\.\.[0-9a-f]+.*\n', '', diff, flags=re.M)
@@ -416,6 +516,44 @@ def cmd_import(args):
             f.write('%%\n' + e)
 
 
+def cmd_rename(args):
+    if args:
+        raise SeriesError('rename: no arguments')
+    path = os.path.join(TOP, 'series')
+    series = load_series(path, check_names=False)
+    keys = assign_keys(series['commits'])
+    with open(path) as f:
+        text = f.read()
+    is_git = os.path.exists(os.path.join(TOP, '.git'))
+    renamed = 0
+    for n, c in enumerate(series['commits'], 1):
+        for i, old in enumerate(c['patches']):
+            new = patch_name(keys[n], c['subject'], i)
+            if new == old:
+                continue
+            if os.path.exists(os.path.join(TOP, new)):
+                raise SeriesError('rename: %s exists already' % new)
+            if is_git and subprocess.run(['git', '-C', TOP, 'ls-files', '--error-unmatch', old],
+                                         stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL).returncode == 0:
+                subprocess.run(['git', '-C', TOP, 'mv', old, new], check=True)
+            else:
+                os.rename(os.path.join(TOP, old), os.path.join(TOP, new))
+            text, count = re.subn(r'(?m)^(Patches:.*?|\s+)(?<![\w/.-])%s(?![\w.-])'
+                                  % re.escape(old), lambda m: m.group(1) + new, text)
+            if count != 1:
+                raise SeriesError('rename: %s is named %d times in series' % (old, count))
+            print('%s -> %s' % (old, new))
+            renamed += 1
+    with open(path, 'w') as f:
+        f.write(text)
+    problems = name_problems(load_series(path, check_names=False)['commits'])
+    if problems:
+        raise SeriesError('rename: still out of step: %s' % '; '.join(problems))
+    if not renamed:
+        print('every diff has its name already')
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -427,6 +565,8 @@ def main():
             cmd_pull(args)
         elif cmd == 'import':
             cmd_import(args)
+        elif cmd == 'rename':
+            cmd_rename(args)
         elif cmd == 'list':
             for c in load_series()['commits']:
                 print(c['subject'])

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs on the host; called by make series-check.
 # Bisectability: build the kernel (non-debug configuration) and the zcrx
 # selftests at every commit of the series, in a separate worktree and build
 # directory so that the main tree and its builds are not disturbed.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 wt=$ZCRX_CACHE/bisect-tree
 if [ ! -d "$wt" ]; then

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * Runs in the guest as PID 1; built on the host and booted by scripts/vm-run.
+ *
  * PID 1 of a scripts/vm-run guest, built statically by vm-run so that the
  * guest reaches the command without loading a single shared library.
  *

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs in the guest; booted by make bench-lib.
 # RECV_ZC through liburing-zc (its zcrx-server example) against the same
 # receive written by hand over plain liburing (the selftests' zcrx_xfer -z),
 # alternating in one VM: same link, same queue, same sender, every byte

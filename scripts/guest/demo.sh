@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Runs in the guest; booted by scripts/demo.sh (make demo).
 # The demonstration, run inside the VM by scripts/demo.sh:
 #   demo-guest.sh KSELFTEST_ZCRX_DIR SIZE LIBURING_ZC_BUILD_DIR
 #
