@@ -4,7 +4,7 @@
 # TCP throughput between two linked netdevsim ports, receiver split off vs
 # on, alternating runs in one VM, and the receiving page pool's recycling
 # under that load.  Runs inside the VM:
-#   scripts/vm-run --kernel PERF_BZIMAGE -- scripts/bench-nsim.sh KSELFTEST_ZCRX_DIR [SIZE] [RUNS]
+#   scripts/vm-run --kernel PERF_BZIMAGE -- scripts/guest/bench-nsim.sh KSELFTEST_ZCRX_DIR [SIZE] [RUNS]
 set -u
 dir=$1
 size=${2:-256M}

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs in the guest; booted by scripts/demo.sh (make demo).
-# The demonstration, run inside the VM by scripts/demo.sh:
-#   demo-guest.sh KSELFTEST_ZCRX_DIR SIZE LIBURING_ZC_BUILD_DIR
+# The demonstration:
+#   scripts/guest/demo.sh KSELFTEST_ZCRX_DIR SIZE LIBURING_ZC_BUILD_DIR
 #
 # Two netdevsim ports in two namespaces; the receiver's port splits headers
 # from payload and steers TCP port 9000 to rx queue 1.  The same SIZE bytes,

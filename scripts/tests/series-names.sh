@@ -22,7 +22,13 @@ else
 	failed "the repository: $out"
 fi
 listed=$(cd "$ZCRX_TOP" && ls patches/*.diff | tr '\n' ' ')
-applied=$(sed -n 's/^Patches:[[:space:]]*//p' "$ZCRX_TOP/series" | tr '\n' ' ')
+applied=$(python3 - "$ZCRX_TOP" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1] + '/scripts/tree')
+import series
+print(' '.join(p for c in series.load_series()['commits'] for p in c['patches']), end=' ')
+PY
+)
 if [ -n "$applied" ] && [ "$listed" = "$applied" ]; then
 	ok "ls patches/ lists the diffs in the order the series applies them"
 else
@@ -113,6 +119,42 @@ if [ "$order" = "$(names)" ] && S list >/dev/null 2>&1; then
 	ok "rename restores the order ($order)"
 else
 	failed "after swapping: series $order, ls $(names)"
+fi
+
+# A commit's two diffs listed in each other's place trade names; a message
+# that mentions a diff's old name keeps it.
+python3 - "$top/series" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace('Patches: patches/0300-net-commit-3.diff\n\nWhy 3.',
+              'Patches: patches/0300-net-commit-3-2.diff\n  patches/0300-net-commit-3.diff\n\n'
+              '  patches/0300-net-commit-3.diff was its only diff.')
+open(p, 'w').write(s)
+PY
+printf -- '--- a/f5\n+++ b/f5\n' >"$top/patches/0300-net-commit-3-2.diff"
+if S rename >/dev/null && S list >/dev/null 2>&1 &&
+   grep -q '^+++ b/f5' "$top/patches/0300-net-commit-3.diff" &&
+   grep -q '^+++ b/f3' "$top/patches/0300-net-commit-3-2.diff" &&
+   grep -q '^  patches/0300-net-commit-3.diff was its only diff.' "$top/series"; then
+	ok "two diffs of one commit trade names; the message is left alone"
+else
+	failed "trading names: $(names); $(grep -A3 'commit 3' "$top/series")"
+fi
+
+# One diff out of place among right ones: only it moves.
+keys=$(python3 - "$top" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1] + '/scripts/tree')
+import series
+rows = [{'patches': ['patches/%04d-x.diff' % k]} for k in (100, 200, 300, 400, 50, 500)]
+print(' '.join('%d' % k for k in series.assign_keys(rows)))
+PY
+)
+if [ "$keys" = "100 200 300 400 450 500" ]; then
+	ok "a key out of place is the only one renumbered ($keys)"
+else
+	failed "keys 100 200 300 400 50 500 became $keys"
 fi
 
 # A diff no commit names.

@@ -108,7 +108,7 @@ def words(values):
     return out
 
 
-def load_series(path=None, check_names=True):
+def load_series(path=None, check_names=True, check_files=True):
     path = path or os.path.join(TOP, 'series')
     with open(path) as f:
         blocks = re.split(r'^%%[ \t]*$', f.read(), flags=re.M)
@@ -137,7 +137,7 @@ def load_series(path=None, check_names=True):
             if not os.path.isfile(os.path.join(TOP, f)):
                 raise SeriesError('%s: new file %s is missing' % (subj, f))
         patches = words(h.get('patches', []))
-        for p in patches:
+        for p in patches if check_files else []:
             if not os.path.isfile(os.path.join(TOP, p)):
                 raise SeriesError('%s: patch %s is missing' % (subj, p))
         commits.append({
@@ -203,38 +203,68 @@ def name_problems(commits):
     return problems
 
 
-def assign_keys(commits):
-    """Keys for the commits with diffs: kept where they still grow along the
-    series, chosen between the neighbours' where not, all renumbered as
-    position x 100 only when there is no room."""
-    with_patches = [(n, c) for n, c in enumerate(commits, 1) if c['patches']]
-    keys = {}
-    last = 0
-    for n, c in with_patches:
-        k = patch_key(c)
-        later = [patch_key(d) for m, d in with_patches if m > n and patch_key(d)]
-        # Keep a key that grows and leaves room below the next kept one.
-        if k is not None and k > last and all(k < x for x in later[:1]):
-            keys[n] = k
-            last = k
-    pending = []
-    prev = 0
-    for n, c in with_patches + [(None, None)]:
-        if n is not None and n not in keys:
-            pending.append(n)
-            continue
-        nxt = keys[n] if n is not None else max(prev, 0) + 100 * (len(pending) + 1)
-        if pending:
-            step = (nxt - prev) // (len(pending) + 1)
-            if step < 1 or nxt > 9999:
-                return {n: 100 * n for n, _ in with_patches}
-            for j, m in enumerate(pending, 1):
-                keys[m] = prev + step * j
-            pending = []
-        if n is not None:
-            prev = keys[n]
-    return keys
+KEY_MAX = 9999
 
+
+def next_key(last):
+    """A key after last with room left: the next multiple of 100, or half
+    way to the end of the range; None when the range is used up."""
+    k = (last // 100 + 1) * 100
+    if k > KEY_MAX:
+        k = last + (KEY_MAX - last + 1) // 2
+    return k if last < k <= KEY_MAX else None
+
+
+def assign_keys(commits):
+    """Keys for the commits with diffs, by position in the series.
+
+    The largest set of the present keys that grows along the series and
+    leaves room for the others between them is kept; the others get keys
+    spread between their kept neighbours'.  Only when no key can be kept
+    is every diff renumbered (position x 100, or closer when the series is
+    long)."""
+    rows = [c for c in commits if c['patches']]
+    n = len(rows)
+    keys = [patch_key(c) for c in rows]
+    # best[j]: most keys kept among rows[:j + 1] when row j keeps its own.
+    best, prev = [0] * n, [None] * n
+    for j in range(n):
+        if keys[j] is None or keys[j] < j + 1 or KEY_MAX - keys[j] < n - 1 - j:
+            continue
+        best[j] = 1
+        for i in range(j):
+            if best[i] and keys[j] - keys[i] > j - i - 1 and best[i] + 1 > best[j]:
+                best[j], prev[j] = best[i] + 1, i
+    out = [None] * n
+    if n and max(best):
+        j = max(range(n), key=lambda x: best[x])
+        while j is not None:
+            out[j] = keys[j]
+            j = prev[j]
+    else:
+        step = min(100, KEY_MAX // (n + 1)) if n else 100
+        return [step * (i + 1) for i in range(n)]
+    # Fill each run of rows without a key between its kept neighbours.
+    i = 0
+    while i < n:
+        if out[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < n and out[j] is None:
+            j += 1
+        lo = out[i - 1] if i else 0
+        if j < n:
+            hi = out[j]
+            step = (hi - lo) // (j - i + 1)
+            for x in range(i, j):
+                out[x] = lo + step * (x - i + 1)
+        else:
+            for x in range(i, j):
+                out[x] = next_key(lo)
+                lo = out[x]
+        i = j
+    return out
 
 def tracked_below(d):
     """Files below directory d of the repository (git's view, plus new ones)."""
@@ -452,7 +482,8 @@ def cmd_import(args):
         raise SeriesError('import: %s holds no commits in %s' % (args[0], TREE))
     added_here = {}
     entries = []
-    last_key = 0
+    writes = []		# (path, bytes, mode): written once every commit is read
+    last_key = max([patch_key(c) or 0 for c in series['commits']])
     for rev in revs:
         msg = git('log', '-1', '--format=%B', rev).stdout.decode()
         lines = [ln for ln in msg.strip().split('\n')
@@ -478,33 +509,33 @@ def cmd_import(args):
                 changed.append(path)
         for path in new_files:
             data = git('show', '%s:%s' % (rev, path)).stdout
-            dst = os.path.join(TOP, path)
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            with open(dst, 'wb') as f:
-                f.write(data)
             mode = git('ls-tree', rev, '--', path).stdout.decode().split()[0]
-            os.chmod(dst, 0o755 if mode == '100755' else 0o644)
+            writes.append((path, data, 0o755 if mode == '100755' else 0o644))
         patch = None
         if changed:
-            last = max([patch_key(c) or 0 for c in series['commits']] + [last_key])
-            last_key = (last // 100 + 1) * 100
-            patch = patch_name(last_key, subject, 0)
-            if not PATCH_RE.match(patch):
+            key = next_key(last_key)
+            if key is None:
                 raise SeriesError('import: no key left after %04d; run "python3 '
-                                  'scripts/tree/series.py rename" first' % last)
+                                  'scripts/tree/series.py rename" first' % last_key)
+            last_key = key
+            patch = patch_name(key, subject, 0)
             diff = git('diff', '--no-color', '--no-ext-diff', '--no-renames',
                        rev + '^', rev, '--', *changed).stdout.decode()
             diff = re.sub(r'^index [0-9a-f]+\.\.[0-9a-f]+.*\n', '', diff, flags=re.M)
-            with open(os.path.join(TOP, patch), 'w') as f:
-                f.write(diff)
+            writes.append((patch, diff.encode(), 0o644))
         entry = 'Subject: %s\n' % subject
         if new_files:
             entry += 'Files: %s\n' % '\n  '.join(new_files)
         if patch:
             entry += 'Patches: %s\n' % patch
         entry += '\n%s\n' % body
-        entries.append(entry)
-        print('imported: %s' % subject)
+        entries.append((entry, subject))
+    for rel, data, mode in writes:
+        dst = os.path.join(TOP, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(dst, 'wb') as f:
+            f.write(data)
+        os.chmod(dst, mode)
     path = os.path.join(TOP, 'series')
     with open(path, 'rb') as f:
         f.seek(0, os.SEEK_END)
@@ -512,8 +543,35 @@ def cmd_import(args):
     with open(path, 'a') as f:
         if not ends_in_newline:
             f.write('\n')  # or the separator would join the last line
-        for e in entries:
+        for e, subject in entries:
             f.write('%%\n' + e)
+            print('imported: %s' % subject)
+
+
+def rewrite_patches_headers(text, renames):
+    """The series text with each commit's Patches: header lines (and their
+    continuation lines) renamed; message bodies are left alone."""
+    blocks = re.split(r'^(%%[ \t]*\n)', text, flags=re.M)
+    out = []
+    for k, block in enumerate(blocks):
+        if k == 0 or block.startswith('%%'):
+            out.append(block)	# the cover letter, the separators
+            continue
+        lines = block.split('\n')
+        key = None
+        for i, line in enumerate(lines):
+            if not line.strip():
+                break
+            m = re.match(r'^([A-Za-z-]+):', line)
+            if m:
+                key = m.group(1).lower()
+            elif line.startswith('#') or line[:1] not in ' \t':
+                continue
+            if key == 'patches':
+                lines[i] = re.sub(r'(?<=[\s:])(\S+)',
+                                  lambda w: renames.get(w.group(1), w.group(1)), line)
+        out.append('\n'.join(lines))
+    return ''.join(out)
 
 
 def cmd_rename(args):
@@ -521,36 +579,51 @@ def cmd_rename(args):
         raise SeriesError('rename: no arguments')
     path = os.path.join(TOP, 'series')
     series = load_series(path, check_names=False)
-    keys = assign_keys(series['commits'])
-    with open(path) as f:
-        text = f.read()
-    is_git = os.path.exists(os.path.join(TOP, '.git'))
-    renamed = 0
-    for n, c in enumerate(series['commits'], 1):
+    keys = iter(assign_keys(series['commits']))
+    renames = {}
+    for c in series['commits']:
+        if not c['patches']:
+            continue
+        key = next(keys)
         for i, old in enumerate(c['patches']):
-            new = patch_name(keys[n], c['subject'], i)
-            if new == old:
-                continue
-            if os.path.exists(os.path.join(TOP, new)):
-                raise SeriesError('rename: %s exists already' % new)
-            if is_git and subprocess.run(['git', '-C', TOP, 'ls-files', '--error-unmatch', old],
-                                         stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL).returncode == 0:
-                subprocess.run(['git', '-C', TOP, 'mv', old, new], check=True)
-            else:
-                os.rename(os.path.join(TOP, old), os.path.join(TOP, new))
-            text, count = re.subn(r'(?m)^(Patches:.*?|\s+)(?<![\w/.-])%s(?![\w.-])'
-                                  % re.escape(old), lambda m: m.group(1) + new, text)
-            if count != 1:
-                raise SeriesError('rename: %s is named %d times in series' % (old, count))
-            print('%s -> %s' % (old, new))
-            renamed += 1
-    with open(path, 'w') as f:
+            new = patch_name(key, c['subject'], i)
+            if new != old:
+                renames[old] = new
+    # Every check before anything moves: a target may only be a file that
+    # moves away itself.
+    for old, new in renames.items():
+        if os.path.exists(os.path.join(TOP, new)) and new not in renames:
+            raise SeriesError('rename: %s exists already' % new)
+    with open(path) as f:
+        text = rewrite_patches_headers(f.read(), renames)
+    tmp = os.path.join(TOP, 'series.rename')
+    with open(tmp, 'w') as f:
         f.write(text)
+    after = load_series(tmp, check_names=False, check_files=False)['commits']
+    if [renames.get(p, p) for c in series['commits'] for p in c['patches']] != \
+       [p for c in after for p in c['patches']]:
+        os.unlink(tmp)
+        raise SeriesError('rename: could not rewrite the Patches: lines of series')
+    is_git = os.path.exists(os.path.join(TOP, '.git'))
+
+    def move(a, b):
+        if is_git and subprocess.run(['git', '-C', TOP, 'ls-files', '--error-unmatch', a],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL).returncode == 0:
+            subprocess.run(['git', '-C', TOP, 'mv', a, b], check=True)
+        else:
+            os.rename(os.path.join(TOP, a), os.path.join(TOP, b))
+    # Through temporary names, so that two diffs can trade names.
+    for old in renames:
+        move(old, old + '.rename')
+    for old, new in renames.items():
+        move(old + '.rename', new)
+        print('%s -> %s' % (old, new))
+    os.replace(tmp, path)
     problems = name_problems(load_series(path, check_names=False)['commits'])
     if problems:
         raise SeriesError('rename: still out of step: %s' % '; '.join(problems))
-    if not renamed:
+    if not renames:
         print('every diff has its name already')
 
 
