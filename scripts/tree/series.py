@@ -219,22 +219,31 @@ def assign_keys(commits):
     """Keys for the commits with diffs, by position in the series.
 
     The largest set of the present keys that grows along the series and
-    leaves room for the others between them is kept; the others get keys
-    spread between their kept neighbours'.  Only when no key can be kept
+    leaves room for the others between them is kept, committed diffs
+    before new ones (so that a new commit moved into the middle takes a
+    key between its neighbours' rather than moving one of them); the
+    others get keys spread between their kept neighbours'.  Only when no key can be kept
     is every diff renumbered (position x 100, or closer when the series is
     long)."""
     rows = [c for c in commits if c['patches']]
     n = len(rows)
     keys = [patch_key(c) for c in rows]
+    tracked = set()
+    if os.path.exists(os.path.join(TOP, '.git')):
+        p = subprocess.run(['git', '-C', TOP, 'ls-files', '--', 'patches'],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        tracked = set(p.stdout.decode().split())
+    weight = [n + 1 if c['patches'][0] in tracked else 1 for c in rows]
     # best[j]: most keys kept among rows[:j + 1] when row j keeps its own.
     best, prev = [0] * n, [None] * n
     for j in range(n):
         if keys[j] is None or keys[j] < j + 1 or KEY_MAX - keys[j] < n - 1 - j:
             continue
-        best[j] = 1
+        best[j] = weight[j]
         for i in range(j):
-            if best[i] and keys[j] - keys[i] > j - i - 1 and best[i] + 1 > best[j]:
-                best[j], prev[j] = best[i] + 1, i
+            if best[i] and keys[j] - keys[i] > j - i - 1 and \
+               best[i] + weight[j] > best[j]:
+                best[j], prev[j] = best[i] + weight[j], i
     out = [None] * n
     if n and max(best):
         j = max(range(n), key=lambda x: best[x])
