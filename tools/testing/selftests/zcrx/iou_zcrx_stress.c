@@ -2091,8 +2091,12 @@ static __u32 rq_khead(struct slot *sl)
  * everything, give the backlog back, flush the refill ring; then the
  * buffers the kernel counts as the user's are exactly the held ones.
  */
+/* Reaps before an audit gives up on completions that never stop coming. */
+#define AUDIT_REAP_MAX	100000
+
 static void slot_audit(struct slot *sl)
 {
+	unsigned long n = 0, enomem0 = st.enomem;
 	struct zcrx_info info;
 	__u32 head;
 	int i;
@@ -2100,7 +2104,9 @@ static void slot_audit(struct slot *sl)
 	if (!sl->open)
 		return;
 	while (slot_step(sl, 0) > 0)
-		;
+		CHECK(++n < AUDIT_REAP_MAX,
+		      "slot %d: completions still coming after %lu reaps (%lu of them -ENOMEM)",
+		      sl->idx, n, st.enomem - enomem0);
 	for (i = 0; i < 16; i++) {
 		push_backlog(sl);
 		CHECK(!zcrx_flush_rq(sl->ring.ring_fd, sl->id), "flush: %s",
