@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IORING_REGISTER_QUERY: tell user space what this kernel's io_uring
+ * supports, without a ring.  The argument is a chain of headers, each
+ * naming one question and a buffer for its answer; every answer says only
+ * what works here, so that a program written for a newer kernel can decide
+ * what to use.
+ */
+#include <linux/cache.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/io_uring.h>
+#include <linux/io_uring_types.h>
+#include <uapi/linux/io_uring.h>
+#include <uapi/linux/io_uring/query.h>
+
+#include "io_uring.h"
+#include "query.h"
+
+/* The largest answer of any query, with room to grow. */
+#define IO_QUERY_MAX_SIZE	256
+/* Chains longer than this are refused: a loop in user memory ends here. */
+#define IO_QUERY_MAX_ENTRIES	1024
+
+union io_query_answer {
+	struct io_uring_query_opcode	opcodes;
+	struct io_uring_query_zcrx	zcrx;
+	u8				raw[IO_QUERY_MAX_SIZE];
+};
+
+static size_t io_query_opcodes(union io_query_answer *a)
+{
+	struct io_uring_query_opcode *e = &a->opcodes;
+
+	e->nr_request_opcodes = IORING_OP_LAST;
+	e->nr_register_opcodes = IORING_REGISTER_LAST;
+	e->feature_flags = IORING_FEAT_FLAGS;
+	e->ring_setup_flags = IORING_SETUP_FLAGS;
+	e->enter_flags = IORING_ENTER_FLAGS;
+	e->sqe_flags = SQE_VALID_FLAGS;
+	e->nr_query_opcodes = __IO_URING_QUERY_MAX;
+	return sizeof(*e);
+}
+
+static size_t io_query_zcrx(union io_query_answer *a)
+{
+	struct io_uring_query_zcrx *e = &a->zcrx;
+
+	/*
+	 * No register or area flag works here yet (ZCRX_REG_IMPORT,
+	 * ZCRX_REG_NODEV and dmabuf areas are refused), only the first ctrl
+	 * op (ZCRX_CTRL_FLUSH_RQ), and only page-sized buffers.
+	 */
+	e->register_flags = 0;
+	e->area_flags = 0;
+	e->nr_ctrl_opcodes = ZCRX_CTRL_FLUSH_RQ + 1;
+	e->features = 0;
+	e->rq_hdr_size = sizeof(struct io_uring);
+	e->rq_hdr_alignment = L1_CACHE_BYTES;
+	return sizeof(*e);
+}
+
+/*
+ * Answer the question of one header.  Returns 0 and the next header's
+ * address, or a negative errno that ends the whole call (a malformed
+ * header, or memory that cannot be read or written).  An unknown question
+ * is not such an error: its header gets result -EOPNOTSUPP and the chain
+ * goes on.
+ */
+static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
+{
+	struct io_uring_query_hdr hdr;
+	size_t len = 0;
+	u32 size;
+
+	if (copy_from_user(&hdr, uhdr, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.result || memchr_inv(hdr.__resv, 0, sizeof(hdr.__resv)))
+		return -EINVAL;
+	if (!hdr.size || !hdr.query_data)
+		return -EINVAL;
+
+	memset(a, 0, sizeof(*a));
+	switch (hdr.query_op) {
+	case IO_URING_QUERY_OPCODES:
+		len = io_query_opcodes(a);
+		break;
+	case IO_URING_QUERY_ZCRX:
+		len = io_query_zcrx(a);
+		break;
+	default:
+		hdr.result = -EOPNOTSUPP;
+		break;
+	}
+
+	/*
+	 * An older program's smaller struct gets what fits; a newer one's
+	 * larger struct gets zeroes past what this kernel knows.
+	 */
+	size = min_t(u32, hdr.size, sizeof(*a));
+	if (!hdr.result) {
+		if (copy_to_user(u64_to_user_ptr(hdr.query_data), a, size))
+			return -EFAULT;
+		hdr.size = min_t(u32, hdr.size, len);
+	}
+	if (copy_to_user(uhdr, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	*next = hdr.next_entry;
+	return 0;
+}
+
+/**
+ * io_query() - answer a chain of IORING_REGISTER_QUERY questions
+ * @arg: the first struct io_uring_query_hdr in user memory
+ * @nr_args: must be 0
+ *
+ * Walks the chain through next_entry until it is 0, answering each header
+ * in place.  The walk is bounded: a chain of more than IO_QUERY_MAX_ENTRIES
+ * headers (one that loops, say) ends with -E2BIG after answering that many,
+ * and a fatal signal ends it with -EINTR.
+ *
+ * Context: process context, no locks held (no ring is involved).
+ * Return: 0, or a negative errno.
+ */
+int io_query(void __user *arg, unsigned int nr_args)
+{
+	union io_query_answer a;
+	void __user *uhdr = arg;
+	unsigned int nr = 0;
+	int ret = 0;
+
+	if (nr_args || !arg)
+		return -EINVAL;
+	while (uhdr) {
+		u64 next;
+
+		if (nr++ == IO_QUERY_MAX_ENTRIES) {
+			ret = -E2BIG;
+			break;
+		}
+		ret = io_query_one(uhdr, &a, &next);
+		if (ret)
+			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		uhdr = u64_to_user_ptr(next);
+	}
+	return ret;
+}
