@@ -98,7 +98,8 @@ static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 
 	/*
 	 * An older program's smaller struct gets what fits; a newer one's
-	 * larger struct gets zeroes past what this kernel knows.
+	 * larger struct gets zeroes past what this kernel knows, up to
+	 * IO_QUERY_MAX_SIZE bytes.
 	 */
 	size = min_t(u32, hdr.size, sizeof(*a));
 	if (!hdr.result) {
@@ -122,7 +123,8 @@ static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
  * headers (one that loops, say) ends with -E2BIG after answering that many,
  * and a fatal signal ends it with -EINTR.
  *
- * Context: process context, no locks held (no ring is involved).
+ * Context: process context; with ctx->uring_lock held when called through
+ * a ring, with no lock otherwise.
  * Return: 0, or a negative errno.
  */
 int io_query(void __user *arg, unsigned int nr_args)
