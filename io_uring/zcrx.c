@@ -10,6 +10,8 @@
  *   -> refill ring -> page pool again, or the freelist.
  * Payload that did not land in the area is copied into a buffer taken
  * straight from the freelist, which returns there when the user is done.
+ * Page pools never take the last few free buffers (the copy reserve), so a
+ * copy finds one once the user has returned what it holds.
  */
 #include <linux/kernel.h>
 #include <linux/errno.h>
@@ -38,6 +40,8 @@
 #include "zcrx.h"
 
 #define IO_ZCRX_MAX_RQ_ENTRIES		32768
+/* at most this many buffers are kept back from the NIC for copies */
+#define IO_ZCRX_COPY_RESERVE_MAX	64
 /* skbs one issue may walk before it yields to other requests */
 #define IO_ZCRX_SKBS_PER_ISSUE		64
 /* refill entries consumed under the BH lock at a time, outside the NIC */
@@ -392,6 +396,14 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	}
 	area->nia.num_niovs = nr;
 	area->free_count = nr;
+	/*
+	 * Buffers a page pool holds serve the NIC only, and the NIC keeps
+	 * those the application returns: without a reserve the copy
+	 * fallback would starve for good once a pool had taken them all.
+	 */
+	area->copy_reserve = clamp_t(u32, nr / 8, 1, IO_ZCRX_COPY_RESERVE_MAX);
+	if (area->copy_reserve >= nr)
+		area->copy_reserve = 0;
 	/* one area per ifq for now */
 	area->area_id = 0;
 	reg->rq_area_token = (u64)area->area_id << IORING_ZCRX_AREA_SHIFT;
@@ -1006,7 +1018,8 @@ static void io_zcrx_freelist_refill(struct page_pool *pp,
 	struct io_zcrx_area *area = ifq->area;
 
 	guard(spinlock_bh)(&area->freelist_lock);
-	while (area->free_count && pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
+	while (area->free_count > area->copy_reserve &&
+	       pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
 		struct net_iov *niov = __io_zcrx_get_free_niov(area);
 
 		net_mp_niov_set_page_pool(pp, niov);

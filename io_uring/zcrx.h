@@ -35,6 +35,8 @@ struct io_zcrx_area {
 	/* buffers neither in a page pool nor with the application */
 	spinlock_t		freelist_lock ____cacheline_aligned_in_smp;
 	u32			free_count;
+	/* free buffers the page pools leave to the copy fallback */
+	u32			copy_reserve;
 	u32			*freelist;
 };
 

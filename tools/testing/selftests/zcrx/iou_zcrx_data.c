@@ -201,20 +201,7 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 
 /* several connections and ifqs, copies, requests */
 
-FIXTURE(zcrx)
-{
-	struct env env;
-};
-
-FIXTURE_SETUP(zcrx)
-{
-	ASSERT_EQ(0, env_get(&self->env));
-}
-
-FIXTURE_TEARDOWN(zcrx)
-{
-	EXPECT_EQ(0, env_put(&self->env));
-}
+ZCRX_ENV_FIXTURE(zcrx)
 
 /* Several connections to one steered port share one ifq. */
 TEST_F_TIMEOUT(zcrx, connections, 300)

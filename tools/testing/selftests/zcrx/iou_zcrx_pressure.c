@@ -6,6 +6,8 @@
  *
  *   zcrx.area_exhaustion   no buffer returned: the area runs dry
  *   zcrx.copy_exhaustion   the same in the copy fallback (-ENOMEM)
+ *   zcrx.copy_after_nic    the NIC's page pool filled up first: the copy
+ *                          fallback still finds buffers
  *   zcrx.cq_overflow       a CQ of 4 entries, not reaped (-ENOSPC)
  *   zcrx.refill_garbage    a hostile refill ring: invalid entries, a head
  *                          overwritten by the user, a tail a lap ahead
@@ -13,20 +15,7 @@
 #define _GNU_SOURCE
 #include "zcrx_test.h"
 
-FIXTURE(zcrx)
-{
-	struct env env;
-};
-
-FIXTURE_SETUP(zcrx)
-{
-	ASSERT_EQ(0, env_get(&self->env));
-}
-
-FIXTURE_TEARDOWN(zcrx)
-{
-	EXPECT_EQ(0, env_put(&self->env));
-}
+ZCRX_ENV_FIXTURE(zcrx)
 
 /*
  * An area of 16 buffers, none returned: the transfer stalls with the
@@ -154,6 +143,80 @@ TEST_F_TIMEOUT(zcrx, copy_exhaustion, 300)
 	rx_exit(&rx);
 	ifq_free(&q);
 	close(lfd);
+}
+
+/*
+ * A zero-copy stream through a 32-buffer area leaves the bound queue's page
+ * pool holding every buffer it can take: the pool keeps the buffers the
+ * user returns.  A second flow, on a queue with ordinary pages and received
+ * through the same ifq, must still be copied in full: the pool never takes
+ * the last free buffers (the copy reserve, 4 of 32).
+ */
+TEST_F_TIMEOUT(zcrx, copy_after_nic, 300)
+{
+	const size_t area = 32 * pagesz();
+	const uint64_t size = 4 * MiB, size2 = 256 * 1024;
+	struct zcrx_info info;
+	struct stream *s, *s2;
+	uint64_t start;
+	struct ifq q;
+	struct rx rx;
+	int lfd, lfd2, fd, fd2;
+	pid_t tx, tx2;
+
+	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
+	ASSERT_EQ(0, steer(AF_INET, PORT2, ALT_QUEUE, RULE_LOC2));
+	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
+	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
+			      ZC_QUEUE, area, 64, false));
+	lfd = tcp_listen(AF_INET, PORT);
+	ASSERT_GE(lfd, 0);
+	lfd2 = tcp_listen(AF_INET, PORT2);
+	ASSERT_GE(lfd2, 0);
+
+	tx = start_sender(&self->env, AF_INET, PORT, size, false);
+	ASSERT_GT(tx, 0);
+	fd = tcp_accept(lfd, 60000);
+	ASSERT_GE(fd, 0);
+	s = rx_add(&rx, fd, &q);
+	rx.allow_enomem = true;
+	ASSERT_EQ(0, rx_run(&rx, 0));
+	EXPECT_STREAM_OK(&rx, s, size);
+	EXPECT_EQ(0, reap_sender(&self->env, tx));
+	check_drained(_metadata, &rx, &q, &info);
+	EXPECT_EQ(0ULL, info.copy_bytes);
+	EXPECT_EQ(32ULL, info.bufs);
+	EXPECT_LE(4ULL, info.free)
+		TH_LOG("the NIC took the copy reserve: free %llu nic %llu",
+		       info.free, info.nic);
+	EXPECT_GE(28ULL, info.nic);
+	TH_LOG("after the zero-copy stream: free %llu nic %llu user %llu",
+	       info.free, info.nic, info.user);
+
+	tx2 = start_sender(&self->env, AF_INET, PORT2, size2, false);
+	ASSERT_GT(tx2, 0);
+	fd2 = tcp_accept(lfd2, 60000);
+	ASSERT_GE(fd2, 0);
+	s2 = rx_add(&rx, fd2, &q);
+	start = now_ms();
+	while (stream_live(s2)) {
+		ASSERT_LE(0, rx_step(&rx, 1000));
+		ASSERT_LT(now_ms() - start, 120000ULL)
+			TH_LOG("copied %llu of %llu bytes, %u times -ENOMEM",
+			       (unsigned long long)s2->off,
+			       (unsigned long long)size2, s2->enomem);
+	}
+	EXPECT_STREAM_OK(&rx, s2, size2);
+	EXPECT_EQ(0, reap_sender(&self->env, tx2));
+	check_drained(_metadata, &rx, &q, &info);
+	EXPECT_EQ(size, info.zc_bytes);
+	EXPECT_EQ(size2, info.copy_bytes);
+	TH_LOG("second stream copied, -ENOMEM %u times", s2->enomem);
+
+	rx_exit(&rx);
+	ifq_free(&q);
+	close(lfd);
+	close(lfd2);
 }
 
 /* A CQ of 4 entries, not reaped: -ENOSPC ends the request, nothing lost. */

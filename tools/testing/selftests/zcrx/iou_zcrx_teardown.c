@@ -39,20 +39,7 @@ static long vm_pinned_kb(void)
 	return kb;
 }
 
-FIXTURE(zcrx)
-{
-	struct env env;
-};
-
-FIXTURE_SETUP(zcrx)
-{
-	ASSERT_EQ(0, env_get(&self->env));
-}
-
-FIXTURE_TEARDOWN(zcrx)
-{
-	EXPECT_EQ(0, env_put(&self->env));
-}
+ZCRX_ENV_FIXTURE(zcrx)
 
 /*
  * A new connection of @size bytes to PORT through @q on @rx's ring, checked
