@@ -50,11 +50,11 @@ static size_t io_query_zcrx(union io_query_answer *a)
 	struct io_uring_query_zcrx *e = &a->zcrx;
 
 	/*
-	 * No register or area flag works here yet (ZCRX_REG_IMPORT,
-	 * ZCRX_REG_NODEV and dmabuf areas are refused), only the first ctrl
-	 * op (ZCRX_CTRL_FLUSH_RQ), and only page-sized buffers.
+	 * Of the register flags only ZCRX_REG_NODEV works here yet
+	 * (ZCRX_REG_IMPORT and dmabuf areas are refused), only the first
+	 * ctrl op (ZCRX_CTRL_FLUSH_RQ), and only page-sized buffers.
 	 */
-	e->register_flags = 0;
+	e->register_flags = ZCRX_REG_NODEV;
 	e->area_flags = 0;
 	e->nr_ctrl_opcodes = ZCRX_CTRL_FLUSH_RQ + 1;
 	e->features = 0;
@@ -65,10 +65,11 @@ static size_t io_query_zcrx(union io_query_answer *a)
 
 /*
  * Answer the question of one header.  Returns 0 and the next header's
- * address, or a negative errno that ends the whole call (a malformed
- * header, or memory that cannot be read or written).  An unknown question
- * is not such an error: its header gets result -EOPNOTSUPP and the chain
- * goes on.
+ * address, or -EFAULT for memory that cannot be read or written, which
+ * ends the whole call.  A header that cannot be answered gets its errno in
+ * result, with size 0 and its buffer untouched, and the chain goes on:
+ * -EINVAL for a malformed one (result or a reserved word set on entry, no
+ * buffer), -EOPNOTSUPP for a question this kernel does not know.
  */
 static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 {
@@ -78,22 +79,26 @@ static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 
 	if (copy_from_user(&hdr, uhdr, sizeof(hdr)))
 		return -EFAULT;
-	if (hdr.result || memchr_inv(hdr.__resv, 0, sizeof(hdr.__resv)))
-		return -EINVAL;
-	if (!hdr.size || !hdr.query_data)
-		return -EINVAL;
 
 	memset(a, 0, sizeof(*a));
-	switch (hdr.query_op) {
-	case IO_URING_QUERY_OPCODES:
-		len = io_query_opcodes(a);
-		break;
-	case IO_URING_QUERY_ZCRX:
-		len = io_query_zcrx(a);
-		break;
-	default:
-		hdr.result = -EOPNOTSUPP;
-		break;
+	if (hdr.result || memchr_inv(hdr.__resv, 0, sizeof(hdr.__resv)) ||
+	    !hdr.size || !hdr.query_data) {
+		hdr.result = -EINVAL;
+	} else {
+		switch (hdr.query_op) {
+		case IO_URING_QUERY_OPCODES:
+			len = io_query_opcodes(a);
+			break;
+		case IO_URING_QUERY_ZCRX:
+			if (IS_ENABLED(CONFIG_IO_URING_ZCRX))
+				len = io_query_zcrx(a);
+			else
+				hdr.result = -EOPNOTSUPP;
+			break;
+		default:
+			hdr.result = -EOPNOTSUPP;
+			break;
+		}
 	}
 
 	/*
@@ -106,6 +111,8 @@ static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 		if (copy_to_user(u64_to_user_ptr(hdr.query_data), a, size))
 			return -EFAULT;
 		hdr.size = min_t(u32, hdr.size, len);
+	} else {
+		hdr.size = 0;
 	}
 	if (copy_to_user(uhdr, &hdr, sizeof(hdr)))
 		return -EFAULT;

@@ -538,6 +538,8 @@ static void __io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 
 static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 {
+	if (ifq->nodev)
+		return;
 	rtnl_lock();
 	__io_zcrx_close_queue(ifq);
 	rtnl_unlock();
@@ -571,7 +573,10 @@ static void io_zcrx_reclaim_queue(struct net_device *dev, unsigned int rxq_idx)
 
 static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
 {
-	if (reg->flags || reg->zcrx_id)
+	if ((reg->flags & ~ZCRX_REG_NODEV) || reg->zcrx_id)
+		return -EINVAL;
+	/* a device-less ifq names no device and no queue */
+	if ((reg->flags & ZCRX_REG_NODEV) && (reg->if_idx || reg->if_rxq))
 		return -EINVAL;
 	if (memchr_inv(reg->__resv, 0, sizeof(reg->__resv)) ||
 	    reg->offsets.__resv2 ||
@@ -592,6 +597,19 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
 	return 0;
 }
 
+/* What registration writes back; before anything is bound. */
+static int io_zcrx_copy_reg_out(struct io_uring_zcrx_ifq_reg __user *arg,
+				struct io_uring_zcrx_ifq_reg *reg,
+				struct io_uring_region_desc *rd,
+				struct io_uring_zcrx_area_reg *area)
+{
+	if (copy_to_user(arg, reg, sizeof(*reg)) ||
+	    copy_to_user(u64_to_user_ptr(reg->region_ptr), rd, sizeof(*rd)) ||
+	    copy_to_user(u64_to_user_ptr(reg->area_ptr), area, sizeof(*area)))
+		return -EFAULT;
+	return 0;
+}
+
 /**
  * io_register_zcrx_ifq() - bind an rx queue to an area of user memory
  * @ctx: the ring
@@ -601,6 +619,8 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
  * user space, and only then installs the memory provider on the queue, so
  * that a failing copy leaves no queue bound behind it.  The area is
  * DMA-mapped by the queue's new page pool, once every check has passed.
+ * With ZCRX_REG_NODEV no device or queue is involved: the ifq receives
+ * through the copy fallback only, on any TCP socket.
  *
  * Context: process, with ctx->uring_lock held.
  * Return: 0 or a negative errno.
@@ -629,6 +649,10 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		return -EINVAL;
 	if (copy_from_user(&reg, arg, sizeof(reg)))
 		return -EFAULT;
+	/* as for the ring's own sizes, IORING_SETUP_CLAMP clamps */
+	if (reg.rq_entries > IO_ZCRX_MAX_RQ_ENTRIES &&
+	    (ctx->flags & IORING_SETUP_CLAMP))
+		reg.rq_entries = IO_ZCRX_MAX_RQ_ENTRIES;
 	ret = io_zcrx_check_reg(&reg);
 	if (ret)
 		return ret;
@@ -665,6 +689,19 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	if (ret)
 		goto err_erase;
 
+	reg.zcrx_id = id;
+	reg.offsets.head = offsetof(struct io_uring, head);
+	reg.offsets.tail = offsetof(struct io_uring, tail);
+	reg.offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
+
+	if (reg.flags & ZCRX_REG_NODEV) {
+		ifq->nodev = true;
+		ret = io_zcrx_copy_reg_out(arg, &reg, &rd, &area);
+		if (ret)
+			goto err_erase;
+		goto publish;
+	}
+
 	netdev = netdev_get_by_index(current->nsproxy->net_ns, reg.if_idx,
 				     &ifq->netdev_tracker, GFP_KERNEL);
 	if (!netdev) {
@@ -684,16 +721,9 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		goto err_put;
 	}
 
-	reg.zcrx_id = id;
-	reg.offsets.head = offsetof(struct io_uring, head);
-	reg.offsets.tail = offsetof(struct io_uring, tail);
-	reg.offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
-	if (copy_to_user(arg, &reg, sizeof(reg)) ||
-	    copy_to_user(u64_to_user_ptr(reg.region_ptr), &rd, sizeof(rd)) ||
-	    copy_to_user(u64_to_user_ptr(reg.area_ptr), &area, sizeof(area))) {
-		ret = -EFAULT;
+	ret = io_zcrx_copy_reg_out(arg, &reg, &rd, &area);
+	if (ret)
 		goto err_put;
-	}
 
 	mp_param.mp_ops = &io_uring_pp_zc_ops;
 	mp_param.mp_priv = ifq;
@@ -709,6 +739,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	if (ret)
 		goto err_erase;
 
+publish:
 	/*
 	 * The id is reserved, so this does not allocate; should it fail all
 	 * the same, the queue is bound and has to be released first.

@@ -59,6 +59,8 @@ struct io_zcrx_ifq {
 	int			ifindex;
 	char			ifname[IFNAMSIZ];
 	bool			if_gone;
+	/* ZCRX_REG_NODEV: no queue, every byte is copied into the area */
+	bool			nodev;
 	/* the ring is closed: its exit work, or a new binding, frees the queue */
 	bool			closing;
 	/* the queue's netdev; NULL once the queue is released (rtnl) */

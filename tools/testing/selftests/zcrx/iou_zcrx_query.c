@@ -70,9 +70,9 @@ TEST(opcodes)
 	EXPECT_EQ(IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO_LINK |
 		  IOSQE_IO_HARDLINK | IOSQE_ASYNC | IOSQE_BUFFER_SELECT |
 		  IOSQE_CQE_SKIP_SUCCESS, q.sqe_flags);
-	EXPECT_TRUE(q.ring_setup_flags & IORING_SETUP_DEFER_TASKRUN);
-	EXPECT_TRUE(q.ring_setup_flags & IORING_SETUP_CQE32);
-	EXPECT_TRUE(q.enter_flags & IORING_ENTER_GETEVENTS);
+	/* 6.12's: IORING_SETUP_IOPOLL to NO_SQARRAY, GETEVENTS to ABS_TIMER */
+	EXPECT_EQ(0x1ffffULL, q.ring_setup_flags);
+	EXPECT_EQ(0x3fULL, q.enter_flags);
 
 	/* The features are those io_uring_setup() reports. */
 	memset(&p, 0, sizeof(p));
@@ -113,7 +113,7 @@ TEST(opcodes)
 	io_uring_queue_exit(&ring);
 }
 
-/* Only what works here: no register or area flag, one ctrl op. */
+/* Only what works here: ZCRX_REG_NODEV, no area flag, one ctrl op. */
 TEST(zcrx)
 {
 	struct io_uring_query_zcrx q;
@@ -124,7 +124,7 @@ TEST(zcrx)
 	ASSERT_EQ(0, query(-1, &h, 0));
 	ASSERT_EQ(0, h.result);
 	ASSERT_EQ(sizeof(q), h.size);
-	EXPECT_EQ(0, q.register_flags);
+	EXPECT_EQ(ZCRX_REG_NODEV, q.register_flags);
 	EXPECT_EQ(0, q.area_flags);
 	EXPECT_EQ(1, q.nr_ctrl_opcodes);
 	EXPECT_EQ(0, q.features);
@@ -152,6 +152,7 @@ TEST(chain)
 	EXPECT_EQ(OP_LAST, qo.nr_request_opcodes);
 	/* An unknown query is answered -EOPNOTSUPP; the chain goes on. */
 	EXPECT_EQ(-EOPNOTSUPP, h[1].result);
+	EXPECT_EQ(0, h[1].size);
 	EXPECT_EQ(0x77, unknown[0]);
 	EXPECT_EQ(0x77, unknown[sizeof(unknown) - 1]);
 	EXPECT_EQ(0, h[2].result);
@@ -194,25 +195,60 @@ TEST(size_larger)
 		EXPECT_EQ(0, big.more[i]);
 }
 
+/*
+ * A malformed header is answered -EINVAL in its result, with size 0 and
+ * its buffer untouched, and the chain goes on to the next one.
+ */
+static void bad_header(struct __test_metadata *_metadata, const char *what,
+		       void (*spoil)(struct io_uring_query_hdr *h))
+{
+	struct io_uring_query_opcode q, q2;
+	struct io_uring_query_hdr h[2];
+
+	memset(&q, 0xaa, sizeof(q));
+	hdr_init(&h[0], IO_URING_QUERY_OPCODES, &q, sizeof(q));
+	hdr_init(&h[1], IO_URING_QUERY_OPCODES, &q2, sizeof(q2));
+	h[0].next_entry = (uintptr_t)&h[1];
+	spoil(&h[0]);
+	EXPECT_EQ(0, query(-1, &h[0], 0)) TH_LOG("%s", what);
+	EXPECT_EQ(-EINVAL, h[0].result) TH_LOG("%s", what);
+	EXPECT_EQ(0, h[0].size) TH_LOG("%s", what);
+	EXPECT_EQ(0xaaaaaaaaU, q.nr_request_opcodes) TH_LOG("%s", what);
+	EXPECT_EQ(0, h[1].result) TH_LOG("%s: the chain stopped", what);
+	EXPECT_EQ(OP_LAST, q2.nr_request_opcodes) TH_LOG("%s", what);
+}
+
+static void spoil_result(struct io_uring_query_hdr *h)
+{
+	h->result = 1;
+}
+
+static void spoil_resv(struct io_uring_query_hdr *h)
+{
+	h->__resv[2] = 1;
+}
+
+static void spoil_size(struct io_uring_query_hdr *h)
+{
+	h->size = 0;
+}
+
+static void spoil_data(struct io_uring_query_hdr *h)
+{
+	h->query_data = 0;
+}
+
 TEST(bad_input)
 {
 	struct io_uring_query_opcode q;
 	struct io_uring_query_hdr h;
 	void *gone;
 
-	/* result must be zero on entry */
-	hdr_init(&h, IO_URING_QUERY_OPCODES, &q, sizeof(q));
-	h.result = 1;
-	EXPECT_EQ(-EINVAL, query(-1, &h, 0));
-	/* reserved words */
-	hdr_init(&h, IO_URING_QUERY_OPCODES, &q, sizeof(q));
-	h.__resv[2] = 1;
-	EXPECT_EQ(-EINVAL, query(-1, &h, 0));
-	/* no room for the answer */
-	hdr_init(&h, IO_URING_QUERY_OPCODES, &q, 0);
-	EXPECT_EQ(-EINVAL, query(-1, &h, 0));
-	hdr_init(&h, IO_URING_QUERY_OPCODES, NULL, sizeof(q));
-	EXPECT_EQ(-EINVAL, query(-1, &h, 0));
+	bad_header(_metadata, "result set on entry", spoil_result);
+	bad_header(_metadata, "a reserved word", spoil_resv);
+	bad_header(_metadata, "size 0", spoil_size);
+	bad_header(_metadata, "no buffer", spoil_data);
+
 	/* nr_args must be 0, the argument present */
 	hdr_init(&h, IO_URING_QUERY_OPCODES, &q, sizeof(q));
 	EXPECT_EQ(-EINVAL, query(-1, &h, 1));
@@ -239,9 +275,16 @@ TEST(bad_input)
 	EXPECT_EQ(-EFAULT, query(-1, &h, 0));
 	munmap(gone, 4096);
 
-	/* fd -1 is a query's alone: other operations still need a ring */
+	/* fd -1 is a query's alone: other operations are refused */
 	EXPECT_EQ(-1, syscall(__NR_io_uring_register, -1,
 			      IORING_REGISTER_ZCRX_CTRL, NULL, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, syscall(__NR_io_uring_register, -1,
+			      IORING_REGISTER_PROBE, NULL, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* another bad fd is still EBADF */
+	EXPECT_EQ(-1, syscall(__NR_io_uring_register, -2,
+			      IORING_REGISTER_QUERY, &h, 0));
 	EXPECT_EQ(EBADF, errno);
 }
 

@@ -297,6 +297,16 @@ TEST_F_TIMEOUT(reg, rq_entries, 120)
 		TH_LOG("rq_entries 32768");
 	EXPECT_EQ(32768U, r.reg.rq_entries);
 	io_uring_queue_exit(&ring);
+
+	/* A ring set up with IORING_SETUP_CLAMP clamps too many; 0 is 0. */
+	ASSERT_EQ(0, ring_init(&ring, RING_FLAGS | IORING_SETUP_CLAMP, 8, 0));
+	zc_reg_init(&r, &big, self->env.ifindex, ZC_QUEUE, 0);
+	EXPECT_EQ(-EINVAL, zcrx_register_ifq(ring.ring_fd, &r.reg));
+	zc_reg_init(&r, &big, self->env.ifindex, ZC_QUEUE, 1U << 31);
+	EXPECT_EQ(0, zcrx_register_ifq(ring.ring_fd, &r.reg))
+		TH_LOG("rq_entries 1 << 31 with IORING_SETUP_CLAMP");
+	EXPECT_EQ(32768U, r.reg.rq_entries);
+	io_uring_queue_exit(&ring);
 	zc_mem_free(&big);
 }
 

@@ -498,9 +498,11 @@ struct ifq {
 	uint64_t returned;	/* refill entries published */
 };
 
-static inline int ifq_open(int ring_fd, struct ifq *q, int ifindex,
-			   unsigned int rxq, size_t area_len,
-			   unsigned int entries, bool kregion)
+/* Register an ifq with ifq_reg.flags @flags (ZCRX_REG_NODEV, say). */
+static inline int ifq_open_flags(int ring_fd, struct ifq *q, int ifindex,
+				 unsigned int rxq, size_t area_len,
+				 unsigned int entries, bool kregion,
+				 __u32 flags)
 {
 	void *base;
 	int ret;
@@ -510,6 +512,7 @@ static inline int ifq_open(int ring_fd, struct ifq *q, int ifindex,
 	if (ret)
 		return ret;
 	zc_reg_init(&q->r, &q->mem, ifindex, rxq, entries);
+	q->r.reg.flags = flags;
 	ret = zcrx_register_ifq(ring_fd, &q->r.reg);
 	if (ret) {
 		zc_mem_free(&q->mem);
@@ -530,6 +533,14 @@ static inline int ifq_open(int ring_fd, struct ifq *q, int ifindex,
 	}
 	zcrx_rq_init(&q->rq, base, &q->r.reg, q->token);
 	return 0;
+}
+
+static inline int ifq_open(int ring_fd, struct ifq *q, int ifindex,
+			   unsigned int rxq, size_t area_len,
+			   unsigned int entries, bool kregion)
+{
+	return ifq_open_flags(ring_fd, q, ifindex, rxq, area_len, entries,
+			      kregion, 0);
 }
 
 /* Unmap what ifq_open() mapped; after the ring is gone or not. */
