@@ -15,7 +15,7 @@
  *           a request cancelled mid-stream, requests ended by their len
  */
 #define _GNU_SOURCE
-#include "zcrx_test.h"
+#include "zcrx_fixture.h"
 
 /* transfers */
 
@@ -200,8 +200,6 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 }
 
 /* several connections and ifqs, copies, requests */
-
-ZCRX_ENV_FIXTURE(zcrx)
 
 /* Several connections to one steered port share one ifq. */
 TEST_F_TIMEOUT(zcrx, connections, 300)

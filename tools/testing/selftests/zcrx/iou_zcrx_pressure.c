@@ -13,9 +13,7 @@
  *                          overwritten by the user, a tail a lap ahead
  */
 #define _GNU_SOURCE
-#include "zcrx_test.h"
-
-ZCRX_ENV_FIXTURE(zcrx)
+#include "zcrx_fixture.h"
 
 /*
  * An area of 16 buffers, none returned: the transfer stalls with the

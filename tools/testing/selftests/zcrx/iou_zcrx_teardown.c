@@ -14,7 +14,7 @@
  * The first three then register the same queue again at once.
  */
 #define _GNU_SOURCE
-#include "zcrx_test.h"
+#include "zcrx_fixture.h"
 
 static void stop_sender(struct env *e, pid_t pid)
 {
@@ -38,8 +38,6 @@ static long vm_pinned_kb(void)
 	fclose(f);
 	return kb;
 }
-
-ZCRX_ENV_FIXTURE(zcrx)
 
 /*
  * A new connection of @size bytes to PORT through @q on @rx's ring, checked

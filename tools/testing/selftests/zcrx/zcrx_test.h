@@ -176,24 +176,6 @@ static inline int env_put(struct env *e)
 	return ret;
 }
 
-/*
- * ZCRX_ENV_FIXTURE(name) defines a fixture whose tests run in namespace B
- * of the shared pair, with self->env, and end with env_put().
- */
-#define ZCRX_ENV_FIXTURE(fixture_name)					\
-	FIXTURE(fixture_name)						\
-	{								\
-		struct env env;						\
-	};								\
-	FIXTURE_SETUP(fixture_name)					\
-	{								\
-		ASSERT_EQ(0, env_get(&self->env));			\
-	}								\
-	FIXTURE_TEARDOWN(fixture_name)					\
-	{								\
-		EXPECT_EQ(0, env_put(&self->env));			\
-	}
-
 static void __attribute__((constructor)) env_init(void)
 {
 	main_pid = getpid();
