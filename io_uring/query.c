@@ -68,8 +68,8 @@ static size_t io_query_zcrx(union io_query_answer *a)
  * address, or -EFAULT for memory that cannot be read or written, which
  * ends the whole call.  A header that cannot be answered gets its errno in
  * result, with size 0 and its buffer untouched, and the chain goes on:
- * -EINVAL for a malformed one (result or a reserved word set on entry, no
- * buffer), -EOPNOTSUPP for a question this kernel does not know.
+ * -EOPNOTSUPP for a question this kernel does not know, else -EINVAL for a
+ * malformed header (result or a reserved word set on entry, no buffer).
  */
 static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 {
@@ -81,24 +81,19 @@ static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 		return -EFAULT;
 
 	memset(a, 0, sizeof(*a));
-	if (hdr.result || memchr_inv(hdr.__resv, 0, sizeof(hdr.__resv)) ||
-	    !hdr.size || !hdr.query_data) {
+	/* an unknown question first, whatever else the header holds */
+	if (hdr.query_op >= __IO_URING_QUERY_MAX ||
+	    (hdr.query_op == IO_URING_QUERY_ZCRX &&
+	     !IS_ENABLED(CONFIG_IO_URING_ZCRX))) {
+		hdr.result = -EOPNOTSUPP;
+	} else if (hdr.result ||
+		   memchr_inv(hdr.__resv, 0, sizeof(hdr.__resv)) ||
+		   !hdr.size || !hdr.query_data) {
 		hdr.result = -EINVAL;
+	} else if (hdr.query_op == IO_URING_QUERY_OPCODES) {
+		len = io_query_opcodes(a);
 	} else {
-		switch (hdr.query_op) {
-		case IO_URING_QUERY_OPCODES:
-			len = io_query_opcodes(a);
-			break;
-		case IO_URING_QUERY_ZCRX:
-			if (IS_ENABLED(CONFIG_IO_URING_ZCRX))
-				len = io_query_zcrx(a);
-			else
-				hdr.result = -EOPNOTSUPP;
-			break;
-		default:
-			hdr.result = -EOPNOTSUPP;
-			break;
-		}
+		len = io_query_zcrx(a);
 	}
 
 	/*

@@ -213,6 +213,7 @@ struct reserved_case {
 }
 
 static const struct reserved_case reserved_cases[] = {
+	RSV(reg.flags, 1U << 0, "ifq_reg.flags ZCRX_REG_IMPORT (not here)"),
 	RSV(reg.flags, 1U << 2, "ifq_reg.flags bit 2"),
 	RSV(reg.flags, 1U << 31, "ifq_reg.flags bit 31"),
 	RSV(reg.__resv[0], 1, "ifq_reg.__resv[0]"),
