@@ -50,13 +50,12 @@ static size_t io_query_zcrx(union io_query_answer *a)
 	struct io_uring_query_zcrx *e = &a->zcrx;
 
 	/*
-	 * Of the register flags only ZCRX_REG_NODEV works here yet
-	 * (ZCRX_REG_IMPORT and dmabuf areas are refused), only the first
-	 * ctrl op (ZCRX_CTRL_FLUSH_RQ), and only page-sized buffers.
+	 * Both register flags, no area flag (dmabuf areas are refused), the
+	 * ctrl ops up to ZCRX_CTRL_EXPORT, and only page-sized buffers.
 	 */
-	e->register_flags = ZCRX_REG_NODEV;
+	e->register_flags = ZCRX_REG_IMPORT | ZCRX_REG_NODEV;
 	e->area_flags = 0;
-	e->nr_ctrl_opcodes = ZCRX_CTRL_FLUSH_RQ + 1;
+	e->nr_ctrl_opcodes = ZCRX_CTRL_EXPORT + 1;
 	e->features = 0;
 	e->rq_hdr_size = sizeof(struct io_uring);
 	e->rq_hdr_alignment = L1_CACHE_BYTES;

@@ -14,7 +14,9 @@
  * copy finds one once the user has returned what it holds.
  */
 #include <linux/kernel.h>
+#include <linux/anon_inodes.h>
 #include <linux/errno.h>
+#include <linux/file.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -474,6 +476,7 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 	spin_lock_init(&ifq->rq_lock);
 	mutex_init(&ifq->dma_lock);
 	refcount_set(&ifq->refs, 1);
+	refcount_set(&ifq->holders, 1);
 	if (ctx->user)
 		ifq->user = get_uid(ctx->user);
 	if (ctx->mm_account) {
@@ -546,6 +549,40 @@ static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 }
 
 /*
+ * A ring or an exported file lets go of @ifq.  The last holder releases
+ * the queue and returns what the application still holds: nobody is left
+ * to give it back.  Its reference goes last.
+ */
+static void io_zcrx_drop_holder(struct io_zcrx_ifq *ifq)
+{
+	if (refcount_dec_and_test(&ifq->holders)) {
+		io_zcrx_close_queue(ifq);
+		io_zcrx_scrub(ifq);
+	}
+	io_zcrx_ifq_put(ifq);
+}
+
+/* Only the last holder may release the queue before it goes. */
+static bool io_zcrx_sole_holder(struct io_zcrx_ifq *ifq)
+{
+	return refcount_read(&ifq->holders) == 1;
+}
+
+static int io_zcrx_box_release(struct inode *inode, struct file *file)
+{
+	struct io_zcrx_ifq *ifq = file->private_data;
+
+	io_zcrx_drop_holder(ifq);
+	return 0;
+}
+
+/* The file of ZCRX_CTRL_EXPORT: it only holds the ifq. */
+static const struct file_operations io_zcrx_box_fops = {
+	.owner		= THIS_MODULE,
+	.release	= io_zcrx_box_release,
+};
+
+/*
  * The queue @rxq_idx of @dev may still be bound to an ifq of a ring that
  * was closed and whose exit work has not released the queue yet: release
  * it now, so that a new binding succeeds at once after a close().  While
@@ -594,6 +631,97 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
 		if (reg->rx_buf_len != PAGE_SIZE)
 			return -EOPNOTSUPP;
 	}
+	return 0;
+}
+
+/*
+ * ZCRX_REG_IMPORT: the ring takes the ifq of a file ZCRX_CTRL_EXPORT made,
+ * under an id of its own.  if_idx is the file descriptor; every other
+ * input is 0.  The area, the refill ring and the queue are shared.
+ */
+static int io_zcrx_import(struct io_ring_ctx *ctx,
+			  struct io_uring_zcrx_ifq_reg __user *arg,
+			  struct io_uring_zcrx_ifq_reg *reg)
+{
+	struct io_zcrx_ifq *ifq;
+	u32 id;
+	int ret;
+
+	if (reg->flags != ZCRX_REG_IMPORT || reg->if_rxq ||
+	    reg->rq_entries || reg->area_ptr || reg->region_ptr ||
+	    reg->rx_buf_len || reg->zcrx_id ||
+	    memchr_inv(reg->__resv, 0, sizeof(reg->__resv)) ||
+	    memchr_inv(&reg->offsets, 0, sizeof(reg->offsets)))
+		return -EINVAL;
+
+	CLASS(fd, f)(reg->if_idx);
+	if (fd_empty(f) || fd_file(f)->f_op != &io_zcrx_box_fops)
+		return -EBADF;
+	ifq = fd_file(f)->private_data;
+
+	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL,
+		       XA_LIMIT(0, IORING_OFF_ZCRX_MAX_ID), GFP_KERNEL);
+	if (ret)
+		return ret;
+	reg->zcrx_id = id;
+	reg->rq_entries = ifq->rq_entries;
+	reg->rx_buf_len = PAGE_SIZE;
+	reg->offsets.head = offsetof(struct io_uring, head);
+	reg->offsets.tail = offsetof(struct io_uring, tail);
+	reg->offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
+	if (copy_to_user(arg, reg, sizeof(*reg))) {
+		ret = -EFAULT;
+		goto err;
+	}
+
+	/* the file holds the ifq while we are here: it cannot have gone */
+	refcount_inc(&ifq->refs);
+	refcount_inc(&ifq->holders);
+	ret = xa_err(xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL));
+	if (ret) {
+		io_zcrx_drop_holder(ifq);
+		goto err;
+	}
+	return 0;
+err:
+	xa_erase(&ctx->zcrx_ctxs, id);
+	return ret;
+}
+
+/*
+ * ZCRX_CTRL_EXPORT: a new file descriptor, in ctrl->zc_export.zcrx_fd,
+ * that holds @ifq for ZCRX_REG_IMPORT by other rings, even after this one
+ * is gone.  The descriptor exists only once the answer is written back.
+ */
+static int io_zcrx_export(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl,
+			  void __user *arg)
+{
+	struct file *file;
+	int fd;
+
+	if (ctrl->zc_export.zcrx_fd ||
+	    memchr_inv(ctrl->zc_export.__resv1, 0,
+		       sizeof(ctrl->zc_export.__resv1)))
+		return -EINVAL;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	refcount_inc(&ifq->refs);
+	refcount_inc(&ifq->holders);
+	file = anon_inode_getfile("[zcrx]", &io_zcrx_box_fops, ifq, O_CLOEXEC);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		io_zcrx_drop_holder(ifq);
+		return PTR_ERR(file);
+	}
+	ctrl->zc_export.zcrx_fd = fd;
+	if (copy_to_user(arg, ctrl, sizeof(*ctrl))) {
+		put_unused_fd(fd);
+		fput(file);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
 	return 0;
 }
 
@@ -649,6 +777,8 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		return -EINVAL;
 	if (copy_from_user(&reg, arg, sizeof(reg)))
 		return -EFAULT;
+	if (reg.flags & ZCRX_REG_IMPORT)
+		return io_zcrx_import(ctx, arg, &reg);
 	/* as for the ring's own sizes, IORING_SETUP_CLAMP clamps */
 	if (reg.rq_entries > IO_ZCRX_MAX_RQ_ENTRIES &&
 	    (ctx->flags & IORING_SETUP_CLAMP))
@@ -779,8 +909,10 @@ void io_zcrx_ring_closing(struct io_ring_ctx *ctx)
 
 	lockdep_assert_held(&ctx->uring_lock);
 
+	/* a shared queue stays until its last holder goes */
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq)
-		WRITE_ONCE(ifq->closing, true);
+		if (io_zcrx_sole_holder(ifq))
+			WRITE_ONCE(ifq->closing, true);
 }
 
 /**
@@ -799,7 +931,8 @@ void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 	unsigned long index;
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
-		io_zcrx_close_queue(ifq);
+		if (io_zcrx_sole_holder(ifq))
+			io_zcrx_close_queue(ifq);
 		cond_resched();
 	}
 }
@@ -820,9 +953,7 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
 		xa_erase(&ctx->zcrx_ctxs, index);
-		io_zcrx_close_queue(ifq);
-		io_zcrx_scrub(ifq);
-		io_zcrx_ifq_put(ifq);
+		io_zcrx_drop_holder(ifq);
 	}
 	xa_destroy(&ctx->zcrx_ctxs);
 }
@@ -1037,8 +1168,7 @@ int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 			return -EINVAL;
 		return io_zcrx_flush_rq(ifq, false);
 	case ZCRX_CTRL_EXPORT:
-		/* sharing an ifq between rings is not supported yet */
-		return -EOPNOTSUPP;
+		return io_zcrx_export(ifq, &ctrl, arg);
 	}
 	return -EOPNOTSUPP;
 }
@@ -1570,8 +1700,9 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 		free = min_t(u32, READ_ONCE(area->free_count), nr);
 		user = clamp_t(int, atomic_read(&ifq->user_bufs), 0, nr - free);
 		/* one line per ifq, printed in pieces */
-		seq_printf(m, "ZcrxIfq:\tid=%u dev=%s ifindex=%d rxq=%u",
-			   ifq->id,
+		/* an imported ifq has this ring's id, not its creator's */
+		seq_printf(m, "ZcrxIfq:\tid=%lu dev=%s ifindex=%d rxq=%u",
+			   index,
 			   gone || !ifq->ifname[0] ? "-" : ifq->ifname,
 			   gone ? 0 : ifq->ifindex, ifq->if_rxq);
 		seq_printf(m, " area_bytes=%lu bufs=%u free=%u nic=%u user=%u",

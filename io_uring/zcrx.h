@@ -74,8 +74,14 @@ struct io_zcrx_ifq {
 	/* serialises mapping and unmapping the area, and @dev */
 	struct mutex		dma_lock;
 
-	/* one for the ring, one for every page pool using the provider */
+	/* one per holder, one for every page pool using the provider */
 	refcount_t		refs;
+	/*
+	 * Holders: the rings that have the ifq in their table and the files
+	 * ZCRX_CTRL_EXPORT made for it.  The last one releases the queue
+	 * and takes back the buffers the application still holds.
+	 */
+	refcount_t		holders;
 	struct user_struct	*user;
 	struct mm_struct	*mm_account;
 

@@ -113,7 +113,7 @@ TEST(opcodes)
 	io_uring_queue_exit(&ring);
 }
 
-/* Only what works here: ZCRX_REG_NODEV, no area flag, one ctrl op. */
+/* Only what works here: both register flags, no area flag, two ctrl ops. */
 TEST(zcrx)
 {
 	struct io_uring_query_zcrx q;
@@ -124,9 +124,9 @@ TEST(zcrx)
 	ASSERT_EQ(0, query(-1, &h, 0));
 	ASSERT_EQ(0, h.result);
 	ASSERT_EQ(sizeof(q), h.size);
-	EXPECT_EQ(ZCRX_REG_NODEV, q.register_flags);
+	EXPECT_EQ(ZCRX_REG_IMPORT | ZCRX_REG_NODEV, q.register_flags);
 	EXPECT_EQ(0, q.area_flags);
-	EXPECT_EQ(1, q.nr_ctrl_opcodes);
+	EXPECT_EQ(2, q.nr_ctrl_opcodes);
 	EXPECT_EQ(0, q.features);
 	EXPECT_EQ(2 * sizeof(__u32), q.rq_hdr_size);
 	EXPECT_EQ(0, q.rq_hdr_alignment & (q.rq_hdr_alignment - 1));
@@ -156,7 +156,7 @@ TEST(chain)
 	EXPECT_EQ(0x77, unknown[0]);
 	EXPECT_EQ(0x77, unknown[sizeof(unknown) - 1]);
 	EXPECT_EQ(0, h[2].result);
-	EXPECT_EQ(1, qz.nr_ctrl_opcodes);
+	EXPECT_EQ(2, qz.nr_ctrl_opcodes);
 }
 
 /* An older program's smaller struct: what fits, nothing past it. */
@@ -190,7 +190,7 @@ TEST(size_larger)
 	ASSERT_EQ(0, query(-1, &h, 0));
 	EXPECT_EQ(0, h.result);
 	EXPECT_EQ(sizeof(big.q), h.size);
-	EXPECT_EQ(1, big.q.nr_ctrl_opcodes);
+	EXPECT_EQ(2, big.q.nr_ctrl_opcodes);
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(0, big.more[i]);
 }

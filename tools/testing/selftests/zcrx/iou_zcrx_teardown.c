@@ -252,28 +252,6 @@ TEST_F_TIMEOUT(zcrx, held_at_close, 300)
 	close(lfd);
 }
 
-static int nsim_del(const char *ns)
-{
-	char path[128], buf[32];
-	int id, fd, len, ret;
-
-	id = zcrx_nsim_id(ns);
-	if (id < 0)
-		return -ENOENT;
-	fd = open("/sys/bus/netdevsim/del_device", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d", id);
-	ret = write(fd, buf, len) == len ? 0 : -errno;
-	close(fd);
-	if (!ret) {
-		/* nsim_env.sh down must not delete it again. */
-		snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns);
-		unlink(path);
-	}
-	return ret;
-}
-
 /*
  * The device goes away under a bound ifq, with a receive pending and
  * buffers with the user: the request ends, the ifq shows no device, the

@@ -366,6 +366,29 @@ static inline int reap_sender(struct env *e, pid_t pid)
 				   128 + WTERMSIG(status);
 }
 
+/* Delete the netdevsim device of namespace @ns, as a hot unplug would. */
+static inline int nsim_del(const char *ns)
+{
+	char path[128], buf[32];
+	int id, fd, len, ret;
+
+	id = zcrx_nsim_id(ns);
+	if (id < 0)
+		return -ENOENT;
+	fd = open("/sys/bus/netdevsim/del_device", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d", id);
+	ret = write(fd, buf, len) == len ? 0 : -errno;
+	close(fd);
+	if (!ret) {
+		/* nsim_env.sh down must not delete it again. */
+		snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns);
+		unlink(path);
+	}
+	return ret;
+}
+
 /* memory, registration and rings */
 
 /*
@@ -378,6 +401,10 @@ struct zc_mem {
 	void *region;		/* NULL: a kernel-allocated region */
 	size_t region_len;
 };
+
+/* Where a kernel-allocated refill ring is mapped: the ABI's numbers. */
+#define ZCRX_REGION_OFF		0x30000000ULL
+#define ZCRX_REGION_SHIFT	16
 
 /* A page for the ring header, then the entries. */
 static inline size_t rq_region_len(unsigned int entries)
@@ -523,6 +550,59 @@ static inline int ifq_open(int ring_fd, struct ifq *q, int ifindex,
 {
 	return ifq_open_flags(ring_fd, q, ifindex, rxq, area_len, entries,
 			      kregion, 0);
+}
+
+/*
+ * ZCRX_REG_IMPORT of the ifq exported as @fd into the ring @ring_fd: @q
+ * becomes a second view of @from's memory, under the id the new ring gave
+ * it; a kernel-allocated refill ring is mapped through the new ring, at
+ * the offset of that id.  Free it with ifq_unimport(), never ifq_free();
+ * and since the refill ring has one producer, call rq_resync() on a view
+ * before it returns buffers after another.
+ */
+static inline int ifq_import(int ring_fd, struct ifq *q, const struct ifq *from,
+			     int fd)
+{
+	struct io_uring_zcrx_ifq_reg reg;
+	void *base;
+	int ret;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.if_idx = fd;
+	reg.flags = ZCRX_REG_IMPORT;
+	ret = zcrx_register_ifq(ring_fd, &reg);
+	if (ret)
+		return ret;
+	*q = *from;
+	q->r.reg = reg;
+	q->id = reg.zcrx_id;
+	q->rq_map = NULL;
+	base = from->mem.region;
+	if (!base) {
+		q->rq_map_len = from->r.rd.size;
+		base = mmap(NULL, q->rq_map_len, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_POPULATE, ring_fd,
+			    ZCRX_REGION_OFF + ((__u64)q->id << ZCRX_REGION_SHIFT));
+		if (base == MAP_FAILED)
+			return -errno;
+		q->rq_map = base;
+	}
+	zcrx_rq_init(&q->rq, base, &reg, q->token);
+	return 0;
+}
+
+/* Unmap what ifq_import() mapped; the memory stays @from's. */
+static inline void ifq_unimport(struct ifq *q)
+{
+	if (q->rq_map)
+		munmap(q->rq_map, q->rq_map_len);
+	q->rq_map = NULL;
+}
+
+/* Take up the refill ring where another view of it left it. */
+static inline void rq_resync(struct ifq *q)
+{
+	q->rq.tail = __atomic_load_n(q->rq.ktail, __ATOMIC_RELAXED);
 }
 
 /* Unmap what ifq_open() mapped; after the ring is gone or not. */

@@ -77,6 +77,23 @@ static inline int zcrx_flush_rq(int ring_fd, __u32 zcrx_id)
 }
 
 /*
+ * ZCRX_CTRL_EXPORT of ifq @zcrx_id: a file descriptor that holds it, or a
+ * negative errno.
+ */
+static inline int zcrx_export(int ring_fd, __u32 zcrx_id)
+{
+	struct zcrx_ctrl ctrl;
+	int ret;
+
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.zcrx_id = zcrx_id;
+	ctrl.op = ZCRX_CTRL_EXPORT;
+	ret = syscall(__NR_io_uring_register, ring_fd,
+		      IORING_REGISTER_ZCRX_CTRL, &ctrl, 0);
+	return ret < 0 ? -errno : (int)ctrl.zc_export.zcrx_fd;
+}
+
+/*
  * A multishot zero-copy receive of at most @len bytes (0: no limit) from
  * socket @fd into the buffers of ifq @ifq_id.
  */
