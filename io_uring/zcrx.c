@@ -477,6 +477,7 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 	mutex_init(&ifq->dma_lock);
 	refcount_set(&ifq->refs, 1);
 	refcount_set(&ifq->holders, 1);
+	atomic_set(&ifq->open_holders, 1);
 	if (ctx->user)
 		ifq->user = get_uid(ctx->user);
 	if (ctx->mm_account) {
@@ -562,16 +563,22 @@ static void io_zcrx_drop_holder(struct io_zcrx_ifq *ifq)
 	io_zcrx_ifq_put(ifq);
 }
 
-/* Only the last holder may release the queue before it goes. */
-static bool io_zcrx_sole_holder(struct io_zcrx_ifq *ifq)
+/*
+ * A holder is closed: a ring's file is released, or an exported file.
+ * Returns true for the last open one, which lets the queue go.
+ */
+static bool io_zcrx_close_holder(struct io_zcrx_ifq *ifq)
 {
-	return refcount_read(&ifq->holders) == 1;
+	return atomic_dec_and_test(&ifq->open_holders);
 }
 
 static int io_zcrx_box_release(struct inode *inode, struct file *file)
 {
 	struct io_zcrx_ifq *ifq = file->private_data;
 
+	/* the rings are closed already: nobody receives any more */
+	if (io_zcrx_close_holder(ifq))
+		io_zcrx_close_queue(ifq);
 	io_zcrx_drop_holder(ifq);
 	return 0;
 }
@@ -677,8 +684,11 @@ static int io_zcrx_import(struct io_ring_ctx *ctx,
 	/* the file holds the ifq while we are here: it cannot have gone */
 	refcount_inc(&ifq->refs);
 	refcount_inc(&ifq->holders);
+	atomic_inc(&ifq->open_holders);
 	ret = xa_err(xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL));
 	if (ret) {
+		/* the file is still open: this cannot be the last */
+		io_zcrx_close_holder(ifq);
 		io_zcrx_drop_holder(ifq);
 		goto err;
 	}
@@ -709,9 +719,12 @@ static int io_zcrx_export(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl,
 		return fd;
 	refcount_inc(&ifq->refs);
 	refcount_inc(&ifq->holders);
+	atomic_inc(&ifq->open_holders);
 	file = anon_inode_getfile("[zcrx]", &io_zcrx_box_fops, ifq, O_CLOEXEC);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
+		/* the ring is open: this cannot be the last */
+		io_zcrx_close_holder(ifq);
 		io_zcrx_drop_holder(ifq);
 		return PTR_ERR(file);
 	}
@@ -896,9 +909,10 @@ err_free:
  * io_zcrx_ring_closing() - the ring's file is being released
  * @ctx: the ring
  *
- * Marks the ring's interface queues so that the exit work releases them,
- * or a new binding of the same queue does first, whichever comes first:
- * close() does not wait for rtnl and a queue restart.
+ * Marks the ring's interface queues that no other open ring or exported
+ * file holds, so that the exit work releases them, or a new binding of the
+ * same queue does first, whichever comes first: close() does not wait for
+ * rtnl and a queue restart.
  *
  * Context: process, with ctx->uring_lock held.
  */
@@ -909,9 +923,9 @@ void io_zcrx_ring_closing(struct io_ring_ctx *ctx)
 
 	lockdep_assert_held(&ctx->uring_lock);
 
-	/* a shared queue stays until its last holder goes */
+	/* a shared queue stays until its last holder is closed */
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq)
-		if (io_zcrx_sole_holder(ifq))
+		if (io_zcrx_close_holder(ifq))
 			WRITE_ONCE(ifq->closing, true);
 }
 
@@ -931,7 +945,7 @@ void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 	unsigned long index;
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
-		if (io_zcrx_sole_holder(ifq))
+		if (READ_ONCE(ifq->closing))
 			io_zcrx_close_queue(ifq);
 		cond_resched();
 	}
@@ -1395,12 +1409,13 @@ static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
 			break;
 		}
 		io_zcrx_get_niov_uref(niov);
-		WRITE_ONCE(ifq->copy_count, ifq->copy_count + 1);
+		atomic64_inc(&ifq->copy_count);
 		off += n;
 		len -= n;
 		copied += n;
 	}
-	WRITE_ONCE(ifq->copy_bytes, ifq->copy_bytes + copied);
+	if (copied)
+		atomic64_add(copied, &ifq->copy_bytes);
 	return copied ? copied : ret;
 }
 
@@ -1430,7 +1445,7 @@ static ssize_t io_zcrx_recv_frag(struct io_zcrx_args *args,
 	/* the skb keeps its reference, the application gets its own */
 	page_pool_ref_netmem(net_iov_to_netmem(niov));
 	io_zcrx_get_niov_uref(niov);
-	WRITE_ONCE(ifq->zc_bytes, ifq->zc_bytes + len);
+	atomic64_add(len, &ifq->zc_bytes);
 	return len;
 }
 
@@ -1709,9 +1724,9 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 			   (unsigned long)nr << PAGE_SHIFT, nr, free,
 			   nr - free - user, user);
 		seq_printf(m, " zc_bytes=%llu copy_bytes=%llu copy_count=%llu",
-			   READ_ONCE(ifq->zc_bytes),
-			   READ_ONCE(ifq->copy_bytes),
-			   READ_ONCE(ifq->copy_count));
+			   (u64)atomic64_read(&ifq->zc_bytes),
+			   (u64)atomic64_read(&ifq->copy_bytes),
+			   (u64)atomic64_read(&ifq->copy_count));
 		seq_printf(m, " rq_consumed=%llu rq_invalid=%llu\n",
 			   READ_ONCE(ifq->rq_consumed),
 			   READ_ONCE(ifq->rq_invalid));

@@ -61,7 +61,10 @@ struct io_zcrx_ifq {
 	bool			if_gone;
 	/* ZCRX_REG_NODEV: no queue, every byte is copied into the area */
 	bool			nodev;
-	/* the ring is closed: its exit work, or a new binding, frees the queue */
+	/*
+	 * Every holder is closed (see @open_holders): the exit work of the
+	 * last ring, or a new binding, frees the queue.
+	 */
 	bool			closing;
 	/* the queue's netdev; NULL once the queue is released (rtnl) */
 	struct net_device	*netdev;
@@ -82,15 +85,21 @@ struct io_zcrx_ifq {
 	 * and takes back the buffers the application still holds.
 	 */
 	refcount_t		holders;
+	/*
+	 * Holders not closed yet: rings whose file is still open, exported
+	 * files not released.  The one that closes last lets the queue go
+	 * at once, before the rings' exit work.
+	 */
+	atomic_t		open_holders;
 	struct user_struct	*user;
 	struct mm_struct	*mm_account;
 
 	/* buffers the application holds a reference to */
 	atomic_t		user_bufs;
-	/* written by the receiving task only, read by fdinfo */
-	u64			zc_bytes;
-	u64			copy_bytes;
-	u64			copy_count;
+	/* rings of several threads may receive at once; read by fdinfo */
+	atomic64_t		zc_bytes;
+	atomic64_t		copy_bytes;
+	atomic64_t		copy_count;
 };
 
 #if defined(CONFIG_IO_URING_ZCRX)

@@ -8,6 +8,8 @@
  *   zcrx.two_rings         two rings receive zero-copy through one queue
  *                          and area; the creator's ring goes, then the
  *                          exported file, and the importer goes on
+ *   zcrx.closed_together   the holders close back to back, in each order:
+ *                          the queue is free at once after the last
  *   zcrx.fd_outlives_ring  the exported file keeps the queue bound after
  *                          its ring is gone; a ring imports it then
  *   zcrx.holder_killed     the process that exported the queue is killed
@@ -234,6 +236,42 @@ TEST_F_TIMEOUT(zcrx, two_rings, 300)
 	EXPECT_EQ(0, queue_bind(self->env.ifindex));
 	ifq_free(&q);
 	close(lfd);
+}
+
+/*
+ * Two rings and the exported file close one right after the other, in
+ * every order: whichever closes last lets the queue go at once, before
+ * any ring's exit work has run.
+ */
+TEST_F_TIMEOUT(zcrx, closed_together, 300)
+{
+	static const char *const orders[] = { "abf", "baf", "fab", "fba",
+					      "afb", "bfa" };
+	struct rx rx, rxb;
+	struct ifq q, qb;
+	size_t i, k;
+	int efd;
+
+	for (i = 0; i < ARRAY_SIZE(orders); i++) {
+		ASSERT_EQ(0, rx_init(&rx, 8, 0));
+		ASSERT_EQ(0, rx_init(&rxb, 8, 0));
+		ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
+				      ZC_QUEUE, 64 * pagesz(), 64, false));
+		efd = zcrx_export(rx.ring.ring_fd, q.id);
+		ASSERT_GE(efd, 0);
+		ASSERT_EQ(0, ifq_import(rxb.ring.ring_fd, &qb, &q, efd));
+		for (k = 0; k < 3; k++) {
+			if (orders[i][k] == 'a')
+				rx_exit(&rx);
+			else if (orders[i][k] == 'b')
+				rx_exit(&rxb);
+			else
+				close(efd);
+		}
+		EXPECT_EQ(0, queue_bind(self->env.ifindex))
+			TH_LOG("closed in the order %s", orders[i]);
+		ifq_free(&q);
+	}
 }
 
 TEST_F_TIMEOUT(zcrx, fd_outlives_ring, 300)
