@@ -106,9 +106,9 @@ full=${ZCRX_CHECK_FULL:-0}
 # are not make check's (its own profile, a new seed each run).
 unset "${!ZCRX_STRESS_@}"
 [ "$full" = 1 ] && full=--full || full=
-# Measured from an empty cache (2-core machine): main 1955 s (the stress
-# campaign's 10,000 operations 315 s of it), hardening 1824 s + swiotlb
-# 258 s.
+# Measured from an empty cache (2-core machine): main 2329 s (the stress
+# campaign's 10,000 operations 352 s of it), hardening 2010 s + swiotlb
+# 280 s.
 # The stress campaign first: its kmemleak scan at the end then speaks for
 # it alone (the boot's own scan, at the end, covers the rest).
 main_progs=(iou_zcrx_stress iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure
