@@ -688,7 +688,7 @@ static int io_zcrx_import(struct io_ring_ctx *ctx,
 	ret = xa_err(xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL));
 	if (ret) {
 		/* the file is still open: this cannot be the last */
-		io_zcrx_close_holder(ifq);
+		WARN_ON_ONCE(io_zcrx_close_holder(ifq));
 		io_zcrx_drop_holder(ifq);
 		goto err;
 	}
@@ -724,7 +724,7 @@ static int io_zcrx_export(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl,
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		/* the ring is open: this cannot be the last */
-		io_zcrx_close_holder(ifq);
+		WARN_ON_ONCE(io_zcrx_close_holder(ifq));
 		io_zcrx_drop_holder(ifq);
 		return PTR_ERR(file);
 	}

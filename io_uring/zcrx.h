@@ -62,8 +62,9 @@ struct io_zcrx_ifq {
 	/* ZCRX_REG_NODEV: no queue, every byte is copied into the area */
 	bool			nodev;
 	/*
-	 * Every holder is closed (see @open_holders): the exit work of the
-	 * last ring, or a new binding, frees the queue.
+	 * Every holder is closed and the last was a ring (see
+	 * @open_holders): its exit work, or a new binding, frees the queue.
+	 * An exported file that closes last frees it itself.
 	 */
 	bool			closing;
 	/* the queue's netdev; NULL once the queue is released (rtnl) */

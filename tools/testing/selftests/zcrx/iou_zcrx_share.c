@@ -261,6 +261,10 @@ TEST_F_TIMEOUT(zcrx, closed_together, 300)
 		ASSERT_GE(efd, 0);
 		ASSERT_EQ(0, ifq_import(rxb.ring.ring_fd, &qb, &q, efd));
 		for (k = 0; k < 3; k++) {
+			/* until the last one closes, the queue stays bound */
+			if (k)
+				EXPECT_EQ(-EEXIST, queue_bind(self->env.ifindex))
+					TH_LOG("order %s, after %zu", orders[i], k);
 			if (orders[i][k] == 'a')
 				rx_exit(&rx);
 			else if (orders[i][k] == 'b')
