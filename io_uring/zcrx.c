@@ -641,6 +641,17 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
 	return 0;
 }
 
+/* The outputs of a registration: the ring's id and the refill ring's layout. */
+static void io_zcrx_fill_reg(struct io_zcrx_ifq *ifq,
+			     struct io_uring_zcrx_ifq_reg *reg, u32 id)
+{
+	reg->zcrx_id = id;
+	reg->rx_buf_len = PAGE_SIZE;
+	reg->offsets.head = offsetof(struct io_uring, head);
+	reg->offsets.tail = offsetof(struct io_uring, tail);
+	reg->offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
+}
+
 /*
  * ZCRX_REG_IMPORT: the ring takes the ifq of a file ZCRX_CTRL_EXPORT made,
  * under an id of its own.  if_idx is the file descriptor; every other
@@ -670,12 +681,8 @@ static int io_zcrx_import(struct io_ring_ctx *ctx,
 		       XA_LIMIT(0, IORING_OFF_ZCRX_MAX_ID), GFP_KERNEL);
 	if (ret)
 		return ret;
-	reg->zcrx_id = id;
 	reg->rq_entries = ifq->rq_entries;
-	reg->rx_buf_len = PAGE_SIZE;
-	reg->offsets.head = offsetof(struct io_uring, head);
-	reg->offsets.tail = offsetof(struct io_uring, tail);
-	reg->offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
+	io_zcrx_fill_reg(ifq, reg, id);
 	if (copy_to_user(arg, reg, sizeof(*reg))) {
 		ret = -EFAULT;
 		goto err;
@@ -805,7 +812,6 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		return -EFAULT;
 
 	reg.rq_entries = roundup_pow_of_two(reg.rq_entries);
-	reg.rx_buf_len = PAGE_SIZE;
 	rq_size = ALIGN(sizeof(struct io_uring), L1_CACHE_BYTES) +
 		  reg.rq_entries * sizeof(struct io_uring_zcrx_rqe);
 
@@ -832,10 +838,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	if (ret)
 		goto err_erase;
 
-	reg.zcrx_id = id;
-	reg.offsets.head = offsetof(struct io_uring, head);
-	reg.offsets.tail = offsetof(struct io_uring, tail);
-	reg.offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
+	io_zcrx_fill_reg(ifq, &reg, id);
 
 	if (reg.flags & ZCRX_REG_NODEV) {
 		ifq->nodev = true;

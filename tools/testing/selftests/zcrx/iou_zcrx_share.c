@@ -40,14 +40,6 @@ static int nr_fds(void)
 	return n;
 }
 
-static int ctrl_export(int ring_fd, struct zcrx_ctrl *ctrl)
-{
-	int ret = syscall(__NR_io_uring_register, ring_fd,
-			  IORING_REGISTER_ZCRX_CTRL, ctrl, 0);
-
-	return ret < 0 ? -errno : ret;
-}
-
 /* ZCRX_REG_IMPORT of @fd with one more field set by @set (may be NULL). */
 static int import_with(int ring_fd, int fd,
 		       void (*set)(struct io_uring_zcrx_ifq_reg *reg))
@@ -155,15 +147,15 @@ TEST_F_TIMEOUT(zcrx, bad_input, 300)
 	ctrl->zcrx_id = q.id;
 	ctrl->op = ZCRX_CTRL_EXPORT;
 	ctrl->zc_export.zcrx_fd = 3;
-	EXPECT_EQ(-EINVAL, ctrl_export(rx.ring.ring_fd, ctrl));
+	EXPECT_EQ(-EINVAL, zcrx_ctrl_raw(rx.ring.ring_fd, ctrl));
 	ctrl->zc_export.zcrx_fd = 0;
 	ctrl->zc_export.__resv1[10] = 1;
-	EXPECT_EQ(-EINVAL, ctrl_export(rx.ring.ring_fd, ctrl));
+	EXPECT_EQ(-EINVAL, zcrx_ctrl_raw(rx.ring.ring_fd, ctrl));
 	ctrl->zc_export.__resv1[10] = 0;
 	/* an answer that cannot be written back: no descriptor left over */
 	fds = nr_fds();
 	ASSERT_EQ(0, mprotect(ctrl, pagesz(), PROT_READ));
-	EXPECT_EQ(-EFAULT, ctrl_export(rx.ring.ring_fd, ctrl));
+	EXPECT_EQ(-EFAULT, zcrx_ctrl_raw(rx.ring.ring_fd, ctrl));
 	EXPECT_EQ(fds, nr_fds());
 	munmap(ctrl, pagesz());
 

@@ -62,18 +62,31 @@ static inline int zcrx_register_ifq(int ring_fd,
 	return ret < 0 ? -errno : ret;
 }
 
+/* IORING_REGISTER_ZCRX_CTRL with @ctrl as it is; 0 or -errno. */
+static inline int zcrx_ctrl_raw(int ring_fd, struct zcrx_ctrl *ctrl)
+{
+	int ret = syscall(__NR_io_uring_register, ring_fd,
+			  IORING_REGISTER_ZCRX_CTRL, ctrl, 0);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* Operation @op on ifq @zcrx_id, every other field 0; 0 or -errno. */
+static inline int zcrx_ctrl_op(int ring_fd, __u32 zcrx_id, __u32 op,
+			       struct zcrx_ctrl *ctrl)
+{
+	memset(ctrl, 0, sizeof(*ctrl));
+	ctrl->zcrx_id = zcrx_id;
+	ctrl->op = op;
+	return zcrx_ctrl_raw(ring_fd, ctrl);
+}
+
 /* Ask the kernel to consume the refill ring of @zcrx_id now; 0 or -errno. */
 static inline int zcrx_flush_rq(int ring_fd, __u32 zcrx_id)
 {
 	struct zcrx_ctrl ctrl;
-	int ret;
 
-	memset(&ctrl, 0, sizeof(ctrl));
-	ctrl.zcrx_id = zcrx_id;
-	ctrl.op = ZCRX_CTRL_FLUSH_RQ;
-	ret = syscall(__NR_io_uring_register, ring_fd,
-		      IORING_REGISTER_ZCRX_CTRL, &ctrl, 0);
-	return ret < 0 ? -errno : ret;
+	return zcrx_ctrl_op(ring_fd, zcrx_id, ZCRX_CTRL_FLUSH_RQ, &ctrl);
 }
 
 /*
@@ -85,12 +98,8 @@ static inline int zcrx_export(int ring_fd, __u32 zcrx_id)
 	struct zcrx_ctrl ctrl;
 	int ret;
 
-	memset(&ctrl, 0, sizeof(ctrl));
-	ctrl.zcrx_id = zcrx_id;
-	ctrl.op = ZCRX_CTRL_EXPORT;
-	ret = syscall(__NR_io_uring_register, ring_fd,
-		      IORING_REGISTER_ZCRX_CTRL, &ctrl, 0);
-	return ret < 0 ? -errno : (int)ctrl.zc_export.zcrx_fd;
+	ret = zcrx_ctrl_op(ring_fd, zcrx_id, ZCRX_CTRL_EXPORT, &ctrl);
+	return ret < 0 ? ret : (int)ctrl.zc_export.zcrx_fd;
 }
 
 /*
