@@ -28,6 +28,7 @@
 union io_query_answer {
 	struct io_uring_query_opcode	opcodes;
 	struct io_uring_query_zcrx	zcrx;
+	struct io_uring_query_zcrx_notif zcrx_notif;
 	u8				raw[IO_QUERY_MAX_SIZE];
 };
 
@@ -50,16 +51,40 @@ static size_t io_query_zcrx(union io_query_answer *a)
 	struct io_uring_query_zcrx *e = &a->zcrx;
 
 	/*
-	 * Both register flags, no area flag (dmabuf areas are refused), the
-	 * ctrl ops up to ZCRX_CTRL_EXPORT, and only page-sized buffers.
+	 * Both register flags, no area flag (dmabuf areas are refused), every
+	 * ctrl op, events, and only page-sized buffers.
 	 */
 	e->register_flags = ZCRX_REG_IMPORT | ZCRX_REG_NODEV;
 	e->area_flags = 0;
-	e->nr_ctrl_opcodes = ZCRX_CTRL_EXPORT + 1;
-	e->features = 0;
+	e->nr_ctrl_opcodes = __ZCRX_CTRL_LAST;
+	e->features = ZCRX_FEATURE_EVENT;
 	e->rq_hdr_size = sizeof(struct io_uring);
 	e->rq_hdr_alignment = L1_CACHE_BYTES;
 	return sizeof(*e);
+}
+
+static size_t io_query_zcrx_notif(union io_query_answer *a)
+{
+	struct io_uring_query_zcrx_notif *e = &a->zcrx_notif;
+
+	e->flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	e->stats_size = sizeof(struct zcrx_stats);
+	/* the kernel updates the counters with 64-bit atomics */
+	e->stats_off_alignment = sizeof(u64);
+	return sizeof(*e);
+}
+
+/* Whether this kernel answers @op. */
+static bool io_query_known(u32 op)
+{
+	switch (op) {
+	case IO_URING_QUERY_OPCODES:
+		return true;
+	case IO_URING_QUERY_ZCRX:
+	case IO_URING_QUERY_ZCRX_NOTIF:
+		return IS_ENABLED(CONFIG_IO_URING_ZCRX);
+	}
+	return false;
 }
 
 /*
@@ -81,9 +106,7 @@ static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 
 	memset(a, 0, sizeof(*a));
 	/* an unknown question first, whatever else the header holds */
-	if (hdr.query_op >= __IO_URING_QUERY_MAX ||
-	    (hdr.query_op == IO_URING_QUERY_ZCRX &&
-	     !IS_ENABLED(CONFIG_IO_URING_ZCRX))) {
+	if (!io_query_known(hdr.query_op)) {
 		hdr.result = -EOPNOTSUPP;
 	} else if (hdr.result ||
 		   memchr_inv(hdr.__resv, 0, sizeof(hdr.__resv)) ||
@@ -91,8 +114,10 @@ static int io_query_one(void __user *uhdr, union io_query_answer *a, u64 *next)
 		hdr.result = -EINVAL;
 	} else if (hdr.query_op == IO_URING_QUERY_OPCODES) {
 		len = io_query_opcodes(a);
-	} else {
+	} else if (hdr.query_op == IO_URING_QUERY_ZCRX) {
 		len = io_query_zcrx(a);
+	} else {
+		len = io_query_zcrx_notif(a);
 	}
 
 	/*

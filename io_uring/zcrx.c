@@ -49,6 +49,11 @@
 /* refill entries consumed under the BH lock at a time, outside the NIC */
 #define IO_ZCRX_FLUSH_BATCH		32
 #define IO_ZCRX_REGION_MAX_PAGES	USHRT_MAX
+/* the event types this kernel posts */
+#define IO_ZCRX_EVENT_TYPES		(BIT(ZCRX_EVENT_ALLOC_FAIL) | \
+					 BIT(ZCRX_EVENT_COPY))
+/* struct zcrx_stats is updated with 64-bit atomics */
+#define IO_ZCRX_STATS_ALIGN		sizeof(u64)
 
 static const struct memory_provider_ops io_uring_pp_zc_ops;
 
@@ -474,6 +479,7 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 	if (!ifq)
 		return NULL;
 	spin_lock_init(&ifq->rq_lock);
+	spin_lock_init(&ifq->ev_lock);
 	mutex_init(&ifq->dma_lock);
 	refcount_set(&ifq->refs, 1);
 	refcount_set(&ifq->holders, 1);
@@ -641,6 +647,158 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
 	return 0;
 }
 
+/*
+ * event_desc of a registration: which events to post and where the
+ * statistics go.  The statistics must lie in the refill region, past the
+ * ring (@rq_size bytes), aligned for 64-bit atomics.
+ */
+static int io_zcrx_setup_events(struct io_zcrx_ifq *ifq,
+				struct io_ring_ctx *ctx, u64 uptr,
+				size_t rq_size)
+{
+	size_t region_size = (size_t)ifq->region.nr_pages << PAGE_SHIFT;
+	struct zcrx_event_desc desc;
+
+	if (!uptr)
+		return 0;
+	if (copy_from_user(&desc, u64_to_user_ptr(uptr), sizeof(desc)))
+		return -EFAULT;
+	if ((desc.type_mask & ~IO_ZCRX_EVENT_TYPES) ||
+	    (desc.flags & ~ZCRX_EVENT_DESC_FLAG_STATS) ||
+	    memchr_inv(desc.__resv2, 0, sizeof(desc.__resv2)))
+		return -EINVAL;
+	if (desc.flags & ZCRX_EVENT_DESC_FLAG_STATS) {
+		if (!IS_ALIGNED(desc.stats_offset, IO_ZCRX_STATS_ALIGN) ||
+		    desc.stats_offset < rq_size ||
+		    desc.stats_offset > region_size - sizeof(struct zcrx_stats))
+			return -EINVAL;
+		ifq->stats = ifq->region.ptr + desc.stats_offset;
+		memset(ifq->stats, 0, sizeof(*ifq->stats));
+	} else if (desc.stats_offset) {
+		return -EINVAL;
+	}
+
+	ifq->ev_user_data = desc.user_data;
+	ifq->ev_mask = desc.type_mask;
+	/* every enabled type starts armed */
+	ifq->ev_armed = desc.type_mask;
+	ifq->ev_ctx = ctx;
+	return 0;
+}
+
+/* The ring is closing: no event may reach it any more. */
+static void io_zcrx_drop_events(struct io_zcrx_ifq *ifq,
+				struct io_ring_ctx *ctx)
+{
+	guard(spinlock_bh)(&ifq->ev_lock);
+	if (ifq->ev_ctx == ctx)
+		ifq->ev_ctx = NULL;
+}
+
+static void io_zcrx_event_tw(struct io_kiocb *req, struct io_tw_state *ts)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+
+	io_add_aux_cqe(ctx, req->cqe.user_data, req->cqe.res, 0);
+	kfree_rcu(req, rcu_head);
+	percpu_ref_put(&ctx->refs);
+}
+
+/*
+ * Post event @type if it is armed: one completion with the descriptor's
+ * user_data and res = @type, through the ring's task work, as any context
+ * may find the event (the NIC's softirq for ALLOC_FAIL).  The first caller
+ * to clear the armed bit posts; the others return at once.  An event that
+ * cannot be posted for want of memory stays armed; one for a ring that is
+ * closing is dropped.
+ */
+static void io_zcrx_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
+{
+	struct task_struct *task;
+	struct io_ring_ctx *ctx;
+	struct io_kiocb *req;
+
+	if (likely(!(READ_ONCE(ifq->ev_armed) & BIT(type))))
+		return;
+	if (!test_and_clear_bit(type, &ifq->ev_armed))
+		return;
+
+	req = kmem_cache_alloc(req_cachep,
+			       GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
+	if (!req)
+		goto rearm;
+
+	spin_lock_bh(&ifq->ev_lock);
+	ctx = ifq->ev_ctx;
+	if (!ctx || !percpu_ref_tryget_live(&ctx->refs)) {
+		spin_unlock_bh(&ifq->ev_lock);
+		kmem_cache_free(req_cachep, req);
+		return;
+	}
+	/*
+	 * As for IORING_OP_MSG_RING: pairs with the store-release that
+	 * clears IORING_SETUP_R_DISABLED once submitter_task is set.
+	 */
+	task = NULL;
+	if (!(smp_load_acquire(&ctx->flags) & IORING_SETUP_R_DISABLED))
+		task = READ_ONCE(ctx->submitter_task);
+	if (!task) {
+		spin_unlock_bh(&ifq->ev_lock);
+		percpu_ref_put(&ctx->refs);
+		kmem_cache_free(req_cachep, req);
+		goto rearm;
+	}
+	req->task = task;
+	req->ctx = ctx;
+	req->opcode = IORING_OP_NOP;
+	req->cqe.user_data = ifq->ev_user_data;
+	io_req_set_res(req, type, 0);
+	req->io_task_work.func = io_zcrx_event_tw;
+	/* not lazy: a waiter may wait for this completion alone */
+	io_req_task_work_add_remote(req, ctx, 0);
+	spin_unlock_bh(&ifq->ev_lock);
+	return;
+rearm:
+	set_bit(type, &ifq->ev_armed);
+}
+
+/* ZCRX_CTRL_ARM_EVENT: let an enabled event type fire once more. */
+static int io_zcrx_arm_event(struct io_ring_ctx *ctx, struct io_zcrx_ifq *ifq,
+			     struct zcrx_ctrl *ctrl)
+{
+	u32 type = ctrl->zc_arm_event.event_type;
+
+	if (memchr_inv(ctrl->zc_arm_event.__resv, 0,
+		       sizeof(ctrl->zc_arm_event.__resv)))
+		return -EINVAL;
+	/* events go to the ring that registered the ifq, and only there */
+	if (type >= __ZCRX_EVENT_LAST || !(ifq->ev_mask & BIT(type)) ||
+	    READ_ONCE(ifq->ev_ctx) != ctx)
+		return -EINVAL;
+	set_bit(type, &ifq->ev_armed);
+	return 0;
+}
+
+/* Bytes copied into @nr buffers: counters, statistics, event. */
+static void io_zcrx_account_copy(struct io_zcrx_ifq *ifq, unsigned int nr,
+				 size_t bytes)
+{
+	struct zcrx_stats *stats = ifq->stats;
+
+	atomic64_add(nr, &ifq->copy_count);
+	atomic64_add(bytes, &ifq->copy_bytes);
+	if (stats) {
+		/*
+		 * Rings sharing the ifq may copy at once.  The words are
+		 * 8-byte aligned in memory the kernel keeps mapped; what
+		 * the application writes there only spoils its own figures.
+		 */
+		atomic64_add(nr, (atomic64_t *)&stats->copy_count);
+		atomic64_add(bytes, (atomic64_t *)&stats->copy_bytes);
+	}
+	io_zcrx_event(ifq, ZCRX_EVENT_COPY);
+}
+
 /* The outputs of a registration: the ring's id and the refill ring's layout. */
 static void io_zcrx_fill_reg(struct io_zcrx_ifq *ifq,
 			     struct io_uring_zcrx_ifq_reg *reg, u32 id)
@@ -667,7 +825,7 @@ static int io_zcrx_import(struct io_ring_ctx *ctx,
 
 	if (reg->flags != ZCRX_REG_IMPORT || reg->if_rxq ||
 	    reg->rq_entries || reg->area_ptr || reg->region_ptr ||
-	    reg->rx_buf_len || reg->zcrx_id ||
+	    reg->rx_buf_len || reg->zcrx_id || reg->event_desc ||
 	    memchr_inv(reg->__resv, 0, sizeof(reg->__resv)) ||
 	    memchr_inv(&reg->offsets, 0, sizeof(reg->offsets)))
 		return -EINVAL;
@@ -837,6 +995,9 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	ret = io_zcrx_create_area(ifq, &area);
 	if (ret)
 		goto err_erase;
+	ret = io_zcrx_setup_events(ifq, ctx, reg.event_desc, rq_size);
+	if (ret)
+		goto err_erase;
 
 	io_zcrx_fill_reg(ifq, &reg, id);
 
@@ -927,9 +1088,11 @@ void io_zcrx_ring_closing(struct io_ring_ctx *ctx)
 	lockdep_assert_held(&ctx->uring_lock);
 
 	/* a shared queue stays until its last holder is closed */
-	xa_for_each(&ctx->zcrx_ctxs, index, ifq)
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		io_zcrx_drop_events(ifq, ctx);
 		if (io_zcrx_close_holder(ifq))
 			WRITE_ONCE(ifq->closing, true);
+	}
 }
 
 /**
@@ -970,6 +1133,7 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
 		xa_erase(&ctx->zcrx_ctxs, index);
+		io_zcrx_drop_events(ifq, ctx);
 		io_zcrx_drop_holder(ifq);
 	}
 	xa_destroy(&ctx->zcrx_ctxs);
@@ -1186,6 +1350,8 @@ int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 		return io_zcrx_flush_rq(ifq, false);
 	case ZCRX_CTRL_EXPORT:
 		return io_zcrx_export(ifq, &ctrl, arg);
+	case ZCRX_CTRL_ARM_EVENT:
+		return io_zcrx_arm_event(ctx, ifq, &ctrl);
 	}
 	return -EOPNOTSUPP;
 }
@@ -1217,8 +1383,10 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 	io_zcrx_ring_refill(pp, ifq);
 	if (!pp->alloc.count)
 		io_zcrx_freelist_refill(pp, ifq);
-	if (!pp->alloc.count)
+	if (!pp->alloc.count) {
+		io_zcrx_event(ifq, ZCRX_EVENT_ALLOC_FAIL);
 		return 0;
+	}
 out:
 	return pp->alloc.cache[--pp->alloc.count];
 }
@@ -1363,8 +1531,11 @@ static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 		niov = __io_zcrx_get_free_niov(area);
 	spin_unlock_bh(&area->freelist_lock);
 
-	if (niov)
-		page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
+	if (!niov) {
+		io_zcrx_event(ifq, ZCRX_EVENT_ALLOC_FAIL);
+		return NULL;
+	}
+	page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
 	return niov;
 }
 
@@ -1393,6 +1564,7 @@ static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
 				  struct page *page, size_t off, size_t len)
 {
 	struct io_zcrx_ifq *ifq = args->ifq;
+	unsigned int nr = 0;
 	size_t copied = 0;
 	int ret = 0;
 
@@ -1412,13 +1584,13 @@ static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
 			break;
 		}
 		io_zcrx_get_niov_uref(niov);
-		atomic64_inc(&ifq->copy_count);
 		off += n;
 		len -= n;
 		copied += n;
+		nr++;
 	}
 	if (copied)
-		atomic64_add(copied, &ifq->copy_bytes);
+		io_zcrx_account_copy(ifq, nr, copied);
 	return copied ? copied : ret;
 }
 

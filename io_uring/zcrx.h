@@ -95,6 +95,20 @@ struct io_zcrx_ifq {
 	struct user_struct	*user;
 	struct mm_struct	*mm_account;
 
+	/*
+	 * Events (ZCRX_REG event_desc): posted to @ev_ctx, the ring that
+	 * registered the ifq, until it closes; @ev_lock keeps @ev_ctx valid
+	 * for the event's poster.  A type fires once per arming: its bit in
+	 * @ev_armed is cleared by whoever posts it.
+	 */
+	spinlock_t		ev_lock;
+	struct io_ring_ctx	*ev_ctx;
+	u64			ev_user_data;
+	u32			ev_mask;
+	unsigned long		ev_armed;
+	/* ZCRX_EVENT_DESC_FLAG_STATS: inside the refill region */
+	struct zcrx_stats	*stats;
+
 	/* buffers the application holds a reference to */
 	atomic_t		user_bufs;
 	/* rings of several threads may receive at once; read by fdinfo */

@@ -21,6 +21,8 @@ struct io_uring_query_hdr {
 enum {
 	IO_URING_QUERY_OPCODES		= 0,
 	IO_URING_QUERY_ZCRX		= 1,
+	/* 2 is taken by mainline for a query this kernel does not answer */
+	IO_URING_QUERY_ZCRX_NOTIF	= 3,
 
 	__IO_URING_QUERY_MAX,
 };
@@ -46,6 +48,15 @@ struct io_uring_query_zcrx {
 	__u32	rq_hdr_size;
 	__u32	rq_hdr_alignment;
 	__u64	__resv2;
+};
+
+/* Answer to IO_URING_QUERY_ZCRX_NOTIF: events and statistics */
+struct io_uring_query_zcrx_notif {
+	__u32	flags;			/* zcrx_event_desc::flags supported */
+	__u32	stats_size;		/* sizeof(struct zcrx_stats) */
+	__u32	stats_off_alignment;	/* stats_offset must be a multiple */
+	__u32	__resv1;
+	__u64	__resv2[4];
 };
 
 #endif /* LINUX_IO_URING_QUERY_H */

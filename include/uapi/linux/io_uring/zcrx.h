@@ -60,6 +60,49 @@ enum zcrx_reg_flags {
 enum zcrx_features {
 	/* io_uring_zcrx_ifq_reg::rx_buf_len may ask for larger buffers */
 	ZCRX_FEATURE_RX_PAGE_SIZE	= 1 << 0,
+	/* io_uring_zcrx_ifq_reg::event_desc asks for events and statistics */
+	ZCRX_FEATURE_EVENT		= 1 << 1,
+};
+
+#define ZCRX_FEATURE_NOTIFICATION	ZCRX_FEATURE_EVENT
+
+/*
+ * Events: each type enabled in zcrx_event_desc::type_mask posts one
+ * completion, with the descriptor's user_data and res = the type, the
+ * first time it happens; it fires again only after ZCRX_CTRL_ARM_EVENT.
+ */
+enum zcrx_event_type {
+	/* the ifq needed a free buffer and found none */
+	ZCRX_EVENT_ALLOC_FAIL		= 0,
+	/* received data was copied into the area, not placed by the NIC */
+	ZCRX_EVENT_COPY			= 1,
+
+	__ZCRX_EVENT_LAST,
+};
+
+#define ZCRX_NOTIF_NO_BUFFERS		ZCRX_EVENT_ALLOC_FAIL
+#define ZCRX_NOTIF_COPY			ZCRX_EVENT_COPY
+
+enum zcrx_event_desc_flags {
+	/* stats_offset places a struct zcrx_stats in the refill region */
+	ZCRX_EVENT_DESC_FLAG_STATS	= 1 << 0,
+};
+
+/* Pointed to by io_uring_zcrx_ifq_reg::event_desc */
+struct zcrx_event_desc {
+	__u64	user_data;
+	__u32	type_mask;	/* 1 << enum zcrx_event_type */
+	__u32	flags;		/* enum zcrx_event_desc_flags */
+	__u64	stats_offset;	/* byte offset in the refill region */
+	__u64	__resv2[9];
+};
+
+#define zcrx_notification_desc		zcrx_event_desc
+
+/* Kept up to date by the kernel inside the refill region. */
+struct zcrx_stats {
+	__u64	copy_count;	/* buffers filled by a copy */
+	__u64	copy_bytes;	/* bytes copied */
 };
 
 /* Argument of IORING_REGISTER_ZCRX_IFQ */
@@ -75,12 +118,14 @@ struct io_uring_zcrx_ifq_reg {
 	struct io_uring_zcrx_offsets offsets;
 	__u32	zcrx_id;
 	__u32	rx_buf_len;
-	__u64	__resv[3];
+	__u64	event_desc;	/* pointer to struct zcrx_event_desc, or 0 */
+	__u64	__resv[2];
 };
 
 enum zcrx_ctrl_op {
 	ZCRX_CTRL_FLUSH_RQ,
 	ZCRX_CTRL_EXPORT,
+	ZCRX_CTRL_ARM_EVENT,
 
 	__ZCRX_CTRL_LAST,
 };
@@ -94,6 +139,11 @@ struct zcrx_ctrl_export {
 	__u32	__resv1[11];
 };
 
+struct zcrx_ctrl_arm_event {
+	__u32	event_type;	/* enum zcrx_event_type */
+	__u32	__resv[11];
+};
+
 /* Argument of IORING_REGISTER_ZCRX_CTRL */
 struct zcrx_ctrl {
 	__u32	zcrx_id;
@@ -103,6 +153,7 @@ struct zcrx_ctrl {
 	union {
 		struct zcrx_ctrl_export		zc_export;
 		struct zcrx_ctrl_flush_rq	zc_flush;
+		struct zcrx_ctrl_arm_event	zc_arm_event;
 	};
 };
 

@@ -113,7 +113,10 @@ TEST(opcodes)
 	io_uring_queue_exit(&ring);
 }
 
-/* Only what works here: both register flags, no area flag, two ctrl ops. */
+/*
+ * Only what works here: both register flags, no area flag, the three ctrl
+ * ops, events (and statistics), page-sized buffers only.
+ */
 TEST(zcrx)
 {
 	struct io_uring_query_zcrx q;
@@ -126,12 +129,44 @@ TEST(zcrx)
 	ASSERT_EQ(sizeof(q), h.size);
 	EXPECT_EQ(ZCRX_REG_IMPORT | ZCRX_REG_NODEV, q.register_flags);
 	EXPECT_EQ(0, q.area_flags);
-	EXPECT_EQ(2, q.nr_ctrl_opcodes);
-	EXPECT_EQ(0, q.features);
+	EXPECT_EQ(3, q.nr_ctrl_opcodes);
+	EXPECT_EQ(ZCRX_FEATURE_EVENT, q.features);
 	EXPECT_EQ(2 * sizeof(__u32), q.rq_hdr_size);
 	EXPECT_EQ(0, q.rq_hdr_alignment & (q.rq_hdr_alignment - 1));
 	EXPECT_LE(64, q.rq_hdr_alignment);
 	EXPECT_EQ(0, q.__resv2);
+}
+
+/*
+ * Events: the descriptor flag for statistics, and their size and
+ * alignment.  Query 2, which mainline uses for something this kernel does
+ * not have, is unknown here.
+ */
+TEST(zcrx_notif)
+{
+	struct io_uring_query_zcrx_notif q;
+	struct io_uring_query_hdr h;
+	char two[16];
+	int i;
+
+	memset(&q, 0xaa, sizeof(q));
+	hdr_init(&h, IO_URING_QUERY_ZCRX_NOTIF, &q, sizeof(q));
+	ASSERT_EQ(0, query(-1, &h, 0));
+	ASSERT_EQ(0, h.result);
+	ASSERT_EQ(sizeof(q), h.size);
+	EXPECT_EQ(ZCRX_EVENT_DESC_FLAG_STATS, q.flags);
+	EXPECT_EQ(sizeof(struct zcrx_stats), q.stats_size);
+	EXPECT_EQ(8, q.stats_off_alignment);
+	EXPECT_EQ(0, q.__resv1);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, q.__resv2[i]);
+
+	memset(two, 0x55, sizeof(two));
+	hdr_init(&h, 2, two, sizeof(two));
+	ASSERT_EQ(0, query(-1, &h, 0));
+	EXPECT_EQ(-EOPNOTSUPP, h.result);
+	EXPECT_EQ(0, h.size);
+	EXPECT_EQ(0x55, two[0]);
 }
 
 TEST(chain)
@@ -156,7 +191,7 @@ TEST(chain)
 	EXPECT_EQ(0x77, unknown[0]);
 	EXPECT_EQ(0x77, unknown[sizeof(unknown) - 1]);
 	EXPECT_EQ(0, h[2].result);
-	EXPECT_EQ(2, qz.nr_ctrl_opcodes);
+	EXPECT_EQ(3, qz.nr_ctrl_opcodes);
 }
 
 /* An older program's smaller struct: what fits, nothing past it. */
@@ -190,7 +225,7 @@ TEST(size_larger)
 	ASSERT_EQ(0, query(-1, &h, 0));
 	EXPECT_EQ(0, h.result);
 	EXPECT_EQ(sizeof(big.q), h.size);
-	EXPECT_EQ(2, big.q.nr_ctrl_opcodes);
+	EXPECT_EQ(3, big.q.nr_ctrl_opcodes);
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(0, big.more[i]);
 }

@@ -66,6 +66,7 @@
 #define MAX_KIDS	8
 
 #define CANCEL_UD	(1ULL << 32)	/* user_data of cancel requests */
+#define EVENT_UD	(2ULL << 32)	/* user_data of zcrx events */
 
 #define KiB		1024ULL
 #define MiB		(1024ULL * 1024)
@@ -505,13 +506,18 @@ struct ifq {
 	__u64 token;
 	size_t buf_len;
 	uint64_t returned;	/* refill entries published */
+	/* ZCRX_EVENT_DESC_FLAG_STATS: where the kernel keeps them */
+	volatile struct zcrx_stats *stats;
 };
 
-/* Register an ifq with ifq_reg.flags @flags (ZCRX_REG_NODEV, say). */
-static inline int ifq_open_flags(int ring_fd, struct ifq *q, int ifindex,
-				 unsigned int rxq, size_t area_len,
-				 unsigned int entries, bool kregion,
-				 __u32 flags)
+/*
+ * Register an ifq with ifq_reg.flags @flags (ZCRX_REG_NODEV, say) and the
+ * events of @desc (NULL: none).
+ */
+static inline int ifq_open_desc(int ring_fd, struct ifq *q, int ifindex,
+				unsigned int rxq, size_t area_len,
+				unsigned int entries, bool kregion,
+				__u32 flags, const struct zcrx_event_desc *desc)
 {
 	void *base;
 	int ret;
@@ -522,6 +528,7 @@ static inline int ifq_open_flags(int ring_fd, struct ifq *q, int ifindex,
 		return ret;
 	zc_reg_init(&q->r, &q->mem, ifindex, rxq, entries);
 	q->r.reg.flags = flags;
+	q->r.reg.event_desc = (uintptr_t)desc;
 	ret = zcrx_register_ifq(ring_fd, &q->r.reg);
 	if (ret) {
 		zc_mem_free(&q->mem);
@@ -541,7 +548,18 @@ static inline int ifq_open_flags(int ring_fd, struct ifq *q, int ifindex,
 		q->rq_map = base;
 	}
 	zcrx_rq_init(&q->rq, base, &q->r.reg, q->token);
+	if (desc && (desc->flags & ZCRX_EVENT_DESC_FLAG_STATS))
+		q->stats = (void *)((char *)base + desc->stats_offset);
 	return 0;
+}
+
+static inline int ifq_open_flags(int ring_fd, struct ifq *q, int ifindex,
+				 unsigned int rxq, size_t area_len,
+				 unsigned int entries, bool kregion,
+				 __u32 flags)
+{
+	return ifq_open_desc(ring_fd, q, ifindex, rxq, area_len, entries,
+			     kregion, flags, NULL);
 }
 
 static inline int ifq_open(int ring_fd, struct ifq *q, int ifindex,
@@ -807,6 +825,7 @@ struct rx {
 	struct held_list held;	/* kept by the test */
 	struct held_list backlog; /* returned, waiting for room in the ring */
 	unsigned int violations; /* completions that break the ABI */
+	unsigned int events[__ZCRX_EVENT_LAST]; /* zcrx events, by type */
 	unsigned int cancel_cqes; /* completions of cancel requests */
 	int cancel_res;		/* and the result of the last one */
 	char why[256];		/* the first of them */
@@ -1072,6 +1091,15 @@ static inline int rx_reap(struct rx *rx)
 		if (cqe->user_data == CANCEL_UD) {
 			rx->cancel_cqes++;
 			rx->cancel_res = cqe->res;
+			continue;
+		}
+		if (cqe->user_data == EVENT_UD) {
+			if (cqe->res < 0 || cqe->res >= __ZCRX_EVENT_LAST ||
+			    cqe->flags)
+				rx_violation(rx, "event res %d flags %#x",
+					     cqe->res, cqe->flags);
+			else
+				rx->events[cqe->res]++;
 			continue;
 		}
 		if (cqe->user_data >= (__u64)rx->nr) {

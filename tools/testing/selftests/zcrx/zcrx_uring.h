@@ -102,6 +102,18 @@ static inline int zcrx_export(int ring_fd, __u32 zcrx_id)
 	return ret < 0 ? ret : (int)ctrl.zc_export.zcrx_fd;
 }
 
+/* ZCRX_CTRL_ARM_EVENT: let event @type of ifq @zcrx_id fire once more. */
+static inline int zcrx_arm_event(int ring_fd, __u32 zcrx_id, __u32 type)
+{
+	struct zcrx_ctrl ctrl;
+
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.zcrx_id = zcrx_id;
+	ctrl.op = ZCRX_CTRL_ARM_EVENT;
+	ctrl.zc_arm_event.event_type = type;
+	return zcrx_ctrl_raw(ring_fd, &ctrl);
+}
+
 /*
  * A multishot zero-copy receive of at most @len bytes (0: no limit) from
  * socket @fd into the buffers of ifq @ifq_id.
