@@ -15,6 +15,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/anon_inodes.h>
+#include <linux/dma-buf.h>
 #include <linux/errno.h>
 #include <linux/file.h>
 #include <linux/dma-mapping.h>
@@ -89,10 +90,13 @@ static void io_zcrx_get_niov_uref(struct net_iov *niov)
 		atomic_inc(&io_zcrx_iov_to_area(niov)->ifq->user_bufs);
 }
 
+/* The page of a buffer, or NULL in a dmabuf area: the CPU has none. */
 static struct page *io_zcrx_iov_page(const struct net_iov *niov)
 {
 	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
 
+	if (!area->pages)
+		return NULL;
 	return area->pages[net_iov_idx(niov)];
 }
 
@@ -103,6 +107,9 @@ static void io_zcrx_sync_for_device(const struct page_pool *pool,
 	dma_addr_t dma_addr;
 
 	if (!dma_dev_need_sync(pool->p.dev))
+		return;
+	/* a dmabuf's exporter and its user see to its coherency */
+	if (io_zcrx_iov_to_area(niov)->dmabuf)
 		return;
 	dma_addr = page_pool_get_dma_addr_netmem(net_iov_to_netmem(niov));
 	__dma_sync_single_for_device(pool->p.dev, dma_addr + pool->p.offset,
@@ -219,6 +226,70 @@ static void __io_zcrx_unmap_area(struct device *dev, struct io_zcrx_area *area,
 	}
 }
 
+static void io_zcrx_unmap_dmabuf(struct io_zcrx_area *area)
+{
+	unsigned long i;
+
+	for (i = 0; i < area->nia.num_niovs; i++)
+		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+	dma_buf_unmap_attachment_unlocked(area->attach, area->sgt,
+					  DMA_FROM_DEVICE);
+	dma_buf_detach(area->dmabuf, area->attach);
+	area->sgt = NULL;
+	area->attach = NULL;
+}
+
+/*
+ * Attach the dmabuf to @dev and give each buffer its DMA address: the
+ * mapping must cover the area in page-aligned pieces.
+ */
+static int io_zcrx_map_dmabuf(struct io_zcrx_area *area, struct device *dev)
+{
+	unsigned long i = 0, nr = area->nia.num_niovs;
+	struct scatterlist *sg;
+	unsigned int j;
+	int ret = 0;
+
+	area->attach = dma_buf_attach(area->dmabuf, dev);
+	if (IS_ERR(area->attach)) {
+		ret = PTR_ERR(area->attach);
+		area->attach = NULL;
+		return ret;
+	}
+	area->sgt = dma_buf_map_attachment_unlocked(area->attach,
+						    DMA_FROM_DEVICE);
+	if (IS_ERR(area->sgt)) {
+		ret = PTR_ERR(area->sgt);
+		area->sgt = NULL;
+		dma_buf_detach(area->dmabuf, area->attach);
+		area->attach = NULL;
+		return ret;
+	}
+
+	for_each_sgtable_dma_sg(area->sgt, sg, j) {
+		dma_addr_t dma = sg_dma_address(sg);
+		unsigned long len = sg_dma_len(sg);
+
+		if ((dma | len) & ~PAGE_MASK) {
+			ret = -EINVAL;
+			break;
+		}
+		for (; len && i < nr; len -= PAGE_SIZE, dma += PAGE_SIZE) {
+			ret = net_mp_niov_set_dma_addr(&area->nia.niovs[i++],
+						       dma);
+			if (ret)
+				break;
+		}
+		if (ret || i == nr)
+			break;
+	}
+	if (!ret && i != nr)
+		ret = -EINVAL;
+	if (ret)
+		io_zcrx_unmap_dmabuf(area);
+	return ret;
+}
+
 /*
  * Unmap the area and let its device go, once nothing can DMA into it any
  * more: the queue was given back or its device is being unregistered.
@@ -237,7 +308,10 @@ static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq)
 	if (dev && area) {
 		if (dma_dev_need_sync(dev))
 			synchronize_net();
-		__io_zcrx_unmap_area(dev, area, area->nia.num_niovs);
+		if (area->dmabuf)
+			io_zcrx_unmap_dmabuf(area);
+		else
+			__io_zcrx_unmap_area(dev, area, area->nia.num_niovs);
 	}
 	mutex_unlock(&ifq->dma_lock);
 	put_device(dev);
@@ -260,6 +334,12 @@ static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct device *dev)
 	mutex_lock(&ifq->dma_lock);
 	if (ifq->dev) {
 		ret = ifq->dev == dev ? 0 : -EINVAL;
+		goto out;
+	}
+	if (area->dmabuf) {
+		ret = io_zcrx_map_dmabuf(area, dev);
+		if (!ret)
+			ifq->dev = get_device(dev);
 		goto out;
 	}
 	for (i = 0; i < area->nia.num_niovs; i++) {
@@ -298,6 +378,8 @@ static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
 	}
 	if (area->acct_pages)
 		io_zcrx_unaccount(ifq, area->acct_pages);
+	if (area->dmabuf)
+		dma_buf_put(area->dmabuf);
 	kvfree(area->freelist);
 	kvfree(area->user_refs);
 	kvfree(area->nia.niovs);
@@ -313,14 +395,19 @@ static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg)
 	if (reg->rq_area_token ||
 	    memchr_inv(reg->__resv2, 0, sizeof(reg->__resv2)))
 		return -EINVAL;
-	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
-		return -EOPNOTSUPP;
-	if (reg->dmabuf_fd)
-		return -EINVAL;
-	if (!reg->addr || !reg->len || (reg->addr | reg->len) & ~PAGE_MASK)
-		return -EINVAL;
-	if (check_add_overflow(reg->addr, reg->len, &end))
-		return -EOVERFLOW;
+	if (reg->flags & IORING_ZCRX_AREA_DMABUF) {
+		/* the whole dmabuf, which has no user address */
+		if (reg->addr || !reg->len || reg->len & ~PAGE_MASK)
+			return -EINVAL;
+	} else {
+		if (reg->dmabuf_fd)
+			return -EINVAL;
+		if (!reg->addr || !reg->len ||
+		    (reg->addr | reg->len) & ~PAGE_MASK)
+			return -EINVAL;
+		if (check_add_overflow(reg->addr, reg->len, &end))
+			return -EOVERFLOW;
+	}
 	if ((reg->len >> PAGE_SHIFT) > INT_MAX ||
 	    reg->len > (1ULL << IORING_ZCRX_AREA_SHIFT))
 		return -E2BIG;
@@ -339,6 +426,25 @@ static int io_zcrx_pin_area(struct io_zcrx_area *area,
 		return PTR_ERR(pages);
 	area->pages = pages;
 	area->nr_pages = nr_pages;
+	return 0;
+}
+
+/*
+ * Take a reference on the dmabuf of @reg, which must be exactly as large
+ * as the area.  It is attached to the device when the area is mapped.
+ */
+static int io_zcrx_get_dmabuf(struct io_zcrx_area *area,
+			      const struct io_uring_zcrx_area_reg *reg)
+{
+	struct dma_buf *dmabuf;
+
+	dmabuf = dma_buf_get(reg->dmabuf_fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	area->dmabuf = dmabuf;
+	if (dmabuf->size != reg->len)
+		return -EINVAL;
+	area->nr_pages = reg->len >> PAGE_SHIFT;
 	return 0;
 }
 
@@ -372,12 +478,19 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	area->ifq = ifq;
 	spin_lock_init(&area->freelist_lock);
 
-	ret = io_zcrx_pin_area(area, reg);
-	if (ret)
-		goto err;
-	ret = io_zcrx_account_area(ifq, area);
-	if (ret)
-		goto err;
+	if (reg->flags & IORING_ZCRX_AREA_DMABUF) {
+		/* nothing pinned, nothing to charge: the exporter's memory */
+		ret = io_zcrx_get_dmabuf(area, reg);
+		if (ret)
+			goto err;
+	} else {
+		ret = io_zcrx_pin_area(area, reg);
+		if (ret)
+			goto err;
+		ret = io_zcrx_account_area(ifq, area);
+		if (ret)
+			goto err;
+	}
 
 	nr = area->nr_pages;
 	ret = -ENOMEM;
@@ -409,7 +522,8 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	 * fallback would starve for good once a pool had taken them all.
 	 */
 	area->copy_reserve = clamp_t(u32, nr / 8, 1, IO_ZCRX_COPY_RESERVE_MAX);
-	if (area->copy_reserve >= nr)
+	/* and no copy ever goes into a dmabuf */
+	if (area->copy_reserve >= nr || area->dmabuf)
 		area->copy_reserve = 0;
 	/* one area per ifq for now */
 	area->area_id = 0;
@@ -968,6 +1082,10 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		return -EFAULT;
 	if (copy_from_user(&area, u64_to_user_ptr(reg.area_ptr), sizeof(area)))
 		return -EFAULT;
+	/* a device-less ifq copies everything, and a dmabuf takes no copy */
+	if ((reg.flags & ZCRX_REG_NODEV) &&
+	    (area.flags & IORING_ZCRX_AREA_DMABUF))
+		return -EINVAL;
 
 	reg.rq_entries = roundup_pow_of_two(reg.rq_entries);
 	rq_size = ALIGN(sizeof(struct io_uring), L1_CACHE_BYTES) +
@@ -1567,6 +1685,10 @@ static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
 	unsigned int nr = 0;
 	size_t copied = 0;
 	int ret = 0;
+
+	/* the CPU cannot write into a dmabuf: the flow must be steered */
+	if (ifq->area->dmabuf)
+		return -EFAULT;
 
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE);

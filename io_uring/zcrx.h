@@ -28,9 +28,18 @@ struct io_zcrx_area {
 	atomic_t		*user_refs;
 
 	u16			area_id;
+	/* pinned user memory; NULL for a dmabuf area */
 	struct page		**pages;
 	unsigned long		nr_pages;
 	unsigned long		acct_pages;
+	/*
+	 * IORING_ZCRX_AREA_DMABUF: the exporter's memory, which the CPU does
+	 * not touch; attached and mapped for the queue's device with the
+	 * area (under the ifq's dma_lock).
+	 */
+	struct dma_buf		*dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table		*sgt;
 
 	/* buffers neither in a page pool nor with the application */
 	spinlock_t		freelist_lock ____cacheline_aligned_in_smp;

@@ -114,7 +114,7 @@ TEST(opcodes)
 }
 
 /*
- * Only what works here: both register flags, no area flag, the three ctrl
+ * Only what works here: both register flags, dmabuf areas, the three ctrl
  * ops, events (and statistics), page-sized buffers only.
  */
 TEST(zcrx)
@@ -128,7 +128,7 @@ TEST(zcrx)
 	ASSERT_EQ(0, h.result);
 	ASSERT_EQ(sizeof(q), h.size);
 	EXPECT_EQ(ZCRX_REG_IMPORT | ZCRX_REG_NODEV, q.register_flags);
-	EXPECT_EQ(0, q.area_flags);
+	EXPECT_EQ(IORING_ZCRX_AREA_DMABUF, q.area_flags);
 	EXPECT_EQ(3, q.nr_ctrl_opcodes);
 	EXPECT_EQ(ZCRX_FEATURE_EVENT, q.features);
 	EXPECT_EQ(2 * sizeof(__u32), q.rq_hdr_size);

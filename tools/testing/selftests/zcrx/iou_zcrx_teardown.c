@@ -16,12 +16,6 @@
 #define _GNU_SOURCE
 #include "zcrx_fixture.h"
 
-static void stop_sender(struct env *e, pid_t pid)
-{
-	kill(pid, SIGKILL);
-	reap_sender(e, pid);
-}
-
 /* VmPin of this process, in kB, or -1. */
 static long vm_pinned_kb(void)
 {

@@ -367,6 +367,13 @@ static inline int reap_sender(struct env *e, pid_t pid)
 				   128 + WTERMSIG(status);
 }
 
+/* Kill a sender that is still sending, and reap it. */
+static inline void stop_sender(struct env *e, pid_t pid)
+{
+	kill(pid, SIGKILL);
+	reap_sender(e, pid);
+}
+
 /* Delete the netdevsim device of namespace @ns, as a hot unplug would. */
 static inline int nsim_del(const char *ns)
 {
@@ -511,24 +518,16 @@ struct ifq {
 };
 
 /*
- * Register an ifq with ifq_reg.flags @flags (ZCRX_REG_NODEV, say) and the
- * events of @desc (NULL: none).
+ * Register @q as set up in q->r, with the memory of q->mem, and map its
+ * refill ring; q->mem is freed if the kernel refuses.  @desc is the
+ * event descriptor q->r.reg names, or NULL.
  */
-static inline int ifq_open_desc(int ring_fd, struct ifq *q, int ifindex,
-				unsigned int rxq, size_t area_len,
-				unsigned int entries, bool kregion,
-				__u32 flags, const struct zcrx_event_desc *desc)
+static inline int ifq_register(int ring_fd, struct ifq *q,
+			       const struct zcrx_event_desc *desc)
 {
 	void *base;
 	int ret;
 
-	memset(q, 0, sizeof(*q));
-	ret = zc_mem_alloc(&q->mem, area_len, entries, kregion);
-	if (ret)
-		return ret;
-	zc_reg_init(&q->r, &q->mem, ifindex, rxq, entries);
-	q->r.reg.flags = flags;
-	q->r.reg.event_desc = (uintptr_t)desc;
 	ret = zcrx_register_ifq(ring_fd, &q->r.reg);
 	if (ret) {
 		zc_mem_free(&q->mem);
@@ -551,6 +550,27 @@ static inline int ifq_open_desc(int ring_fd, struct ifq *q, int ifindex,
 	if (desc && (desc->flags & ZCRX_EVENT_DESC_FLAG_STATS))
 		q->stats = (void *)((char *)base + desc->stats_offset);
 	return 0;
+}
+
+/*
+ * Register an ifq with ifq_reg.flags @flags (ZCRX_REG_NODEV, say) and the
+ * events of @desc (NULL: none).
+ */
+static inline int ifq_open_desc(int ring_fd, struct ifq *q, int ifindex,
+				unsigned int rxq, size_t area_len,
+				unsigned int entries, bool kregion,
+				__u32 flags, const struct zcrx_event_desc *desc)
+{
+	int ret;
+
+	memset(q, 0, sizeof(*q));
+	ret = zc_mem_alloc(&q->mem, area_len, entries, kregion);
+	if (ret)
+		return ret;
+	zc_reg_init(&q->r, &q->mem, ifindex, rxq, entries);
+	q->r.reg.flags = flags;
+	q->r.reg.event_desc = (uintptr_t)desc;
+	return ifq_register(ring_fd, q, desc);
 }
 
 static inline int ifq_open_flags(int ring_fd, struct ifq *q, int ifindex,

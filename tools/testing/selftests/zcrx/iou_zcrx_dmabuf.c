@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring zero-copy receive into a dmabuf area (IORING_ZCRX_AREA_DMABUF),
+ * made from a memfd through udmabuf: the NIC writes into the exporter's
+ * memory, which the test reads through its own mapping of the memfd.
+ *
+ *   zcrx.dmabuf_reg        the errnos of bad dmabuf areas; the queue free
+ *                          after each
+ *   zcrx.dmabuf_recv       4 MiB through a 1 MiB dmabuf whose fd is closed
+ *                          at once: every byte checked, none copied, the
+ *                          refill ring keeping it going
+ *   zcrx.dmabuf_no_copy    a flow that would need the copy fallback ends
+ *                          -EFAULT; a steered flow still works afterwards
+ *   zcrx.dmabuf_dev_gone   the device deleted under a bound dmabuf with
+ *                          buffers held and a request armed
+ */
+#define _GNU_SOURCE
+#include <linux/udmabuf.h>
+#include "zcrx_fixture.h"
+
+#define DMABUF_LEN	(1UL << 20)
+
+struct dmabuf {
+	int fd;		/* the dmabuf */
+	int memfd;	/* its memory */
+	void *map;	/* the memfd, mapped */
+	size_t len;
+};
+
+/* A udmabuf of @len bytes over a sealed memfd, mapped for reading. */
+static int dmabuf_new(struct dmabuf *d, size_t len)
+{
+	struct udmabuf_create c = {};
+	int dev;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	d->len = len;
+	d->memfd = memfd_create("zcrx-dmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (d->memfd < 0)
+		return -errno;
+	if (ftruncate(d->memfd, len) ||
+	    fcntl(d->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		return -errno;
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	c.memfd = d->memfd;
+	c.flags = UDMABUF_FLAGS_CLOEXEC;
+	c.size = len;
+	d->fd = ioctl(dev, UDMABUF_CREATE, &c);
+	close(dev);
+	if (d->fd < 0)
+		return -errno;
+	d->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      d->memfd, 0);
+	if (d->map == MAP_FAILED) {
+		d->map = NULL;
+		return -errno;
+	}
+	madvise(d->map, len, MADV_DONTFORK);
+	return 0;
+}
+
+/* The fds only: the mapping goes with the ifq that reads through it. */
+static void dmabuf_close(struct dmabuf *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->memfd >= 0)
+		close(d->memfd);
+	d->fd = -1;
+	d->memfd = -1;
+}
+
+/* The registration of @d for queue @rxq of @ifindex, not yet sent. */
+static int dmabuf_reg_init(struct ifq *q, const struct dmabuf *d,
+			   int ifindex, unsigned int rxq)
+{
+	memset(q, 0, sizeof(*q));
+	q->mem.region_len = rq_region_len(RQ_ENTRIES);
+	q->mem.region = map_mem(q->mem.region_len, PROT_READ | PROT_WRITE);
+	if (!q->mem.region)
+		return -ENOMEM;
+	zc_reg_init(&q->r, &q->mem, ifindex, rxq, RQ_ENTRIES);
+	q->r.area.addr = 0;
+	q->r.area.len = d->len;
+	q->r.area.flags = IORING_ZCRX_AREA_DMABUF;
+	q->r.area.dmabuf_fd = d->fd;
+	return 0;
+}
+
+/* Register @d; the ifq then reads the area through d->map. */
+static int ifq_open_dmabuf(int ring_fd, struct ifq *q, const struct dmabuf *d,
+			   int ifindex, unsigned int rxq)
+{
+	int ret = dmabuf_reg_init(q, d, ifindex, rxq);
+
+	if (ret)
+		return ret;
+	q->mem.area = d->map;
+	q->mem.area_len = d->len;
+	return ifq_register(ring_fd, q, NULL);
+}
+
+/* Register as @q says, for an errno; nothing is kept. */
+static int reg_errno(int ring_fd, struct ifq *q)
+{
+	int ret = zcrx_register_ifq(ring_fd, &q->r.reg);
+
+	munmap(q->mem.region, q->mem.region_len);
+	q->mem.region = NULL;
+	return ret;
+}
+
+TEST_F_TIMEOUT(zcrx, dmabuf_reg, 120)
+{
+	struct zcrx_info info;
+	struct dmabuf d;
+	struct ifq q;
+	struct rx rx;
+	int memfd;
+
+	ASSERT_EQ(0, dmabuf_new(&d, DMABUF_LEN));
+	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
+
+	/* a dmabuf has no user address */
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.addr = (uintptr_t)d.map;
+	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
+	/* the area is the whole dmabuf, no less */
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.len = d.len / 2;
+	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.len = 0;
+	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.len = d.len - 1;
+	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
+	/* no descriptor, a closed one, one that is not a dmabuf */
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.dmabuf_fd = -1;
+	EXPECT_EQ(-EBADF, reg_errno(rx.ring.ring_fd, &q));
+	memfd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, ftruncate(memfd, d.len));
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.dmabuf_fd = memfd;
+	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
+	close(memfd);
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.dmabuf_fd = memfd;
+	EXPECT_EQ(-EBADF, reg_errno(rx.ring.ring_fd, &q));
+	/* a device-less ifq copies everything: no dmabuf */
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, 0, 0));
+	q.r.reg.flags = ZCRX_REG_NODEV;
+	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
+
+	/* none of it left anything behind */
+	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
+				     self->env.ifindex, ZC_QUEUE));
+	EXPECT_EQ(0U, q.id);
+	EXPECT_EQ(0ULL, q.token);
+	EXPECT_EQ(pagesz(), q.r.reg.rx_buf_len);
+	ASSERT_EQ(0, zcrx_info_get(rx.ring.ring_fd, q.id, &info, NULL));
+	EXPECT_EQ(DMABUF_LEN, info.area_bytes);
+	EXPECT_EQ(DMABUF_LEN / pagesz(), info.bufs);
+
+	rx_exit(&rx);
+	ifq_free(&q);
+	dmabuf_close(&d);
+}
+
+/* A flow on @port through @q, @size bytes, received to its end. */
+static struct stream *dmabuf_stream(struct __test_metadata *_metadata,
+				    struct env *env, struct rx *rx,
+				    struct ifq *q, int port, uint64_t size,
+				    int *lfd, pid_t *tx)
+{
+	int fd;
+
+	*lfd = tcp_listen(AF_INET, port);
+	if (*lfd < 0)
+		return NULL;
+	*tx = start_sender(env, AF_INET, port, size, false);
+	if (*tx <= 0)
+		return NULL;
+	fd = tcp_accept(*lfd, 60000);
+	if (fd < 0)
+		return NULL;
+	return rx_add(rx, fd, q);
+}
+
+TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
+{
+	const uint64_t size = 4 * MiB;
+	struct zcrx_info info;
+	struct stream *s;
+	struct dmabuf d;
+	struct ifq q;
+	struct rx rx;
+	pid_t tx;
+	int lfd;
+
+	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
+	ASSERT_EQ(0, dmabuf_new(&d, DMABUF_LEN));
+	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
+	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
+				     self->env.ifindex, ZC_QUEUE));
+	/* the ifq holds the dmabuf: its descriptors may go at once */
+	dmabuf_close(&d);
+
+	s = dmabuf_stream(_metadata, &self->env, &rx, &q, PORT, size, &lfd,
+			  &tx);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, rx_run(&rx, 0));
+	EXPECT_STREAM_OK(&rx, s, size);
+	EXPECT_EQ(0, reap_sender(&self->env, tx));
+	check_drained(_metadata, &rx, &q, &info);
+	EXPECT_EQ(size, info.zc_bytes);
+	EXPECT_EQ(0ULL, info.copy_bytes);
+	EXPECT_LE(size / DMABUF_LEN - 1, info.rq_consumed / (DMABUF_LEN /
+							     pagesz()))
+		TH_LOG("the area went round less than the stream needs");
+	TH_LOG("%u completions, %llu refill entries", s->data_cqes,
+	       info.rq_consumed);
+
+	rx_exit(&rx);
+	ifq_free(&q);
+	close(lfd);
+}
+
+TEST_F_TIMEOUT(zcrx, dmabuf_no_copy, 300)
+{
+	const uint64_t size = MiB;
+	struct zcrx_info info;
+	struct stream *s;
+	struct dmabuf d;
+	struct ifq q;
+	struct rx rx;
+	int lfd, lfd2;
+	pid_t tx, tx2;
+
+	ASSERT_EQ(0, steer(AF_INET, PORT, ALT_QUEUE, RULE_LOC));
+	ASSERT_EQ(0, steer(AF_INET, PORT2, ZC_QUEUE, RULE_LOC2));
+	ASSERT_EQ(0, dmabuf_new(&d, DMABUF_LEN));
+	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
+	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
+				     self->env.ifindex, ZC_QUEUE));
+
+	/* ordinary pages would have to be copied into the dmabuf */
+	s = dmabuf_stream(_metadata, &self->env, &rx, &q, PORT, size, &lfd,
+			  &tx);
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(0, rx_run(&rx, 0));
+	EXPECT_EQ(-EFAULT, s->err);
+	EXPECT_EQ(0ULL, s->off);
+	stop_sender(&self->env, tx);
+
+	s = dmabuf_stream(_metadata, &self->env, &rx, &q, PORT2, size, &lfd2,
+			  &tx2);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, rx_run(&rx, 0));
+	EXPECT_STREAM_OK(&rx, s, size);
+	EXPECT_EQ(0, reap_sender(&self->env, tx2));
+	check_drained(_metadata, &rx, &q, &info);
+	EXPECT_EQ(size, info.zc_bytes);
+	EXPECT_EQ(0ULL, info.copy_bytes);
+	EXPECT_EQ(0ULL, info.copy_count);
+
+	rx_exit(&rx);
+	ifq_free(&q);
+	dmabuf_close(&d);
+	close(lfd);
+	close(lfd2);
+}
+
+TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
+{
+	const uint64_t size = 512 * KiB;
+	struct zcrx_info info;
+	struct stream *s;
+	uint64_t start;
+	struct dmabuf d;
+	struct ifq q;
+	struct rx rx;
+	pid_t tx;
+	int lfd;
+
+	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
+	ASSERT_EQ(0, dmabuf_new(&d, DMABUF_LEN));
+	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
+	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
+				     self->env.ifindex, ZC_QUEUE));
+	lfd = tcp_listen(AF_INET, PORT);
+	ASSERT_GE(lfd, 0);
+	tx = start_sender(&self->env, AF_INET, PORT, size, true);
+	ASSERT_GT(tx, 0);
+	s = rx_add(&rx, tcp_accept(lfd, 60000), &q);
+	ASSERT_LE(0, s->fd);
+	rx.hold = true;
+	ASSERT_EQ(0, rx_run(&rx, size));
+	EXPECT_EQ(size, s->off);
+	EXPECT_EQ(UINT64_MAX, s->bad);
+	ASSERT_TRUE(s->armed);
+
+	/* the uninstall hook unmaps the dmabuf and detaches it */
+	ASSERT_EQ(0, nsim_del(self->env.ns_b));
+	start = now_ms();
+	while (s->armed && now_ms() - start < 10000)
+		ASSERT_GE(rx_step(&rx, 500), 0);
+	if (s->armed) {
+		shutdown(s->fd, SHUT_RDWR);
+		start = now_ms();
+		while (s->armed && now_ms() - start < 10000)
+			ASSERT_GE(rx_step(&rx, 500), 0);
+	}
+	EXPECT_FALSE(s->armed) TH_LOG("the request never ended");
+	ASSERT_EQ(0, zcrx_info_get(rx.ring.ring_fd, q.id, &info, NULL));
+	EXPECT_STREQ("-", info.dev);
+	/* what the application held is still there, and comes back */
+	EXPECT_EQ(0U, rx_held_corrupt(&rx));
+	EXPECT_EQ((unsigned long long)rx_held_bufs(&rx), info.user);
+	rx_release(&rx);
+	check_drained(_metadata, &rx, &q, &info);
+
+	stop_sender(&self->env, tx);
+	rx_exit(&rx);
+	ifq_free(&q);
+	dmabuf_close(&d);
+	close(lfd);
+}
+
+TEST_HARNESS_MAIN
