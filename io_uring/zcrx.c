@@ -849,11 +849,11 @@ static void io_zcrx_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
 		kmem_cache_free(req_cachep, req);
 		return;
 	}
+	task = NULL;
 	/*
 	 * As for IORING_OP_MSG_RING: pairs with the store-release that
 	 * clears IORING_SETUP_R_DISABLED once submitter_task is set.
 	 */
-	task = NULL;
 	if (!(smp_load_acquire(&ctx->flags) & IORING_SETUP_R_DISABLED))
 		task = READ_ONCE(ctx->submitter_task);
 	if (!task) {
