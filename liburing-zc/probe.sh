@@ -16,7 +16,7 @@ probe() {
 	printf '%s\nint f(void);\nint f(void)\n{\n%s\nreturn 0;\n}\n' "$2" "$3" \
 		>"$tmp/p.c"
 	if $cc ${CPPFLAGS:-} ${CFLAGS:-} -Werror=implicit-function-declaration \
-		-c -o "$tmp/p.o" "$tmp/p.c" 2>/dev/null; then
+		-Werror=incompatible-pointer-types -c -o "$tmp/p.o" "$tmp/p.c" 2>/dev/null; then
 		echo "#define LIBURING_ZC_HAVE_$1 1"
 	else
 		echo "#define LIBURING_ZC_HAVE_$1 0"
@@ -56,9 +56,15 @@ inc='#include <liburing.h>'
 	probe SQE_ZCRX_IFQ_IDX "$inc" \
 		'struct io_uring_sqe s; s.zcrx_ifq_idx = 0; (void)s;'
 	probe ZCRX_RQ "$inc" 'struct io_uring_zcrx_rq r; r.rq_tail = 0; (void)r;'
-	probe FN_REGISTER_IFQ "$inc" '(void)io_uring_register_ifq;'
-	probe FN_REGISTER_ZCRX_CTRL "$inc" '(void)io_uring_register_zcrx_ctrl;'
-	probe FN_REGISTER_QUERY "$inc" '(void)io_uring_register_query;'
+	# Mainline's functions, with mainline's signatures: one of another
+	# signature is not taken for it, and then the declaration in
+	# liburing-zc.h conflicts with it and stops the build.
+	probe FN_REGISTER_IFQ "$inc" \
+		'int (*f)(struct io_uring *, struct io_uring_zcrx_ifq_reg *) = io_uring_register_ifq; (void)f;'
+	probe FN_REGISTER_ZCRX_CTRL "$inc" \
+		'int (*f)(struct io_uring *, struct zcrx_ctrl *) = io_uring_register_zcrx_ctrl; (void)f;'
+	probe FN_REGISTER_QUERY "$inc" \
+		'int (*f)(struct io_uring_query_hdr *) = io_uring_register_query; (void)f;'
 	echo
 	echo '#endif'
 } >"$out.tmp" && mv "$out.tmp" "$out"

@@ -56,7 +56,7 @@ int io_uring_register_ifq(struct io_uring *ring,
 int io_uring_register_zcrx_ctrl(struct io_uring *ring, struct zcrx_ctrl *ctrl);
 #endif
 #if !LIBURING_ZC_HAVE_FN_REGISTER_QUERY
-int io_uring_register_query(int fd, struct io_uring_query_hdr *hdr);
+int io_uring_register_query(struct io_uring_query_hdr *query);
 #endif
 
 /* Rings for zero-copy receive. */

@@ -39,14 +39,16 @@ int io_uring_register_zcrx_ctrl(struct io_uring *ring, struct zcrx_ctrl *ctrl)
 #if !LIBURING_ZC_HAVE_FN_REGISTER_QUERY
 /**
  * io_uring_register_query() - ask the kernel what io_uring supports
- * @fd: -1 (or a ring's fd, where the kernel allows it)
- * @hdr: the first of a chain of query headers
+ * @query: the first of a chain of query headers
+ *
+ * Mainline liburing's signature: the query concerns the kernel, not a
+ * ring, so it goes to io_uring_register(2) on fd -1.
  *
  * Return: 0 or the kernel's -errno; each header's result field tells how
  * its own query went.
  */
-int io_uring_register_query(int fd, struct io_uring_query_hdr *hdr)
+int io_uring_register_query(struct io_uring_query_hdr *query)
 {
-	return zc_register(fd, IORING_REGISTER_QUERY, hdr, 0);
+	return zc_register(-1, IORING_REGISTER_QUERY, query, 0);
 }
 #endif

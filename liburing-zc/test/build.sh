@@ -438,7 +438,7 @@ int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 	ctrl.op = ZCRX_CTRL_FLUSH_RQ;
 	hdr.query_op = IO_URING_QUERY_ZCRX;
 	if (io_uring_register_zcrx_ctrl(ring, &ctrl) ||
-	    io_uring_register_query(-1, &hdr))
+	    io_uring_register_query(&hdr))
 		return -1;
 	return (int)((io_uring_zcrx_cqe(cqe)->off & ~IORING_ZCRX_AREA_MASK) +
 		     IORING_OP_RECV_ZC + IORING_REGISTER_ZCRX_IFQ +
@@ -461,7 +461,7 @@ int main(void)
 	hdr.query_op = IO_URING_QUERY_OPCODES;
 	hdr.query_data = (__u64)(unsigned long)&op;
 	hdr.size = sizeof(op);
-	printf("query: %d\n", io_uring_register_query(-1, &hdr));
+	printf("query: %d\n", io_uring_register_query(&hdr));
 	return 0;
 }
 EOF

@@ -1254,13 +1254,13 @@ TEST(register_calls)
 	fk.err = 0;
 #endif
 #if !LIBURING_ZC_HAVE_FN_REGISTER_QUERY
-	EXPECT_EQ(0, io_uring_register_query(-1, &hdr));
+	EXPECT_EQ(0, io_uring_register_query(&hdr));
 	EXPECT_EQ(-1L, fk.fd);
 	EXPECT_EQ((long)IORING_REGISTER_QUERY, fk.op);
 	EXPECT_EQ((uintptr_t)&hdr, (uintptr_t)fk.arg);
 	EXPECT_EQ(0L, fk.nr_args);
 	fk.err = EOPNOTSUPP;
-	EXPECT_EQ(-EOPNOTSUPP, io_uring_register_query(-1, &hdr));
+	EXPECT_EQ(-EOPNOTSUPP, io_uring_register_query(&hdr));
 #endif
 	memset(&fk, 0, sizeof(fk));
 }
@@ -2090,7 +2090,7 @@ TEST(host_query)
 	h[1].query_op = IO_URING_QUERY_ZCRX;
 	h[1].query_data = (uintptr_t)&zq;
 	h[1].size = sizeof(zq);
-	ret = io_uring_register_query(-1, h);
+	ret = io_uring_register_query(h);
 	if (ret)
 		SKIP(return, "no IORING_REGISTER_QUERY here (%d)", ret);
 	ASSERT_EQ(0, h[0].result);
