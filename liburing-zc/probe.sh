@@ -53,6 +53,22 @@ inc='#include <liburing.h>'
 		'struct zcrx_ctrl c; int x = ZCRX_CTRL_FLUSH_RQ; (void)c; (void)x;'
 	probe QUERY_UAPI "$inc" \
 		'struct io_uring_query_zcrx q; int x = IO_URING_QUERY_ZCRX; (void)q; (void)x;'
+	# events and statistics (mainline 7.2), in both spellings
+	probe ZCRX_FEATURE_EVENT "$inc" 'int x = ZCRX_FEATURE_EVENT; (void)x;'
+	probe ZCRX_FEATURE_NOTIFICATION "$inc" \
+		'int x = ZCRX_FEATURE_NOTIFICATION; (void)x;'
+	probe ZCRX_EVENT "$inc" \
+		'struct zcrx_event_desc d; int x = ZCRX_EVENT_ALLOC_FAIL + ZCRX_EVENT_COPY + ZCRX_EVENT_DESC_FLAG_STATS; (void)d; (void)x;'
+	probe ZCRX_NOTIF "$inc" \
+		'struct zcrx_notification_desc d; int x = ZCRX_NOTIF_NO_BUFFERS + ZCRX_NOTIF_COPY; (void)d; (void)x;'
+	probe ZCRX_STATS "$inc" 'struct zcrx_stats s; s.copy_bytes = 0; (void)s;'
+	probe ZCRX_CTRL_ARM_EVENT "$inc" \
+		'struct zcrx_ctrl c; int x = ZCRX_CTRL_ARM_EVENT; c.zc_arm_event.event_type = 0; (void)c; (void)x;'
+	probe IFQ_EVENT_DESC "$inc" \
+		'struct io_uring_zcrx_ifq_reg r; r.event_desc = 0; (void)r;'
+	probe QUERY_ZCRX_NOTIF "$inc" \
+		'struct io_uring_query_zcrx_notif q; int x = IO_URING_QUERY_ZCRX_NOTIF; (void)q; (void)x;'
+	probe QUERY_ZCRX_EVENTS "$inc" 'int x = IO_URING_QUERY_ZCRX_EVENTS; (void)x;'
 	probe SQE_ZCRX_IFQ_IDX "$inc" \
 		'struct io_uring_sqe s; s.zcrx_ifq_idx = 0; (void)s;'
 	probe ZCRX_RQ "$inc" 'struct io_uring_zcrx_rq r; r.rq_tail = 0; (void)r;'

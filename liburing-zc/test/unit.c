@@ -335,6 +335,17 @@ TEST(abi_numbers)
 	EXPECT_EQ(1, IORING_MEM_REGION_TYPE_USER);
 	EXPECT_EQ(0, IO_URING_QUERY_OPCODES);
 	EXPECT_EQ(1, IO_URING_QUERY_ZCRX);
+	EXPECT_EQ(3, IO_URING_QUERY_ZCRX_NOTIF);
+	EXPECT_EQ(3, IO_URING_QUERY_ZCRX_EVENTS);
+	/* events and statistics, and the names of earlier snapshots */
+	EXPECT_EQ(2, ZCRX_FEATURE_EVENT);
+	EXPECT_EQ(2, ZCRX_FEATURE_NOTIFICATION);
+	EXPECT_EQ(0, ZCRX_EVENT_ALLOC_FAIL);
+	EXPECT_EQ(1, ZCRX_EVENT_COPY);
+	EXPECT_EQ(0, ZCRX_NOTIF_NO_BUFFERS);
+	EXPECT_EQ(1, ZCRX_NOTIF_COPY);
+	EXPECT_EQ(1, ZCRX_EVENT_DESC_FLAG_STATS);
+	EXPECT_EQ(2, ZCRX_CTRL_ARM_EVENT);
 	EXPECT_EQ((unsigned int)(IORING_SETUP_SINGLE_ISSUER |
 				 IORING_SETUP_DEFER_TASKRUN |
 				 IORING_SETUP_CQE32),
@@ -356,6 +367,11 @@ TEST(abi_struct_sizes)
 	SIZE(struct io_uring_query_hdr, 40);
 	SIZE(struct io_uring_query_opcode, 48);
 	SIZE(struct io_uring_query_zcrx, 40);
+	SIZE(struct io_uring_query_zcrx_notif, 48);
+	SIZE(struct zcrx_ctrl_arm_event, 48);
+	SIZE(struct zcrx_event_desc, 96);
+	SIZE(struct zcrx_notification_desc, 96);
+	SIZE(struct zcrx_stats, 16);
 	SIZE(struct io_uring_sqe, 64);
 }
 
@@ -389,7 +405,9 @@ TEST(abi_field_offsets)
 	OFF(struct io_uring_zcrx_ifq_reg, offsets, 32);
 	OFF(struct io_uring_zcrx_ifq_reg, zcrx_id, 64);
 	OFF(struct io_uring_zcrx_ifq_reg, rx_buf_len, 68);
-	OFF(struct io_uring_zcrx_ifq_reg, __resv, 72);
+	OFF(struct io_uring_zcrx_ifq_reg, event_desc, 72);
+	OFF(struct io_uring_zcrx_ifq_reg, __resv, 80);
+	EXPECT_EQ((size_t)16, sizeof(((struct io_uring_zcrx_ifq_reg *)0)->__resv));
 
 	OFF(struct io_uring_region_desc, user_addr, 0);
 	OFF(struct io_uring_region_desc, size, 8);
@@ -406,6 +424,25 @@ TEST(abi_field_offsets)
 	OFF(struct zcrx_ctrl, zc_export.zcrx_fd, 24);
 	SIZE(struct zcrx_ctrl_export, 48);
 	SIZE(struct zcrx_ctrl_flush_rq, 48);
+#if LIBURING_ZC_CTRL_ARM_EVENT
+	OFF(struct zcrx_ctrl, zc_arm_event, 24);
+	OFF(struct zcrx_ctrl, zc_arm_event.event_type, 24);
+#endif
+	OFF(struct zcrx_ctrl_arm_event, __resv, 4);
+
+	OFF(struct zcrx_event_desc, user_data, 0);
+	OFF(struct zcrx_event_desc, type_mask, 8);
+	OFF(struct zcrx_event_desc, flags, 12);
+	OFF(struct zcrx_event_desc, stats_offset, 16);
+	OFF(struct zcrx_event_desc, __resv2, 24);
+	OFF(struct zcrx_stats, copy_count, 0);
+	OFF(struct zcrx_stats, copy_bytes, 8);
+
+	OFF(struct io_uring_query_zcrx_notif, flags, 0);
+	OFF(struct io_uring_query_zcrx_notif, stats_size, 4);
+	OFF(struct io_uring_query_zcrx_notif, stats_off_alignment, 8);
+	OFF(struct io_uring_query_zcrx_notif, __resv1, 12);
+	OFF(struct io_uring_query_zcrx_notif, __resv2, 16);
 
 	OFF(struct io_uring_query_hdr, next_entry, 0);
 	OFF(struct io_uring_query_hdr, query_data, 8);

@@ -106,6 +106,7 @@ enum zcrx_reg_flags {
 
 enum zcrx_features {
 	ZCRX_FEATURE_RX_PAGE_SIZE	= 1 << 0,
+	ZCRX_FEATURE_EVENT		= 1 << 1,
 };
 
 struct io_uring_zcrx_ifq_reg {
@@ -120,7 +121,8 @@ struct io_uring_zcrx_ifq_reg {
 	struct io_uring_zcrx_offsets offsets;
 	__u32	zcrx_id;
 	__u32	rx_buf_len;
-	__u64	__resv[3];
+	__u64	event_desc;	/* struct zcrx_event_desc, or 0 */
+	__u64	__resv[2];
 };
 #endif /* !LIBURING_ZC_HAVE_ZCRX_UAPI */
 
@@ -131,10 +133,72 @@ struct io_uring_zcrx_ifq_reg {
 #define LIBURING_ZC_IFQ_RX_BUF_LEN	0
 #endif
 
+/*
+ * Before events, bytes 72..79 of the registration were __resv[0]: with
+ * such headers the library writes the pointer there.
+ */
+#if !LIBURING_ZC_HAVE_ZCRX_UAPI || LIBURING_ZC_HAVE_IFQ_EVENT_DESC
+#define LIBURING_ZC_IFQ_EVENT_DESC	1
+#else
+#define LIBURING_ZC_IFQ_EVENT_DESC	0
+#endif
+
+/* Events and statistics (mainline 7.2). */
+
+#if LIBURING_ZC_HAVE_ZCRX_UAPI && !LIBURING_ZC_HAVE_ZCRX_FEATURE_EVENT
+enum {
+	ZCRX_FEATURE_EVENT	= 1 << 1,
+};
+#endif
+#if !LIBURING_ZC_HAVE_ZCRX_FEATURE_NOTIFICATION
+/* the name of earlier snapshots */
+#define ZCRX_FEATURE_NOTIFICATION	ZCRX_FEATURE_EVENT
+#endif
+
+#if !LIBURING_ZC_HAVE_ZCRX_EVENT
+/* what an event's completion carries in res */
+enum zcrx_event_type {
+	ZCRX_EVENT_ALLOC_FAIL	= 0,	/* the NIC found no free buffer */
+	ZCRX_EVENT_COPY		= 1,	/* data was copied, not received in place */
+
+	__ZCRX_EVENT_LAST,
+};
+
+enum zcrx_event_desc_flags {
+	/* stats_offset is valid: keep a struct zcrx_stats there */
+	ZCRX_EVENT_DESC_FLAG_STATS	= 1 << 0,
+};
+
+/* what io_uring_zcrx_ifq_reg.event_desc points at */
+struct zcrx_event_desc {
+	__u64	user_data;	/* of the event's completion */
+	__u32	type_mask;	/* 1 << enum zcrx_event_type */
+	__u32	flags;		/* enum zcrx_event_desc_flags */
+	__u64	stats_offset;	/* in the refill region */
+	__u64	__resv2[9];
+};
+#endif /* !LIBURING_ZC_HAVE_ZCRX_EVENT */
+
+#if !LIBURING_ZC_HAVE_ZCRX_NOTIF
+/* the names of earlier snapshots */
+#define ZCRX_NOTIF_NO_BUFFERS	ZCRX_EVENT_ALLOC_FAIL
+#define ZCRX_NOTIF_COPY		ZCRX_EVENT_COPY
+#define zcrx_notification_desc	zcrx_event_desc
+#endif
+
+#if !LIBURING_ZC_HAVE_ZCRX_STATS
+/* kept up to date by the kernel at zcrx_event_desc.stats_offset */
+struct zcrx_stats {
+	__u64	copy_count;
+	__u64	copy_bytes;
+};
+#endif
+
 #if !LIBURING_ZC_HAVE_ZCRX_CTRL
 enum zcrx_ctrl_op {
 	ZCRX_CTRL_FLUSH_RQ,
 	ZCRX_CTRL_EXPORT,
+	ZCRX_CTRL_ARM_EVENT,
 
 	__ZCRX_CTRL_LAST,
 };
@@ -148,6 +212,11 @@ struct zcrx_ctrl_export {
 	__u32	__resv1[11];
 };
 
+struct zcrx_ctrl_arm_event {
+	__u32	event_type;	/* enum zcrx_event_type */
+	__u32	__resv[11];
+};
+
 struct zcrx_ctrl {
 	__u32	zcrx_id;
 	__u32	op;	/* enum zcrx_ctrl_op */
@@ -156,9 +225,28 @@ struct zcrx_ctrl {
 	union {
 		struct zcrx_ctrl_export		zc_export;
 		struct zcrx_ctrl_flush_rq	zc_flush;
+		struct zcrx_ctrl_arm_event	zc_arm_event;
 	};
 };
 #endif /* !LIBURING_ZC_HAVE_ZCRX_CTRL */
+
+/*
+ * A struct zcrx_ctrl of headers from before events has no zc_arm_event:
+ * the library then writes the payload over the union's first bytes.
+ */
+#if LIBURING_ZC_HAVE_ZCRX_CTRL && !LIBURING_ZC_HAVE_ZCRX_CTRL_ARM_EVENT
+enum {
+	ZCRX_CTRL_ARM_EVENT	= 2,
+};
+
+struct zcrx_ctrl_arm_event {
+	__u32	event_type;
+	__u32	__resv[11];
+};
+#define LIBURING_ZC_CTRL_ARM_EVENT	0
+#else
+#define LIBURING_ZC_CTRL_ARM_EVENT	1
+#endif
 
 #if !LIBURING_ZC_HAVE_QUERY_UAPI
 struct io_uring_query_hdr {
@@ -199,6 +287,24 @@ struct io_uring_query_zcrx {
 };
 #endif /* !LIBURING_ZC_HAVE_QUERY_UAPI */
 
+#if !LIBURING_ZC_HAVE_QUERY_ZCRX_NOTIF
+enum {
+	IO_URING_QUERY_ZCRX_NOTIF	= 3,
+};
+
+/* the answer of IO_URING_QUERY_ZCRX_NOTIF */
+struct io_uring_query_zcrx_notif {
+	__u32	flags;			/* ZCRX_EVENT_DESC_FLAG_* known */
+	__u32	stats_size;		/* sizeof(struct zcrx_stats) */
+	__u32	stats_off_alignment;	/* what stats_offset is a multiple of */
+	__u32	__resv1;
+	__u64	__resv2[4];
+};
+#endif
+#if !LIBURING_ZC_HAVE_QUERY_ZCRX_EVENTS
+#define IO_URING_QUERY_ZCRX_EVENTS	IO_URING_QUERY_ZCRX_NOTIF
+#endif
+
 /*
  * Older liburing copies of io_uring.h name the SQE's 32-bit slot at byte
  * 44 file_index; the kernel reads the ifq id from it.
@@ -206,5 +312,32 @@ struct io_uring_query_zcrx {
 #if !LIBURING_ZC_HAVE_SQE_ZCRX_IFQ_IDX
 #define zcrx_ifq_idx	file_index
 #endif
+
+/*
+ * The sizes of the ABI, whoever defined the structs: a system header of
+ * another layout stops the build here rather than the kernel at run time.
+ */
+#ifdef __cplusplus
+#define LIBURING_ZC_ABI_SIZE(type, n) \
+	static_assert(sizeof(type) == (n), "sizeof(" #type ") != " #n)
+#else
+#define LIBURING_ZC_ABI_SIZE(type, n) \
+	_Static_assert(sizeof(type) == (n), "sizeof(" #type ") != " #n)
+#endif
+
+LIBURING_ZC_ABI_SIZE(struct io_uring_region_desc, 64);
+LIBURING_ZC_ABI_SIZE(struct io_uring_zcrx_rqe, 16);
+LIBURING_ZC_ABI_SIZE(struct io_uring_zcrx_cqe, 16);
+LIBURING_ZC_ABI_SIZE(struct io_uring_zcrx_offsets, 32);
+LIBURING_ZC_ABI_SIZE(struct io_uring_zcrx_area_reg, 48);
+LIBURING_ZC_ABI_SIZE(struct io_uring_zcrx_ifq_reg, 96);
+LIBURING_ZC_ABI_SIZE(struct zcrx_ctrl, 72);
+LIBURING_ZC_ABI_SIZE(struct zcrx_ctrl_arm_event, 48);
+LIBURING_ZC_ABI_SIZE(struct zcrx_event_desc, 96);
+LIBURING_ZC_ABI_SIZE(struct zcrx_stats, 16);
+LIBURING_ZC_ABI_SIZE(struct io_uring_query_hdr, 40);
+LIBURING_ZC_ABI_SIZE(struct io_uring_query_opcode, 48);
+LIBURING_ZC_ABI_SIZE(struct io_uring_query_zcrx, 40);
+LIBURING_ZC_ABI_SIZE(struct io_uring_query_zcrx_notif, 48);
 
 #endif /* LIBURING_ZC_UAPI_H */
