@@ -47,6 +47,9 @@ inc='#include <liburing.h>'
 		'struct io_uring_region_desc d; int x = IORING_MEM_REGION_TYPE_USER; (void)d; (void)x;'
 	probe ZCRX_UAPI "$inc" \
 		'struct io_uring_zcrx_ifq_reg r; struct io_uring_zcrx_cqe c; unsigned long long m = IORING_ZCRX_AREA_MASK; (void)r; (void)c; (void)m;'
+	probe ZCRX_AREA_FLAGS "$inc" 'int x = IORING_ZCRX_AREA_DMABUF; (void)x;'
+	probe ZCRX_REG_FLAGS "$inc" 'int x = ZCRX_REG_IMPORT + ZCRX_REG_NODEV; (void)x;'
+	probe ZCRX_FEATURES "$inc" 'int x = ZCRX_FEATURE_RX_PAGE_SIZE; (void)x;'
 	probe ZCRX_RX_BUF_LEN "$inc" \
 		'struct io_uring_zcrx_ifq_reg r; r.rx_buf_len = 0; (void)r;'
 	probe ZCRX_CTRL "$inc" \

@@ -5,7 +5,8 @@
 #     only the library's names under its soname;
 #  b. "make install": every file in place, pkg-config flags that work, and
 #     a program built against the installed copy, shared and static;
-#  c. a newer liburing that has the zero-copy receive names itself:
+#  c. newer liburings that have zero-copy receive names themselves (2.10,
+#     2.15 before events, 2.15 over mainline 7.2's uapi):
 #     liburing-zc then defines only what that liburing lacks.
 # One "ok: " or "FAILED: " line per check; exit status 1 if any failed.
 #
@@ -287,112 +288,16 @@ fi
 
 # --- c. a newer liburing -----------------------------------------------
 
-# What liburing >= 2.10 adds to liburing.h, as the ABI defines it: the
-# zero-copy receive uapi, the refill ring and io_uring_register_ifq().
-# The query and ctrl parts are left out: liburing-zc must supply them.
-new=$tmp/liburing-new
-mkdir -p "$new"
-cat >"$new/liburing.h" <<'EOF'
-/* liburing.h of a newer liburing, for the build test */
-#include_next <liburing.h>
-#ifndef TEST_NEWER_LIBURING_H
-#define TEST_NEWER_LIBURING_H
-
-enum {
-	IORING_OP_RECV_ZC = 58,
-};
-
-enum {
-	IORING_REGISTER_ZCRX_IFQ = 32,
-};
-
-/* newer copies of io_uring.h name the SQE's slot at byte 44 so */
-#define zcrx_ifq_idx file_index
-
-enum {
-	IORING_MEM_REGION_TYPE_USER = 1,
-};
-
-struct io_uring_region_desc {
-	__u64 user_addr;
-	__u64 size;
-	__u32 flags;
-	__u32 id;
-	__u64 mmap_offset;
-	__u64 __resv[4];
-};
-
-struct io_uring_zcrx_rqe {
-	__u64 off;
-	__u32 len;
-	__u32 __pad;
-};
-
-struct io_uring_zcrx_cqe {
-	__u64 off;
-	__u64 __pad;
-};
-
-#define IORING_ZCRX_AREA_SHIFT 48
-#define IORING_ZCRX_AREA_MASK (~(((__u64)1 << IORING_ZCRX_AREA_SHIFT) - 1))
-
-struct io_uring_zcrx_offsets {
-	__u32 head;
-	__u32 tail;
-	__u32 rqes;
-	__u32 __resv2;
-	__u64 __resv[2];
-};
-
-enum io_uring_zcrx_area_flags {
-	IORING_ZCRX_AREA_DMABUF = 1,
-};
-
-struct io_uring_zcrx_area_reg {
-	__u64 addr;
-	__u64 len;
-	__u64 rq_area_token;
-	__u32 flags;
-	__u32 dmabuf_fd;
-	__u64 __resv2[2];
-};
-
-enum zcrx_reg_flags {
-	ZCRX_REG_IMPORT = 1,
-	ZCRX_REG_NODEV = 2,
-};
-
-enum zcrx_features {
-	ZCRX_FEATURE_RX_PAGE_SIZE = 1 << 0,
-};
-
-struct io_uring_zcrx_ifq_reg {
-	__u32 if_idx;
-	__u32 if_rxq;
-	__u32 rq_entries;
-	__u32 flags;
-	__u64 area_ptr;
-	__u64 region_ptr;
-	struct io_uring_zcrx_offsets offsets;
-	__u32 zcrx_id;
-	__u32 rx_buf_len;
-	__u64 __resv[3];
-};
-
-struct io_uring_zcrx_rq {
-	__u32 *khead;
-	__u32 *ktail;
-	__u32 rq_tail;
-	unsigned ring_entries;
-	struct io_uring_zcrx_rqe *rqes;
-	void *ring_ptr;
-};
-
-int io_uring_register_ifq(struct io_uring *ring,
-			  struct io_uring_zcrx_ifq_reg *reg);
-
-#endif
-EOF
+# test/liburing-new/ is a newer system in miniature: the liburing.h of
+# liburing 2.15 (mainline's three registration calls, struct
+# io_uring_zcrx_rq, the SQE's zcrx_ifq_idx) over the kernel's
+# linux/io_uring/zcrx.h and query.h of mainline 7.2 (events included),
+# and fake-liburing.c for the calls themselves.  With -DTEST_NO_EVENTS
+# the same headers are those of before events; test/liburing-2.10/ is
+# the first liburing with zero-copy receive.  liburing-zc must build
+# against each, defining only what it lacks.
+new=$src/test/liburing-new
+old=$src/test/liburing-2.10
 
 # a program with mainline's names and liburing-zc's helpers side by side
 cat >"$tmp/both.c" <<'EOF'
@@ -405,10 +310,13 @@ int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 	     struct io_uring_cqe *cqe)
 {
+	struct io_uring_query_zcrx_notif qn;
 	struct io_uring_zcrx_area_reg area;
 	struct io_uring_region_desc rd;
 	struct io_uring_zcrx_ifq_reg reg;
 	struct io_uring_query_hdr hdr;
+	struct zcrx_event_desc ev;
+	struct zcrx_notification_desc ev2;
 	struct io_uring_zcrx_rq rq;
 	struct io_uring_sqe *sqe;
 	struct zcrx_ctrl ctrl;
@@ -419,9 +327,15 @@ int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 	memset(&reg, 0, sizeof(reg));
 	memset(&hdr, 0, sizeof(hdr));
 	memset(&ctrl, 0, sizeof(ctrl));
+	memset(&ev, 0, sizeof(ev));
+	memset(&qn, 0, sizeof(qn));
 	rd.flags = IORING_MEM_REGION_TYPE_USER;
 	reg.area_ptr = (__u64)(unsigned long)&area;
 	reg.region_ptr = (__u64)(unsigned long)&rd;
+	reg.flags = ZCRX_REG_NODEV;
+	ev.type_mask = 1U << ZCRX_EVENT_COPY | 1U << ZCRX_NOTIF_NO_BUFFERS;
+	ev.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	ev2 = ev;
 	if (io_uring_register_ifq(ring, &reg))
 		return -1;
 	rq.khead = NULL;
@@ -440,9 +354,17 @@ int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 	if (io_uring_register_zcrx_ctrl(ring, &ctrl) ||
 	    io_uring_register_query(&hdr))
 		return -1;
+	hdr.query_op = IO_URING_QUERY_ZCRX_NOTIF + IO_URING_QUERY_ZCRX_EVENTS;
+	hdr.size = sizeof(qn);
+	(void)ev2;
 	return (int)((io_uring_zcrx_cqe(cqe)->off & ~IORING_ZCRX_AREA_MASK) +
 		     IORING_OP_RECV_ZC + IORING_REGISTER_ZCRX_IFQ +
-		     area.dmabuf_fd + reg.rx_buf_len + ZCRX_REG_NODEV);
+#if LIBURING_ZC_IFQ_RX_BUF_LEN	/* not in liburing 2.10 */
+		     area.dmabuf_fd + reg.rx_buf_len +
+#endif
+		     ZCRX_REG_NODEV +
+		     ZCRX_CTRL_ARM_EVENT + ZCRX_FEATURE_EVENT +
+		     ZCRX_FEATURE_NOTIFICATION + IORING_ZCRX_AREA_DMABUF);
 }
 EOF
 
@@ -466,14 +388,16 @@ int main(void)
 }
 EOF
 
-# compat_build NAME FAKE-DIR: build the library against liburing FAKE-DIR,
-# into $tmp/build-$(basename FAKE-DIR)
+# compat_build NAME FAKE-DIR OUT [CPPFLAGS...]: build the library against
+# the liburing in FAKE-DIR, into $tmp/build-OUT
 compat_build() {
-	local name=$1 fake=$2 cc=${compilers[0]:-gcc}
-	local out=$tmp/build-${2##*/} log=$tmp/build-${2##*/}.log
+	local name=$1 fake=$2 out=$tmp/build-$3 log=$tmp/build-$3.log
+	local cc=${compilers[0]:-gcc}
+	shift 3
 
 	if ! check "$name: the library builds against it ($cc, -Werror)" "$log" \
-		make -C "$src" -j"$jobs" O="$out" CC="$cc" CPPFLAGS="-I$fake" lib; then
+		make -C "$src" -j"$jobs" O="$out" CC="$cc" \
+			CPPFLAGS="-I$fake $*" lib; then
 		return 1
 	fi
 	if grep -q -i -E 'redefinition|redeclar|conflicting types' "$log"; then
@@ -490,74 +414,124 @@ have_is() {	# have_is COMPAT NAME 0|1
 	grep -q -x "#define LIBURING_ZC_HAVE_$2 $3" "$1"
 }
 
-if compat_build "newer liburing" "$new"; then
-	out=$tmp/build-liburing-new
-	compat=$out/include/liburing-zc/compat.h
-	wrong=""
-	for g in OP_RECV_ZC REGISTER_ZCRX_IFQ REGION_DESC ZCRX_UAPI ZCRX_RQ \
-		 FN_REGISTER_IFQ SQE_ZCRX_IFQ_IDX; do
-		have_is "$compat" $g 1 || wrong+=" $g(want 1)"
-	done
-	for g in LINUX_ZCRX_H LINUX_QUERY_H REGISTER_QUERY REGISTER_ZCRX_CTRL \
-		 ZCRX_CTRL QUERY_UAPI FN_REGISTER_ZCRX_CTRL FN_REGISTER_QUERY; do
-		have_is "$compat" $g 0 || wrong+=" $g(want 0)"
-	done
+# compat_is NAME COMPAT "HAVE..." "LACKS...": compat.h probed them so
+compat_is() {
+	local name=$1 compat=$2 g wrong=""
+
+	for g in $3; do have_is "$compat" "$g" 1 || wrong+=" $g(want 1)"; done
+	for g in $4; do have_is "$compat" "$g" 0 || wrong+=" $g(want 0)"; done
 	if [ -z "$wrong" ]; then
-		ok "newer liburing: compat.h finds what it has and what it lacks"
+		ok "$name: compat.h finds what it has and what it lacks"
 	else
-		failed "newer liburing: compat.h finds what it has and what it lacks"
+		failed "$name: compat.h finds what it has and what it lacks"
 		echo "#  $wrong"
 	fi
+}
 
-	so=$out/liburing-zc.so.1
-	defs=$(nm -D --defined-only "$so" 2>/dev/null | awk '{ print $3 }' | sed 's/@.*//')
-	undefs=$(nm -D --undefined-only "$so" 2>/dev/null | awk '{ print $2 }' | sed 's/@.*//')
-	if ! grep -q -x io_uring_register_ifq <<<"$defs" &&
-	   grep -q -x io_uring_register_ifq <<<"$undefs"; then
-		ok "newer liburing: io_uring_register_ifq is liburing's, not defined again"
-	else
-		failed "newer liburing: io_uring_register_ifq is liburing's, not defined again"
-	fi
-	if grep -q -x io_uring_register_zcrx_ctrl <<<"$defs" &&
-	   grep -q -x io_uring_register_query <<<"$defs"; then
-		ok "newer liburing: io_uring_register_zcrx_ctrl and _query still defined"
-	else
-		failed "newer liburing: io_uring_register_zcrx_ctrl and _query still defined"
-	fi
-	if nm "$out/liburing-zc.a" 2>/dev/null | grep -q ' T io_uring_register_ifq$'; then
-		failed "newer liburing: the static library has no io_uring_register_ifq"
-	else
-		ok "newer liburing: the static library has no io_uring_register_ifq"
-	fi
+# defines LIB NAME: the shared library LIB defines NAME
+defines() {
+	nm -D --defined-only "$1" 2>/dev/null | awk '{ print $3 }' |
+		sed 's/@.*//' | grep -q -x "$2"
+}
+
+# both_compiles NAME FAKE OUT [CPPFLAGS...]: each compiler takes both.c
+both_compiles() {
+	local name=$1 fake=$2 tag=$3 out=$tmp/build-$3 cc
+	shift 3
 	for cc in "${compilers[@]}"; do
-		check "newer liburing: $cc compiles a program using both sets of names" \
-			"$tmp/both-$cc.log" \
-			"$cc" -Wall -Wextra -Werror -I"$new" -I"$src/include" \
+		# shellcheck disable=SC2068
+		check "$name: $cc compiles a program using both sets of names" \
+			"$tmp/both-$tag-$cc.log" \
+			"$cc" -Wall -Wextra -Werror -I"$fake" $@ -I"$src/include" \
 				-I"$out/include" -c -o "$tmp/both-$cc.o" "$tmp/both.c"
 	done
+}
+
+mainline3="FN_REGISTER_IFQ FN_REGISTER_ZCRX_CTRL FN_REGISTER_QUERY"
+uapi="LINUX_ZCRX_H LINUX_QUERY_H OP_RECV_ZC REGISTER_ZCRX_IFQ REGISTER_QUERY
+      REGISTER_ZCRX_CTRL REGION_DESC ZCRX_UAPI ZCRX_AREA_FLAGS ZCRX_REG_FLAGS
+      ZCRX_FEATURES ZCRX_RX_BUF_LEN ZCRX_CTRL QUERY_UAPI SQE_ZCRX_IFQ_IDX
+      ZCRX_RQ"
+events="ZCRX_FEATURE_EVENT ZCRX_EVENT ZCRX_STATS ZCRX_CTRL_ARM_EVENT
+	IFQ_EVENT_DESC QUERY_ZCRX_NOTIF"
+aliases="ZCRX_FEATURE_NOTIFICATION ZCRX_NOTIF QUERY_ZCRX_EVENTS"
+
+# the newer liburing's library: its calls, under its symbol versions
+fake_so=$tmp/liburing-new.so
+check "newer liburing: its stand-in library builds" "$tmp/fake.log" \
+	gcc -Wall -Wextra -Werror -shared -fPIC -I"$new" \
+		-Wl,--version-script="$new/fake-liburing.map" -o "$fake_so" \
+		"$new/fake-liburing.c"
+
+if compat_build "newer liburing" "$new" new; then
+	out=$tmp/build-new
+	compat_is "newer liburing" "$out/include/liburing-zc/compat.h" \
+		"$uapi $events $mainline3" "$aliases"
+	so=$out/liburing-zc.so.1
+	wrong=""
+	for f in io_uring_register_ifq io_uring_register_zcrx_ctrl \
+		 io_uring_register_query; do
+		if defines "$so" $f ||
+		   nm "$out/liburing-zc.a" 2>/dev/null | grep -q " T $f\$"; then
+			wrong+=" $f"
+		fi
+	done
+	# the library's own calls go to liburing's
+	if ! nm -D --undefined-only "$so" 2>/dev/null |
+	     grep -q ' io_uring_register_ifq$'; then
+		wrong+=" (io_uring_register_ifq not taken from liburing)"
+	fi
+	if [ -z "$wrong" ]; then
+		ok "newer liburing: mainline's three calls are liburing's, not defined again"
+	else
+		failed "newer liburing: mainline's three calls are liburing's, not defined again"
+		echo "#   defined by liburing-zc:$wrong"
+	fi
+	both_compiles "newer liburing" "$new" new
 	if check "newer liburing: a program links the static library" \
 		"$tmp/query.log" \
 		gcc -Wall -Wextra -Werror -I"$new" -I"$src/include" -I"$out/include" \
-			-o "$tmp/query" "$tmp/query.c" "$out/liburing-zc.a" -luring; then
+			-o "$tmp/query" "$tmp/query.c" "$out/liburing-zc.a" \
+			"$new/fake-liburing.c" -luring; then
 		expect "newer liburing: and runs" \
 			bash -c "'$tmp/query' | grep -q '^query: '"
 	fi
+	# mainline's names through include/mainline, over the newer liburing
+	if [ -f "$src/test/vm/mainline-recv.c" ]; then
+		check "newer liburing: test/vm/mainline-recv.c compiles through include/mainline" \
+			"$tmp/mainline-new.log" \
+			gcc -Wall -Wextra -Werror -D_GNU_SOURCE -I"$src/include/mainline" \
+				-I"$new" -I"$src/include" -I"$out/include" -c \
+				-o "$tmp/mainline-new.o" "$src/test/vm/mainline-recv.c"
+	fi
 fi
 
-# liburing 2.10 itself, the first with zero-copy receive: its io_uring.h
-# is Linux 6.15's, in which two fields of the ABI were still reserved
-# (io_uring_zcrx_area_reg.__resv1, later dmabuf_fd;
-# io_uring_zcrx_ifq_reg.__resv2, later rx_buf_len) and which has neither
-# zcrx_reg_flags nor zcrx_features.
-old=$tmp/liburing-2.10
-mkdir -p "$old"
-sed -e 's/__u32 dmabuf_fd;/__u32 __resv1;/' \
-    -e 's/__u32 rx_buf_len;/__u32 __resv2;/' \
-    -e '/^enum io_uring_zcrx_area_flags {/,/^};/d' \
-    -e '/^enum zcrx_reg_flags {/,/^};/d' \
-    -e '/^enum zcrx_features {/,/^};/d' \
-    -e 's/of a newer liburing/of liburing 2.10/' \
-    "$new/liburing.h" >"$old/liburing.h"
-compat_build "liburing 2.10" "$old"
+if compat_build "liburing 2.15 before events" "$new" new-noev -DTEST_NO_EVENTS; then
+	out=$tmp/build-new-noev
+	compat_is "liburing 2.15 before events" \
+		"$out/include/liburing-zc/compat.h" "$uapi $mainline3" \
+		"$events $aliases"
+	both_compiles "liburing 2.15 before events" "$new" new-noev -DTEST_NO_EVENTS
+fi
+
+if compat_build "liburing 2.10" "$old" 2.10; then
+	out=$tmp/build-2.10
+	compat_is "liburing 2.10" "$out/include/liburing-zc/compat.h" \
+		"OP_RECV_ZC REGISTER_ZCRX_IFQ REGION_DESC ZCRX_UAPI ZCRX_RQ
+		 SQE_ZCRX_IFQ_IDX FN_REGISTER_IFQ" \
+		"LINUX_ZCRX_H LINUX_QUERY_H REGISTER_QUERY REGISTER_ZCRX_CTRL
+		 ZCRX_AREA_FLAGS ZCRX_REG_FLAGS ZCRX_FEATURES ZCRX_RX_BUF_LEN
+		 ZCRX_CTRL QUERY_UAPI FN_REGISTER_ZCRX_CTRL FN_REGISTER_QUERY
+		 $events $aliases"
+	so=$out/liburing-zc.so.1
+	if ! defines "$so" io_uring_register_ifq &&
+	   defines "$so" io_uring_register_zcrx_ctrl &&
+	   defines "$so" io_uring_register_query; then
+		ok "liburing 2.10: liburing-zc defines the two calls it lacks, not the one it has"
+	else
+		failed "liburing 2.10: liburing-zc defines the two calls it lacks, not the one it has"
+	fi
+	both_compiles "liburing 2.10" "$old" 2.10
+fi
 
 [ $nfail -eq 0 ]

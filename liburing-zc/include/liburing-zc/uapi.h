@@ -86,10 +86,6 @@ struct io_uring_zcrx_offsets {
 	__u64	__resv[2];
 };
 
-enum io_uring_zcrx_area_flags {
-	IORING_ZCRX_AREA_DMABUF		= 1,
-};
-
 struct io_uring_zcrx_area_reg {
 	__u64	addr;
 	__u64	len;
@@ -97,16 +93,6 @@ struct io_uring_zcrx_area_reg {
 	__u32	flags;
 	__u32	dmabuf_fd;
 	__u64	__resv2[2];
-};
-
-enum zcrx_reg_flags {
-	ZCRX_REG_IMPORT	= 1,
-	ZCRX_REG_NODEV	= 2,
-};
-
-enum zcrx_features {
-	ZCRX_FEATURE_RX_PAGE_SIZE	= 1 << 0,
-	ZCRX_FEATURE_EVENT		= 1 << 1,
 };
 
 struct io_uring_zcrx_ifq_reg {
@@ -125,6 +111,31 @@ struct io_uring_zcrx_ifq_reg {
 	__u64	__resv[2];
 };
 #endif /* !LIBURING_ZC_HAVE_ZCRX_UAPI */
+
+/* Linux 6.15's io_uring.h, in liburing 2.10, has no flags yet. */
+#if !LIBURING_ZC_HAVE_ZCRX_AREA_FLAGS
+enum io_uring_zcrx_area_flags {
+	IORING_ZCRX_AREA_DMABUF		= 1,
+};
+#endif
+
+#if !LIBURING_ZC_HAVE_ZCRX_REG_FLAGS
+enum zcrx_reg_flags {
+	ZCRX_REG_IMPORT	= 1,
+	ZCRX_REG_NODEV	= 2,
+};
+#endif
+
+#if !LIBURING_ZC_HAVE_ZCRX_FEATURES
+enum zcrx_features {
+	ZCRX_FEATURE_RX_PAGE_SIZE	= 1 << 0,
+	ZCRX_FEATURE_EVENT		= 1 << 1,
+};
+#elif !LIBURING_ZC_HAVE_ZCRX_FEATURE_EVENT
+enum {
+	ZCRX_FEATURE_EVENT	= 1 << 1,
+};
+#endif
 
 /* Linux 6.15's layout, in liburing 2.10, still had rx_buf_len reserved. */
 #if !LIBURING_ZC_HAVE_ZCRX_UAPI || LIBURING_ZC_HAVE_ZCRX_RX_BUF_LEN
@@ -145,11 +156,6 @@ struct io_uring_zcrx_ifq_reg {
 
 /* Events and statistics (mainline 7.2). */
 
-#if LIBURING_ZC_HAVE_ZCRX_UAPI && !LIBURING_ZC_HAVE_ZCRX_FEATURE_EVENT
-enum {
-	ZCRX_FEATURE_EVENT	= 1 << 1,
-};
-#endif
 #if !LIBURING_ZC_HAVE_ZCRX_FEATURE_NOTIFICATION
 /* the name of earlier snapshots */
 #define ZCRX_FEATURE_NOTIFICATION	ZCRX_FEATURE_EVENT
