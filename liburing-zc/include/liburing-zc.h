@@ -86,6 +86,12 @@ enum io_uring_zcrx_rq_type {
 	IO_URING_ZCRX_RQ_KERNEL		= 1,	/* kernel memory, mmap()ed */
 };
 
+/* io_uring_zcrx_params.flags */
+enum io_uring_zcrx_params_flags {
+	/* no device: every byte is copied into the area (ZCRX_REG_NODEV) */
+	IO_URING_ZCRX_NODEV		= 1U << 0,
+};
+
 /* what io_uring_zcrx_setup() builds; zero what you do not set */
 struct io_uring_zcrx_params {
 	__u32	if_idx;		/* interface index */
@@ -97,8 +103,15 @@ struct io_uring_zcrx_params {
 	__u32	rq_entries;	/* rounded up to a power of two; 0: one
 				 * per buffer of the area, at most 32768 */
 	__u32	rx_buf_len;	/* 0: the page size */
-	__u32	flags;		/* none yet: 0 */
-	__u32	__resv[5];
+	__u32	flags;		/* enum io_uring_zcrx_params_flags */
+	__u32	__resv1;
+	/*
+	 * NULL, or the events and statistics to ask for; with
+	 * ZCRX_EVENT_DESC_FLAG_STATS and stats_offset 0, the library places
+	 * the statistics in the refill region and writes the offset back.
+	 */
+	struct zcrx_event_desc *event_desc;
+	__u32	__resv[2];
 };
 
 #define IO_URING_ZCRX_DEFAULT_AREA	(16ULL << 20)
@@ -123,6 +136,15 @@ struct io_uring_zcrx {
 int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 			const struct io_uring_zcrx_params *p);
 int io_uring_zcrx_teardown(struct io_uring_zcrx *zc);
+
+/* Sharing a queue between rings, events and statistics. */
+
+int io_uring_zcrx_export(struct io_uring_zcrx *zc);
+int io_uring_zcrx_import(struct io_uring *ring, struct io_uring_zcrx *zc,
+			 const struct io_uring_zcrx *src, int fd);
+int io_uring_zcrx_arm_event(struct io_uring_zcrx *zc, __u32 event_type);
+struct zcrx_stats *io_uring_zcrx_stats(const struct io_uring_zcrx *zc,
+				       __u64 stats_offset);
 
 /* Receiving. */
 

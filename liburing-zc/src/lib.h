@@ -39,6 +39,20 @@ static inline size_t zc_region_size(unsigned int entries, size_t page)
 	return (size + page - 1) & ~(page - 1);
 }
 
+/*
+ * Where the library puts the statistics in a region for @entries: past
+ * the header page and the entries, on a cache line of its own.
+ */
+static inline __u64 zc_stats_offset(unsigned int entries, size_t page)
+{
+	__u64 end = page + (__u64)entries * sizeof(struct io_uring_zcrx_rqe);
+
+	return (end + 63) & ~(__u64)63;
+}
+
+/* the largest stats_offset the library sizes a region for */
+#define ZC_STATS_MAX_OFFSET	(1ULL << 24)
+
 /* the number of refill entries for @nbufs buffers: a power of two */
 static inline unsigned int zc_rq_entries(__u64 nbufs)
 {

@@ -43,8 +43,9 @@ struct io_uring_zcrx_sync {
  *
  * The handle belongs to the calling thread (the ring is single issuer).
  *
- * Return: 0, or the -errno of the ring's or the context's set-up
- * (-EOPNOTSUPP on a kernel without zero-copy receive).
+ * Return: 0, -EINVAL for parameters with an event_desc (an event's
+ * completion is no socket's), or the -errno of the ring's or the
+ * context's set-up (-EOPNOTSUPP on a kernel without zero-copy receive).
  */
 int io_uring_zcrx_sync_open(struct io_uring_zcrx_sync **sp,
 			    const struct io_uring_zcrx_params *p)
@@ -56,7 +57,8 @@ int io_uring_zcrx_sync_open(struct io_uring_zcrx_sync **sp,
 	if (!sp)
 		return -EINVAL;
 	*sp = NULL;
-	if (!p)
+	/* event completions would be taken for a socket's: not here */
+	if (!p || p->event_desc)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)

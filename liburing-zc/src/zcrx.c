@@ -4,6 +4,7 @@
  * and a refill ring registered as one interface queue, and the slow paths
  * of handing buffers back.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 enum {
 	ZC_OWN_AREA	= 1U << 0,	/* the library mapped the area */
 	ZC_RQ_KERNEL	= 1U << 1,	/* the region is a mapping of the ring */
+	ZC_IMPORTED	= 1U << 2,	/* another context's memory, not ours */
 };
 
 /**
@@ -81,13 +83,21 @@ int io_uring_zcrx_probe(struct io_uring *ring)
 static int zc_check_params(const struct io_uring *ring,
 			   const struct io_uring_zcrx_params *p, size_t page)
 {
+	const struct zcrx_event_desc *ev = p->event_desc;
 	unsigned int i;
 
-	if (p->flags)
+	if (p->flags & ~(__u32)IO_URING_ZCRX_NODEV || p->__resv1)
 		return -EINVAL;
 	for (i = 0; i < ZC_ARRAY_SIZE(p->__resv); i++)
 		if (p->__resv[i])
 			return -EINVAL;
+	/* no device, no queue: the kernel wants both 0 */
+	if ((p->flags & IO_URING_ZCRX_NODEV) && (p->if_idx || p->if_rxq))
+		return -EINVAL;
+	/* the kernel checks the rest; the region must hold the statistics */
+	if (ev && (ev->flags & ZCRX_EVENT_DESC_FLAG_STATS) &&
+	    ev->stats_offset > ZC_STATS_MAX_OFFSET)
+		return -EINVAL;
 	if ((ring->flags & IO_URING_ZCRX_SETUP_FLAGS) != IO_URING_ZCRX_SETUP_FLAGS)
 		return -EINVAL;
 	if (p->rq_type != IO_URING_ZCRX_RQ_USER &&
@@ -153,7 +163,8 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 	struct io_uring_zcrx_area_reg area;
 	struct io_uring_region_desc rd;
 	struct io_uring_zcrx_ifq_reg reg;
-	__u64 area_size, buf_len;
+	struct zcrx_event_desc ev;
+	__u64 area_size, buf_len, stats_end;
 	void *region = NULL;
 	size_t region_size;
 	unsigned int entries;
@@ -179,6 +190,17 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 	entries = zc_rq_entries(p->rq_entries ? p->rq_entries :
 				area_size / buf_len);
 	region_size = zc_region_size(entries, page);
+	if (p->event_desc) {
+		ev = *p->event_desc;
+		if ((ev.flags & ZCRX_EVENT_DESC_FLAG_STATS) && !ev.stats_offset)
+			ev.stats_offset = zc_stats_offset(entries, page);
+		/* room for the statistics, wherever the caller put them */
+		if (ev.flags & ZCRX_EVENT_DESC_FLAG_STATS) {
+			stats_end = ev.stats_offset + sizeof(struct zcrx_stats);
+			if (stats_end > region_size)
+				region_size = (stats_end + page - 1) & ~(__u64)(page - 1);
+		}
+	}
 
 	if (p->area_type == IO_URING_ZCRX_AREA_USER) {
 		base = p->area_addr;
@@ -221,10 +243,23 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 #endif
 	reg.area_ptr = (__u64)(uintptr_t)&area;
 	reg.region_ptr = (__u64)(uintptr_t)&rd;
+	if (p->flags & IO_URING_ZCRX_NODEV)
+		reg.flags = ZCRX_REG_NODEV;
+	if (p->event_desc) {
+#if LIBURING_ZC_IFQ_EVENT_DESC
+		reg.event_desc = (__u64)(uintptr_t)&ev;
+#else
+		/* headers of before events: the same bytes, 72..79 */
+		reg.__resv[0] = (__u64)(uintptr_t)&ev;
+#endif
+	}
 
 	ret = io_uring_register_ifq(ring, &reg);
 	if (ret)
 		goto err_region;
+	/* where the statistics went, when the library chose */
+	if (p->event_desc)
+		p->event_desc->stats_offset = ev.stats_offset;
 
 	if (p->rq_type == IO_URING_ZCRX_RQ_KERNEL) {
 		/*
@@ -311,6 +346,166 @@ int io_uring_zcrx_flush_rq(struct io_uring_zcrx *zc)
 	ctrl.zcrx_id = zc->id;
 	ctrl.op = ZCRX_CTRL_FLUSH_RQ;
 	return io_uring_register_zcrx_ctrl(zc->ring, &ctrl);
+}
+
+/**
+ * io_uring_zcrx_export() - a file descriptor that shares the queue
+ * @zc: the context
+ *
+ * ZCRX_CTRL_EXPORT: the kernel makes a file (close-on-exec) that keeps
+ * the queue, its area and its refill ring alive and that another ring
+ * can import with io_uring_zcrx_import(), in this process or another.
+ *
+ * Return: the file descriptor, or -EINVAL for a context that is not set
+ * up, or the kernel's -errno (-EOPNOTSUPP where it cannot export).
+ */
+int io_uring_zcrx_export(struct io_uring_zcrx *zc)
+{
+	struct zcrx_ctrl ctrl;
+	int ret;
+
+	if (!zc || !zc->ring)
+		return -EINVAL;
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.zcrx_id = zc->id;
+	ctrl.op = ZCRX_CTRL_EXPORT;
+	ret = io_uring_register_zcrx_ctrl(zc->ring, &ctrl);
+	if (ret)
+		return ret;
+	if (ctrl.zc_export.zcrx_fd > INT_MAX)
+		return -EOVERFLOW;
+	return (int)ctrl.zc_export.zcrx_fd;
+}
+
+/**
+ * io_uring_zcrx_import() - share an exported queue on another ring
+ * @ring: a ring set up with IO_URING_ZCRX_SETUP_FLAGS
+ * @zc: the context to fill in
+ * @src: the memory of the queue as this process sees it: the exporting
+ *	context, or one that describes this process's mappings of the same
+ *	area and refill region (area, area_size, area_token, buf_len,
+ *	rq.ring_ptr, rq.ring_entries, region_size)
+ * @fd: what io_uring_zcrx_export() returned
+ *
+ * Registers with ZCRX_REG_IMPORT: @ring gets an id of its own for the
+ * queue, whose area and refill ring are shared.  @zc owns no memory:
+ * io_uring_zcrx_teardown() unmaps nothing of it.  Keeping the refill
+ * ring to one producer at a time is the caller's business.  On failure
+ * @zc is zeroed; a refill ring of another size than @src's leaves the
+ * import registered until @ring is closed.
+ *
+ * Return: 0; -EINVAL for bad arguments or a @src of another size;
+ * -EOPNOTSUPP when the kernel lacks zero-copy receive; or the
+ * registration's -errno (-EBADF for a file that is not an exported
+ * queue).
+ */
+int io_uring_zcrx_import(struct io_uring *ring, struct io_uring_zcrx *zc,
+			 const struct io_uring_zcrx *src, int fd)
+{
+	struct io_uring_zcrx_ifq_reg reg;
+	char *base;
+	int ret;
+
+	if (zc)
+		memset(zc, 0, sizeof(*zc));
+	if (!ring || !zc || !src || fd < 0 || !src->area ||
+	    !src->rq.ring_ptr || !src->rq.ring_entries || src == zc)
+		return -EINVAL;
+	if ((ring->flags & IO_URING_ZCRX_SETUP_FLAGS) != IO_URING_ZCRX_SETUP_FLAGS)
+		return -EINVAL;
+	ret = io_uring_zcrx_probe(ring);
+	if (ret)
+		return ret;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.if_idx = (__u32)fd;
+	reg.flags = ZCRX_REG_IMPORT;
+	ret = io_uring_register_ifq(ring, &reg);
+	if (ret)
+		return ret;
+	/* the refill ring must be the one @src maps */
+	if (reg.rq_entries != src->rq.ring_entries ||
+	    (src->region_size &&
+	     (reg.offsets.head + sizeof(__u32) > src->region_size ||
+	      reg.offsets.tail + sizeof(__u32) > src->region_size ||
+	      reg.offsets.rqes + (__u64)reg.rq_entries *
+	      sizeof(struct io_uring_zcrx_rqe) > src->region_size)))
+		return -EINVAL;
+
+	base = src->rq.ring_ptr;
+	zc->rq.khead = (__u32 *)(base + reg.offsets.head);
+	zc->rq.ktail = (__u32 *)(base + reg.offsets.tail);
+	zc->rq.rqes = (struct io_uring_zcrx_rqe *)(base + reg.offsets.rqes);
+	zc->rq.ring_entries = reg.rq_entries;
+	zc->rq.rq_tail = io_uring_smp_load_acquire(zc->rq.ktail);
+	zc->rq.ring_ptr = base;
+	zc->id = reg.zcrx_id;
+	zc->buf_len = src->buf_len;
+	zc->area = src->area;
+	zc->area_size = src->area_size;
+	zc->area_token = src->area_token;
+	zc->ring = ring;
+	/* known for the bounds of io_uring_zcrx_stats(); never unmapped */
+	zc->region = NULL;
+	zc->region_size = src->region_size;
+	zc->priv_flags = ZC_IMPORTED;
+	return 0;
+}
+
+/**
+ * io_uring_zcrx_arm_event() - let an event of the queue fire again
+ * @zc: the context
+ * @event_type: ZCRX_EVENT_ALLOC_FAIL or ZCRX_EVENT_COPY
+ *
+ * ZCRX_CTRL_ARM_EVENT.  An event that the registration enabled fires
+ * once; after its completion, this re-arms it.
+ *
+ * Return: 0; -EINVAL for a context that is not set up or a type that
+ * cannot be in an event mask; or the kernel's -errno (-EOPNOTSUPP for a
+ * kernel without events, -EINVAL for a type it does not know).
+ */
+int io_uring_zcrx_arm_event(struct io_uring_zcrx *zc, __u32 event_type)
+{
+	struct zcrx_ctrl ctrl;
+#if !LIBURING_ZC_CTRL_ARM_EVENT
+	struct zcrx_ctrl_arm_event arm;
+#endif
+
+	if (!zc || !zc->ring || event_type >= 32)
+		return -EINVAL;
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.zcrx_id = zc->id;
+	ctrl.op = ZCRX_CTRL_ARM_EVENT;
+#if LIBURING_ZC_CTRL_ARM_EVENT
+	ctrl.zc_arm_event.event_type = event_type;
+#else
+	/* a struct zcrx_ctrl of before events: the payload opens the union */
+	memset(&arm, 0, sizeof(arm));
+	arm.event_type = event_type;
+	memcpy(&ctrl.zc_flush, &arm, sizeof(arm));
+#endif
+	return io_uring_register_zcrx_ctrl(zc->ring, &ctrl);
+}
+
+/**
+ * io_uring_zcrx_stats() - the queue's statistics in its refill region
+ * @zc: the context
+ * @stats_offset: zcrx_event_desc.stats_offset of the registration
+ *
+ * The kernel keeps the counters up to date while the program reads them:
+ * read each with a single 64-bit load.
+ *
+ * Return: the counters, or NULL for a context that is not set up or an
+ * offset that is not 8-byte aligned or not inside the region.
+ */
+struct zcrx_stats *io_uring_zcrx_stats(const struct io_uring_zcrx *zc,
+				       __u64 stats_offset)
+{
+	if (!zc || !zc->ring || !zc->rq.ring_ptr || (stats_offset & 7) ||
+	    !zc->region_size || stats_offset > zc->region_size ||
+	    zc->region_size - stats_offset < sizeof(struct zcrx_stats))
+		return NULL;
+	return (struct zcrx_stats *)((char *)zc->rq.ring_ptr + stats_offset);
 }
 
 /**

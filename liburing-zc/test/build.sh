@@ -74,7 +74,7 @@ int main(void)
 	/* refused before any system call */
 	memset(&p, 0, sizeof(p));
 	memset(&ring, 0, sizeof(ring));
-	p.flags = 1;
+	p.flags = 1U << 31;
 	ret = io_uring_zcrx_setup(&ring, &zc, &p);
 	if (ret != -EINVAL) {
 		printf("setup: %d, not -EINVAL\n", ret);
@@ -130,7 +130,9 @@ for cc in gcc clang; do
 		 io_uring_zcrx_release io_uring_zcrx_sync_ctx \
 		 io_uring_zcrx_sync_close io_uring_zcrx_nic_setup \
 		 io_uring_zcrx_nic_changes io_uring_zcrx_nic_restore \
-		 io_uring_zcrx_nic_restore_saved io_uring_register_ifq \
+		 io_uring_zcrx_nic_restore_saved io_uring_zcrx_export \
+		 io_uring_zcrx_import io_uring_zcrx_arm_event \
+		 io_uring_zcrx_stats io_uring_register_ifq \
 		 io_uring_register_zcrx_ctrl io_uring_register_query; do
 		grep -q -x "$f" "$tmp/exports-$cc" || missing+=" $f"
 	done
@@ -319,6 +321,7 @@ int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 	struct zcrx_notification_desc ev2;
 	struct io_uring_zcrx_rq rq;
 	struct io_uring_sqe *sqe;
+	struct zcrx_stats *st;
 	struct zcrx_ctrl ctrl;
 	struct iovec iov;
 
@@ -356,7 +359,7 @@ int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 		return -1;
 	hdr.query_op = IO_URING_QUERY_ZCRX_NOTIF + IO_URING_QUERY_ZCRX_EVENTS;
 	hdr.size = sizeof(qn);
-	(void)ev2;
+	st = io_uring_zcrx_stats(zc, ev2.stats_offset);
 	return (int)((io_uring_zcrx_cqe(cqe)->off & ~IORING_ZCRX_AREA_MASK) +
 		     IORING_OP_RECV_ZC + IORING_REGISTER_ZCRX_IFQ +
 #if LIBURING_ZC_IFQ_RX_BUF_LEN	/* not in liburing 2.10 */
@@ -364,7 +367,10 @@ int use_both(struct io_uring *ring, struct io_uring_zcrx *zc,
 #endif
 		     ZCRX_REG_NODEV +
 		     ZCRX_CTRL_ARM_EVENT + ZCRX_FEATURE_EVENT +
-		     ZCRX_FEATURE_NOTIFICATION + IORING_ZCRX_AREA_DMABUF);
+		     ZCRX_FEATURE_NOTIFICATION + IORING_ZCRX_AREA_DMABUF +
+		     (st ? st->copy_bytes : 0) +
+		     io_uring_zcrx_arm_event(zc, ZCRX_EVENT_ALLOC_FAIL) +
+		     io_uring_zcrx_export(zc));
 }
 EOF
 

@@ -79,6 +79,12 @@ static struct {
 	struct io_uring_region_desc rd;
 	int	reg_calls;
 	int	raw;		/* record the registration, check nothing */
+	/* ZCRX_CTRL_EXPORT answers this; ZCRX_REG_IMPORT takes it */
+	__u32	export_fd;
+	__u32	import_entries;	/* the shared refill ring's size */
+	/* the event descriptor of the registration, if it had one */
+	struct zcrx_event_desc ev;
+	int	ev_seen;
 	/* io_uring_get_probe_ring(): 0 the real one, else this last_op */
 	unsigned int probe_last_op;
 } fk;
@@ -103,13 +109,31 @@ static int fake_register_ifq(struct io_uring_zcrx_ifq_reg *reg)
 	if (!reg)
 		return -EFAULT;
 	fk.reg = *reg;
+	if (reg->flags == ZCRX_REG_IMPORT) {
+		/* the file descriptor in if_idx, every other input 0 */
+		if (reg->if_rxq || reg->rq_entries || reg->area_ptr ||
+		    reg->region_ptr || reg->rx_buf_len || reg->zcrx_id ||
+		    reg->event_desc || !is_zero(reg->__resv, sizeof(reg->__resv)) ||
+		    !is_zero(&reg->offsets, sizeof(reg->offsets)))
+			return -EINVAL;
+		if (!fk.export_fd || reg->if_idx != fk.export_fd)
+			return -EBADF;
+		reg->rq_entries = fk.import_entries;
+		reg->offsets.head = 0;
+		reg->offsets.tail = 64;
+		reg->offsets.rqes = FK_HDR;
+		reg->zcrx_id = FK_ZCRX_ID + 1;
+		reg->rx_buf_len = PAGE;
+		return 0;
+	}
 	area = (void *)(uintptr_t)reg->area_ptr;
 	rd = (void *)(uintptr_t)reg->region_ptr;
 	if (!area || !rd)
 		return -EFAULT;
 	fk.area = *area;
 	fk.rd = *rd;
-	if (reg->flags || reg->zcrx_id || !is_zero(reg->__resv, sizeof(reg->__resv)) ||
+	if ((reg->flags & ~(__u32)ZCRX_REG_NODEV) || reg->zcrx_id ||
+	    !is_zero(reg->__resv, sizeof(reg->__resv)) ||
 	    !is_zero(&reg->offsets, sizeof(reg->offsets)) ||
 	    area->rq_area_token || area->flags || area->dmabuf_fd ||
 	    !is_zero(area->__resv2, sizeof(area->__resv2)) ||
@@ -117,6 +141,8 @@ static int fake_register_ifq(struct io_uring_zcrx_ifq_reg *reg)
 	    rd->mmap_offset || !is_zero(rd->__resv, sizeof(rd->__resv)))
 		return -EINVAL;
 	if (!reg->rq_entries || reg->rq_entries > 32768)
+		return -EINVAL;
+	if ((reg->flags & ZCRX_REG_NODEV) && (reg->if_idx || reg->if_rxq))
 		return -EINVAL;
 	while (entries < reg->rq_entries)
 		entries <<= 1;
@@ -136,6 +162,23 @@ static int fake_register_ifq(struct io_uring_zcrx_ifq_reg *reg)
 	if (!rd->size || rd->size < FK_HDR + (__u64)entries *
 				    sizeof(struct io_uring_zcrx_rqe))
 		return -EINVAL;
+	if (reg->event_desc) {
+		struct zcrx_event_desc *ev = (void *)(uintptr_t)reg->event_desc;
+
+		fk.ev = *ev;
+		fk.ev_seen = 1;
+		if ((ev->flags & ~(__u32)ZCRX_EVENT_DESC_FLAG_STATS) ||
+		    (ev->type_mask & ~3U) ||
+		    !is_zero(ev->__resv2, sizeof(ev->__resv2)))
+			return -EINVAL;
+		/* aligned, inside the region, clear of the ring */
+		if ((ev->flags & ZCRX_EVENT_DESC_FLAG_STATS) &&
+		    ((ev->stats_offset & 7) ||
+		     ev->stats_offset < FK_HDR + (__u64)entries *
+					sizeof(struct io_uring_zcrx_rqe) ||
+		     ev->stats_offset + sizeof(struct zcrx_stats) > rd->size))
+			return -EINVAL;
+	}
 
 	reg->rq_entries = entries;
 	reg->offsets.head = 0;
@@ -175,6 +218,9 @@ long syscall(long nr, ...)
 			errno = fk.err;
 			return -1;
 		}
+		if (fk.op == IORING_REGISTER_ZCRX_CTRL && fk.arg &&
+		    fk.ctrl.op == ZCRX_CTRL_EXPORT)
+			((struct zcrx_ctrl *)fk.arg)->zc_export.zcrx_fd = fk.export_fd;
 		if (fk.op == IORING_REGISTER_ZCRX_CTRL && fk.consume && fk.zc)
 			io_uring_smp_store_release(fk.zc->rq.khead,
 				io_uring_smp_load_acquire(fk.zc->rq.ktail));
@@ -790,6 +836,71 @@ TEST_F(rq, flush_ctrl)
 	EXPECT_EQ(-EPERM, io_uring_zcrx_flush_rq(&f->zc));
 }
 
+/* ZCRX_CTRL_EXPORT and ZCRX_CTRL_ARM_EVENT as they go to the kernel. */
+TEST_F(rq, export_ctrl)
+{
+	struct fake *f = &self->f;
+
+	f->ring.ring_fd = 321;
+	fk.active = 1;
+	fk.export_fd = 12;
+	EXPECT_EQ(12, io_uring_zcrx_export(&f->zc));
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_EQ(321L, fk.fd);
+	EXPECT_EQ((long)IORING_REGISTER_ZCRX_CTRL, fk.op);
+	EXPECT_EQ(0L, fk.nr_args);
+	EXPECT_EQ(FAKE_ID, fk.ctrl.zcrx_id);
+	EXPECT_EQ((__u32)ZCRX_CTRL_EXPORT, fk.ctrl.op);
+	EXPECT_TRUE(is_zero(fk.ctrl.__resv, sizeof(fk.ctrl.__resv)));
+	EXPECT_TRUE(is_zero(&fk.ctrl.zc_export, sizeof(fk.ctrl.zc_export)));
+
+	/* a kernel without export; the library's own refusals */
+	fk.err = EOPNOTSUPP;
+	EXPECT_EQ(-EOPNOTSUPP, io_uring_zcrx_export(&f->zc));
+	fk.err = 0;
+	fk.calls = 0;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_export(NULL));
+	EXPECT_EQ(0, fk.calls);
+}
+
+TEST_F(rq, arm_event_ctrl)
+{
+	struct fake *f = &self->f;
+	struct zcrx_ctrl want;
+	__u32 type;
+
+	f->ring.ring_fd = 321;
+	fk.active = 1;
+	for (type = 0; type < 32; type += 31) {
+		fk.calls = 0;
+		EXPECT_EQ(0, io_uring_zcrx_arm_event(&f->zc, type));
+		EXPECT_EQ(1, fk.calls);
+		EXPECT_EQ(321L, fk.fd);
+		EXPECT_EQ((long)IORING_REGISTER_ZCRX_CTRL, fk.op);
+		EXPECT_EQ(0L, fk.nr_args);
+		/* byte for byte: id, op 2, the type at 24, zeros elsewhere */
+		memset(&want, 0, sizeof(want));
+		want.zcrx_id = FAKE_ID;
+		want.op = 2;
+		memcpy((char *)&want + 24, &type, sizeof(type));
+		EXPECT_EQ(0, memcmp(&want, &fk.ctrl, sizeof(want)))
+			TH_LOG("event type %u", type);
+#if LIBURING_ZC_CTRL_ARM_EVENT
+		EXPECT_EQ(type, fk.ctrl.zc_arm_event.event_type);
+#endif
+	}
+
+	fk.err = EOPNOTSUPP;
+	EXPECT_EQ(-EOPNOTSUPP, io_uring_zcrx_arm_event(&f->zc, ZCRX_EVENT_COPY));
+	fk.err = 0;
+	fk.calls = 0;
+	/* a type that no event mask can hold; no context */
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_arm_event(&f->zc, 32));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_arm_event(&f->zc, UINT32_MAX));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_arm_event(NULL, 0));
+	EXPECT_EQ(0, fk.calls);
+}
+
 TEST_F(rq, wait_space)
 {
 	struct fake *f = &self->f;
@@ -1245,6 +1356,10 @@ TEST(zeroed_context)
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_batch(&zc, &p, 1));
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_return_iov(&zc, &iov, 1));
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_get_buf(&zc, p, &iov));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_export(&zc));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_arm_event(&zc, 0));
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(&zc, 0));
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(NULL, 0));
 }
 
 /*
@@ -1431,6 +1546,7 @@ TEST(setup_null_args_zero_ctx)
 
 TEST(setup_bad_params)
 {
+	struct zcrx_event_desc ev = { 0 };
 	struct io_uring_zcrx_params p, good;
 	struct io_uring_zcrx zc;
 	struct io_uring ring, plain;
@@ -1456,6 +1572,15 @@ TEST(setup_bad_params)
 
 	BAD(p.flags = 1);
 	BAD(p.flags = 1U << 31);
+	BAD(p.flags = 2);
+	BAD(p.__resv1 = 1);
+	/* no device: no interface, no queue */
+	BAD(p.flags = IO_URING_ZCRX_NODEV);
+	BAD((p.flags = IO_URING_ZCRX_NODEV, p.if_idx = 0, p.if_rxq = 1));
+	BAD((p.event_desc = &ev, ev.flags = ZCRX_EVENT_DESC_FLAG_STATS,
+	     ev.stats_offset = (1ULL << 24) + 8));
+	BAD((p.event_desc = &ev, ev.flags = ZCRX_EVENT_DESC_FLAG_STATS,
+	     ev.stats_offset = UINT64_MAX - 7));
 	for (i = 0; i < ZC_ARRAY_SIZE(p.__resv); i++)
 		BAD(p.__resv[i] = 1);
 	BAD(p.area_type = 3);
@@ -1503,6 +1628,7 @@ TEST(setup_bad_params)
 /* what passes the checks goes on to ask the kernel (and fails there) */
 TEST(setup_good_params_reach_the_kernel)
 {
+	struct zcrx_event_desc ev = { 0 };
 	struct io_uring_zcrx_params p, good;
 	struct io_uring_zcrx zc;
 	struct io_uring ring;
@@ -1535,6 +1661,9 @@ TEST(setup_good_params_reach_the_kernel)
 	GOOD(p.rx_buf_len = 1U << 21);
 	GOOD((p.if_idx = UINT32_MAX, p.if_rxq = UINT32_MAX));
 	GOOD(ring.flags |= IORING_SETUP_CQSIZE);
+	GOOD(p.flags = IO_URING_ZCRX_NODEV);
+	GOOD((p.event_desc = &ev, ev.flags = ZCRX_EVENT_DESC_FLAG_STATS,
+	      ev.stats_offset = 1ULL << 24));
 #undef GOOD
 	munmap(area, 4 * PAGE);
 }
@@ -1599,7 +1728,10 @@ static void check_ctx(struct __test_metadata *_metadata,
 	EXPECT_EQ(self->p.if_idx, fk.reg.if_idx);
 	EXPECT_EQ(self->p.if_rxq, fk.reg.if_rxq);
 	EXPECT_EQ(self->p.rx_buf_len, fk.reg.rx_buf_len);
-	EXPECT_EQ(0U, fk.reg.flags);
+	EXPECT_EQ(self->p.flags & IO_URING_ZCRX_NODEV ? (__u32)ZCRX_REG_NODEV : 0U,
+		  fk.reg.flags);
+	EXPECT_EQ(self->p.event_desc ? 1 : 0, fk.ev_seen);
+	EXPECT_EQ((uintptr_t)0, (uintptr_t)(self->p.event_desc ? 0 : fk.reg.event_desc));
 
 	EXPECT_EQ(FK_ZCRX_ID, zc->id);
 	EXPECT_EQ((uintptr_t)self->ring.ring_fd, (uintptr_t)zc->ring->ring_fd);
@@ -1867,6 +1999,212 @@ TEST_F(setup, sync_layer)
 	EXPECT_EQ(self->maps, count_maps());
 }
 
+/* No device: the registration says so, with interface and queue 0. */
+TEST_F(setup, nodev)
+{
+	self->p.flags = IO_URING_ZCRX_NODEV;
+	self->p.if_idx = 0;
+	self->p.if_rxq = 0;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	check_ctx(_metadata, self);
+	EXPECT_EQ((__u32)ZCRX_REG_NODEV, fk.reg.flags);
+	EXPECT_EQ(0U, fk.reg.if_idx);
+	EXPECT_EQ(0U, fk.reg.if_rxq);
+	check_teardown(_metadata, self);
+}
+
+/*
+ * Events with statistics placed by the library: past the refill entries,
+ * on a cache line of their own, inside the region, the offset written
+ * back; io_uring_zcrx_stats() finds them there.
+ */
+TEST_F(setup, events_stats_placed)
+{
+	struct zcrx_event_desc ev;
+	struct zcrx_stats *st;
+	__u64 end;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.user_data = 0xe7e7;
+	ev.type_mask = 1U << ZCRX_EVENT_ALLOC_FAIL | 1U << ZCRX_EVENT_COPY;
+	ev.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	self->p.area_size = 64 * PAGE;
+	self->p.event_desc = &ev;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	check_ctx(_metadata, self);
+	ASSERT_EQ(1, fk.ev_seen);
+	EXPECT_EQ(0xe7e7ULL, fk.ev.user_data);
+	EXPECT_EQ(3U, fk.ev.type_mask);
+	EXPECT_EQ((__u32)ZCRX_EVENT_DESC_FLAG_STATS, fk.ev.flags);
+	EXPECT_NE(0ULL, fk.ev.stats_offset);
+	EXPECT_EQ(fk.ev.stats_offset, ev.stats_offset);
+	EXPECT_EQ(0ULL, ev.stats_offset % 64);
+	end = PAGE + (__u64)fk.reg.rq_entries * sizeof(struct io_uring_zcrx_rqe);
+	EXPECT_GE(ev.stats_offset, end);
+	EXPECT_LE(ev.stats_offset + sizeof(*st), fk.rd.size);
+	EXPECT_EQ(self->zc.region_size, (size_t)fk.rd.size);
+
+	st = io_uring_zcrx_stats(&self->zc, ev.stats_offset);
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ((uintptr_t)self->zc.rq.ring_ptr + ev.stats_offset,
+		  (uintptr_t)st);
+	/* the "kernel" counts, the program reads */
+	st->copy_count = 3;
+	st->copy_bytes = 4096;
+	EXPECT_EQ(3ULL, io_uring_zcrx_stats(&self->zc, ev.stats_offset)->copy_count);
+	EXPECT_EQ(4096ULL, io_uring_zcrx_stats(&self->zc, ev.stats_offset)->copy_bytes);
+
+	/* not aligned, not inside the region, no context */
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(&self->zc, ev.stats_offset + 4));
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(&self->zc, self->zc.region_size));
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(&self->zc, self->zc.region_size - 8));
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(&self->zc, UINT64_MAX - 7));
+	EXPECT_NE(NULL, io_uring_zcrx_stats(&self->zc, self->zc.region_size - 16));
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(NULL, ev.stats_offset));
+	check_teardown(_metadata, self);
+	EXPECT_EQ(NULL, io_uring_zcrx_stats(&self->zc, ev.stats_offset));
+}
+
+/* the caller's offset: the region grows to hold it, the offset stays */
+TEST_F(setup, events_stats_offset_given)
+{
+	struct zcrx_event_desc ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type_mask = 1U << ZCRX_EVENT_COPY;
+	ev.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	ev.stats_offset = 5 * PAGE + 64;
+	self->p.area_size = 16 * PAGE;
+	self->p.event_desc = &ev;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	check_ctx(_metadata, self);
+	EXPECT_EQ(5 * PAGE + 64, (unsigned long)ev.stats_offset);
+	EXPECT_EQ(5 * PAGE + 64, (unsigned long)fk.ev.stats_offset);
+	EXPECT_EQ(6 * PAGE, (unsigned long)fk.rd.size);
+	EXPECT_NE(NULL, io_uring_zcrx_stats(&self->zc, ev.stats_offset));
+	check_teardown(_metadata, self);
+
+	/* events without statistics: the region as without events */
+	memset(&ev, 0, sizeof(ev));
+	ev.type_mask = 1U << ZCRX_EVENT_ALLOC_FAIL;
+	fk.reg_calls = 0;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0ULL, ev.stats_offset);
+	EXPECT_EQ(0ULL, fk.ev.stats_offset);
+	EXPECT_EQ(zc_region_size(fk.reg.rq_entries, PAGE), (size_t)fk.rd.size);
+	check_teardown(_metadata, self);
+
+	/* what the kernel refuses comes back, nothing left behind */
+	ev.flags = 1U << 5;
+	fk.reg_calls = 0;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(1, fk.reg_calls);
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+	EXPECT_EQ(self->maps, count_maps());
+}
+
+/* Export and import: one queue, two rings, one area and refill ring. */
+TEST_F(setup, export_import)
+{
+	struct io_uring_zcrx zc2;
+	struct io_uring ring2;
+	struct io_uring_cqe *cqe;
+	struct cqe32 c;
+	int fd;
+
+	self->p.area_size = 16 * PAGE;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	fk.export_fd = 77;
+	fk.calls = 0;
+	fd = io_uring_zcrx_export(&self->zc);
+	EXPECT_EQ(77, fd);
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_EQ((long)IORING_REGISTER_ZCRX_CTRL, fk.op);
+	EXPECT_EQ(0L, fk.nr_args);
+	EXPECT_EQ(FK_ZCRX_ID, fk.ctrl.zcrx_id);
+	EXPECT_EQ((__u32)ZCRX_CTRL_EXPORT, fk.ctrl.op);
+	EXPECT_TRUE(is_zero(fk.ctrl.__resv, sizeof(fk.ctrl.__resv)));
+	/* the answer is the kernel's, not ours: it went in zeroed */
+	EXPECT_TRUE(is_zero(&fk.ctrl.zc_export, sizeof(fk.ctrl.zc_export)));
+
+	fake_ring(&ring2);
+	fk.import_entries = self->zc.rq.ring_entries;
+	fk.reg_calls = 0;
+	ASSERT_EQ(0, io_uring_zcrx_import(&ring2, &zc2, &self->zc, fd));
+	EXPECT_EQ(1, fk.reg_calls);
+	EXPECT_EQ((__u32)ZCRX_REG_IMPORT, fk.reg.flags);
+	EXPECT_EQ(77U, fk.reg.if_idx);
+	EXPECT_EQ(FK_ZCRX_ID + 1, zc2.id);
+	EXPECT_EQ((uintptr_t)&ring2, (uintptr_t)zc2.ring);
+	EXPECT_EQ((uintptr_t)self->zc.area, (uintptr_t)zc2.area);
+	EXPECT_EQ(self->zc.area_size, zc2.area_size);
+	EXPECT_EQ(self->zc.area_token, zc2.area_token);
+	EXPECT_EQ(self->zc.buf_len, zc2.buf_len);
+	EXPECT_EQ((uintptr_t)self->zc.rq.khead, (uintptr_t)zc2.rq.khead);
+	EXPECT_EQ((uintptr_t)self->zc.rq.ktail, (uintptr_t)zc2.rq.ktail);
+	EXPECT_EQ((uintptr_t)self->zc.rq.rqes, (uintptr_t)zc2.rq.rqes);
+	EXPECT_EQ(self->zc.rq.ring_entries, zc2.rq.ring_entries);
+
+	/* a buffer handed back through the import lands in the shared ring */
+	cqe = mkcqe(&c, 10, zc2.area_token | PAGE);
+	EXPECT_EQ(0, io_uring_zcrx_return(&zc2, cqe));
+	EXPECT_EQ(1U, io_uring_smp_load_acquire(self->zc.rq.ktail));
+	EXPECT_EQ(zc2.area_token | PAGE, self->zc.rq.rqes[0].off);
+
+	/* the import owns no memory: its teardown unmaps nothing */
+	EXPECT_EQ(0, io_uring_zcrx_teardown(&zc2));
+	EXPECT_TRUE(is_mapped((uintptr_t)self->zc.area));
+	EXPECT_TRUE(is_mapped((uintptr_t)self->zc.rq.ring_ptr));
+	self->zc.rq.rq_tail = 1;
+	check_teardown(_metadata, self);
+}
+
+TEST_F(setup, import_refused)
+{
+	struct io_uring_zcrx zc2, bare;
+	struct io_uring ring2, plain;
+
+	self->p.area_size = 16 * PAGE;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	fake_ring(&ring2);
+	fk.export_fd = 9;
+	fk.import_entries = self->zc.rq.ring_entries;
+	fk.reg_calls = 0;
+
+	/* refused before the kernel is asked, the context zeroed */
+	fill(&zc2);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_import(NULL, &zc2, &self->zc, 9));
+	EXPECT_TRUE(is_zero(&zc2, sizeof(zc2)));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_import(&ring2, NULL, &self->zc, 9));
+	fill(&zc2);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_import(&ring2, &zc2, NULL, 9));
+	EXPECT_TRUE(is_zero(&zc2, sizeof(zc2)));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_import(&ring2, &zc2, &self->zc, -1));
+	memset(&bare, 0, sizeof(bare));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_import(&ring2, &zc2, &bare, 9));
+	memset(&plain, 0, sizeof(plain));
+	plain.ring_fd = -1;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_import(&plain, &zc2, &self->zc, 9));
+	EXPECT_EQ(0, fk.reg_calls);
+
+	/* the kernel's answers */
+	fill(&zc2);
+	EXPECT_EQ(-EBADF, io_uring_zcrx_import(&ring2, &zc2, &self->zc, 10));
+	EXPECT_EQ(1, fk.reg_calls);
+	EXPECT_TRUE(is_zero(&zc2, sizeof(zc2)));
+	/* a refill ring of another size is not the one src maps */
+	fk.import_entries = self->zc.rq.ring_entries * 2;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_import(&ring2, &zc2, &self->zc, 9));
+	EXPECT_TRUE(is_zero(&zc2, sizeof(zc2)));
+	/* a kernel without zero-copy receive */
+	fk.probe_last_op = IORING_OP_RECV_ZC - 1;
+	fk.reg_calls = 0;
+	EXPECT_EQ(-EOPNOTSUPP, io_uring_zcrx_import(&ring2, &zc2, &self->zc, 9));
+	EXPECT_EQ(0, fk.reg_calls);
+	fk.probe_last_op = IORING_OP_RECV_ZC;
+	check_teardown(_metadata, self);
+}
+
 TEST(queue_init_args)
 {
 	struct io_uring_params p;
@@ -1909,12 +2247,13 @@ TEST(sync_args)
 /* bad parameters for the context: refused, whatever the host */
 TEST(sync_open_bad_params)
 {
+	struct zcrx_event_desc ev = { 0 };
 	struct io_uring_zcrx_sync *s = (void *)0x1;
 	struct io_uring_zcrx_params p;
 	int ret;
 
 	memset(&p, 0, sizeof(p));
-	p.flags = 1;
+	p.flags = 1U << 31;
 	ret = io_uring_zcrx_sync_open(&s, &p);
 	if (ret == -EPERM || ret == -ENOSYS || ret == -ENOMEM)
 		SKIP(return, "no io_uring ring on this host (%d)", ret);
@@ -1923,6 +2262,13 @@ TEST(sync_open_bad_params)
 
 	p.flags = 0;
 	p.area_size = PAGE + 1;
+	s = (void *)0x1;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_sync_open(&s, &p));
+	EXPECT_TRUE(s == NULL);
+
+	/* events: their completions are no socket's */
+	p.area_size = 0;
+	p.event_desc = &ev;
 	s = (void *)0x1;
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_sync_open(&s, &p));
 	EXPECT_TRUE(s == NULL);
