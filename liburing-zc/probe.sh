@@ -23,6 +23,19 @@ probe() {
 	fi
 }
 
+# The functions of liburing-zc's own, as its headers declare them.
+# Mainline liburing has none of these names, but a later release might
+# add one; a same-named declaration of another signature already breaks
+# the build at liburing-zc.h, one of the same signature would not.
+here=$(dirname "$0")
+own=$(grep -ohE '\b_*io_uring_(zcrx_[a-z0-9_]+|prep_recv_zc)\(' \
+	"$here/include/liburing-zc.h" "$here/include/liburing-zc/nic.h" |
+	tr -d '(' | sort -u)
+if [ -z "$own" ]; then
+	echo "probe.sh: no function names in $here/include" >&2
+	exit 1
+fi
+
 inc='#include <liburing.h>'
 {
 	echo '/* Written by probe.sh from the system headers: do not edit. */'
@@ -84,6 +97,22 @@ inc='#include <liburing.h>'
 		'int (*f)(struct io_uring *, struct zcrx_ctrl *) = io_uring_register_zcrx_ctrl; (void)f;'
 	probe FN_REGISTER_QUERY "$inc" \
 		'int (*f)(struct io_uring_query_hdr *) = io_uring_register_query; (void)f;'
+
+	# a name of ours that the system's liburing.h declares: stop here
+	clash=""
+	for f in $own; do
+		r=$(probe CLASH "$inc" "(void)$f;")
+		case $r in *1) clash="$clash $f" ;; esac
+	done
+	if [ -n "$clash" ]; then
+		echo
+		for f in $clash; do
+			echo "#error \"the system's liburing.h declares $f, a name of liburing-zc's own: rename ours\""
+		done
+		echo "probe.sh: the system's liburing.h declares liburing-zc's own:$clash" >&2
+	fi
 	echo
 	echo '#endif'
-} >"$out.tmp" && mv "$out.tmp" "$out"
+} >"$out.tmp" && mv "$out.tmp" "$out" || exit 1
+# compat.h stops every build with it; stop this one now too
+[ -z "$clash" ]

@@ -142,6 +142,17 @@ for cc in gcc clang; do
 		failed "$cc: the shared library exports every function of the headers"
 		echo "#   missing:$missing"
 	fi
+	# the version node keeps them apart from liburing's LIBURING_2.x
+	bad=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' |
+	      grep -v '@@LIBURING_ZC_1\.0$')
+	if [ -z "$bad" ]; then
+		ok "$cc: every exported name has the version LIBURING_ZC_1.0"
+	else
+		failed "$cc: every exported name has the version LIBURING_ZC_1.0"
+		echo "$bad" | head -n 10 | sed 's/^/#   exported: /'
+	fi
+	check "$cc: no exported name is also one of the system liburing's" \
+		"$tmp/names-$cc.log" env CC=$cc "$src/names.sh" "$so"
 done
 
 # --- b. make install ---------------------------------------------------
@@ -493,6 +504,10 @@ if compat_build "newer liburing" "$new" new; then
 		failed "newer liburing: mainline's three calls are liburing's, not defined again"
 		echo "#   defined by liburing-zc:$wrong"
 	fi
+	if [ -f "$fake_so" ]; then
+		check "newer liburing: no name liburing-zc exports is also the newer liburing's" \
+			"$tmp/names-new.log" "$src/names.sh" "$so" "$fake_so"
+	fi
 	both_compiles "newer liburing" "$new" new
 	if check "newer liburing: a program links the static library" \
 		"$tmp/query.log" \
@@ -538,6 +553,48 @@ if compat_build "liburing 2.10" "$old" 2.10; then
 		failed "liburing 2.10: liburing-zc defines the two calls it lacks, not the one it has"
 	fi
 	both_compiles "liburing 2.10" "$old" 2.10
+fi
+
+# A later liburing that adds a function under a name of liburing-zc's
+# own.  Declared with our very signature, the compiler would take it
+# quietly: the probe must stop the build.  Exported by its library, the
+# linker would bind programs to whichever came first: names.sh must say.
+clash=$tmp/liburing-clash
+mkdir -p "$clash"
+cat >"$clash/liburing.h" <<'EOF'
+#include_next <liburing.h>
+struct io_uring_zcrx;
+int io_uring_zcrx_export(struct io_uring_zcrx *zc);
+EOF
+if make -C "$src" O="$tmp/build-clash" CPPFLAGS="-I$clash" lib \
+	>"$tmp/build-clash.log" 2>&1; then
+	failed "a liburing.h that declares io_uring_zcrx_export() stops the build"
+elif grep -q "liburing.h declares liburing-zc's own:.* io_uring_zcrx_export" \
+	"$tmp/build-clash.log"; then
+	ok "a liburing.h that declares io_uring_zcrx_export() stops the build"
+else
+	failed "a liburing.h that declares io_uring_zcrx_export() stops the build (with a message that says so)"
+	show "$tmp/build-clash.log" 5
+fi
+cat >"$clash/uring.c" <<'EOF'
+int io_uring_zcrx_setup(void);
+int io_uring_zcrx_setup(void) { return 0; }
+EOF
+printf 'LIBURING_2.99 { global: io_uring_zcrx_setup; local: *; };\n' \
+	>"$clash/uring.map"
+so=$tmp/build-${compilers[0]:-gcc}/liburing-zc.so.1
+if [ -f "$so" ] &&
+   gcc -shared -fPIC -Wl,--version-script="$clash/uring.map" \
+	-o "$clash/liburing.so" "$clash/uring.c" 2>"$tmp/clash-so.log"; then
+	if ! "$src/names.sh" "$so" "$clash/liburing.so" >"$tmp/names-clash.log" 2>&1 &&
+	   grep -q '^  io_uring_zcrx_setup$' "$tmp/names-clash.log"; then
+		ok "names.sh finds a name of ours in a liburing that exports it"
+	else
+		failed "names.sh finds a name of ours in a liburing that exports it"
+		show "$tmp/names-clash.log" 5
+	fi
+else
+	failed "names.sh finds a name of ours in a liburing that exports it (no library to test with)"
 fi
 
 [ $nfail -eq 0 ]
