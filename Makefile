@@ -19,13 +19,14 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check check-full demo vm series \
-	series-check pull tree-reset kernel-path bench-nsim bench-lib stress
+	series-check pull tree-reset kernel-path bench-nsim bench-lib bench-bufs stress
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "other targets: deps tree kernel kernel-perf selftests vm CMD='...'"
 	@echo "               series series-check pull tree-reset kernel-path bench-nsim"
 	@echo "               bench-lib (liburing-zc against hand-written RECV_ZC code)"
+	@echo "               bench-bufs (RECV_ZC with 4, 16 and 64 KiB rx buffers)"
 
 deps:
 	@bash $(S)/deps.sh
@@ -78,6 +79,13 @@ bench-lib: kernel-perf
 	bash $(S)/vm-run --no-kmemleak \
 		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
 		bash $(CURDIR)/$(S)/guest/bench-lib.sh $$ks/zcrx $(CURDIR)/liburing-zc/build
+
+# RECV_ZC with rx buffers of 4, 16 and 64 KiB: completions and CPU per GiB.
+bench-bufs: kernel-perf
+	@ks=$$(bash $(S)/selftests.sh perf) && \
+	bash $(S)/vm-run --no-kmemleak \
+		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
+		bash $(CURDIR)/$(S)/guest/bench-bufs.sh $$ks/zcrx
 
 series: tree
 	@bash $(S)/tree/export-series.sh

@@ -51,13 +51,13 @@ static size_t io_query_zcrx(union io_query_answer *a)
 	struct io_uring_query_zcrx *e = &a->zcrx;
 
 	/*
-	 * Both register flags, dmabuf areas, every ctrl op, events, and only
-	 * page-sized buffers.
+	 * Both register flags, dmabuf areas, every ctrl op, events, and
+	 * buffers larger than a page.
 	 */
 	e->register_flags = ZCRX_REG_IMPORT | ZCRX_REG_NODEV;
 	e->area_flags = IORING_ZCRX_AREA_DMABUF;
 	e->nr_ctrl_opcodes = __ZCRX_CTRL_LAST;
-	e->features = ZCRX_FEATURE_EVENT;
+	e->features = ZCRX_FEATURE_RX_PAGE_SIZE | ZCRX_FEATURE_EVENT;
 	e->rq_hdr_size = sizeof(struct io_uring);
 	e->rq_hdr_alignment = L1_CACHE_BYTES;
 	return sizeof(*e);

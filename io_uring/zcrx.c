@@ -27,6 +27,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff_ref.h>
+#include <net/netdev_queues.h>
 #include <net/netdev_rx_queue.h>
 #include <net/netlink.h>
 #include <net/page_pool/helpers.h>
@@ -50,6 +51,8 @@
 /* refill entries consumed under the BH lock at a time, outside the NIC */
 #define IO_ZCRX_FLUSH_BATCH		32
 #define IO_ZCRX_REGION_MAX_PAGES	USHRT_MAX
+/* the largest rx_buf_len, 1 MiB with 4 KiB pages; devices may take less */
+#define IO_ZCRX_MAX_BUF_SHIFT		(PAGE_SHIFT + 8)
 /* the event types this kernel posts */
 #define IO_ZCRX_EVENT_TYPES		(BIT(ZCRX_EVENT_ALLOC_FAIL) | \
 					 BIT(ZCRX_EVENT_COPY))
@@ -63,6 +66,18 @@ static inline struct io_zcrx_area *io_zcrx_iov_to_area(const struct net_iov *nio
 	struct net_iov_area *owner = net_iov_owner(niov);
 
 	return container_of(owner, struct io_zcrx_area, nia);
+}
+
+/* Bytes in each buffer of @ifq's area. */
+static inline size_t io_zcrx_buf_len(const struct io_zcrx_ifq *ifq)
+{
+	return 1UL << ifq->niov_shift;
+}
+
+/* Pages in each buffer, as an order. */
+static inline unsigned int io_zcrx_buf_order(const struct io_zcrx_ifq *ifq)
+{
+	return ifq->niov_shift - PAGE_SHIFT;
 }
 
 static inline atomic_t *io_get_user_counter(struct net_iov *niov)
@@ -97,23 +112,26 @@ static struct page *io_zcrx_iov_page(const struct net_iov *niov)
 
 	if (!area->pages)
 		return NULL;
-	return area->pages[net_iov_idx(niov)];
+	return area->pages[(unsigned long)net_iov_idx(niov) <<
+			   io_zcrx_buf_order(area->ifq)];
 }
 
 static void io_zcrx_sync_for_device(const struct page_pool *pool,
 				    struct net_iov *niov)
 {
 #if defined(CONFIG_HAS_DMA) && defined(CONFIG_DMA_NEED_SYNC)
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
 	dma_addr_t dma_addr;
 
 	if (!dma_dev_need_sync(pool->p.dev))
 		return;
 	/* a dmabuf's exporter and its user see to its coherency */
-	if (io_zcrx_iov_to_area(niov)->dmabuf)
+	if (area->dmabuf)
 		return;
 	dma_addr = page_pool_get_dma_addr_netmem(net_iov_to_netmem(niov));
 	__dma_sync_single_for_device(pool->p.dev, dma_addr + pool->p.offset,
-				     PAGE_SIZE, pool->p.dma_dir);
+				     io_zcrx_buf_len(area->ifq),
+				     pool->p.dma_dir);
 #endif
 }
 
@@ -219,8 +237,8 @@ static void __io_zcrx_unmap_area(struct device *dev, struct io_zcrx_area *area,
 		netmem_ref netmem = net_iov_to_netmem(&area->nia.niovs[i]);
 		dma_addr_t dma = page_pool_get_dma_addr_netmem(netmem);
 
-		dma_unmap_page_attrs(dev, dma, PAGE_SIZE, DMA_FROM_DEVICE,
-				     DMA_ATTR_SKIP_CPU_SYNC);
+		dma_unmap_page_attrs(dev, dma, io_zcrx_buf_len(area->ifq),
+				     DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
 		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
 		cond_resched();
 	}
@@ -241,11 +259,12 @@ static void io_zcrx_unmap_dmabuf(struct io_zcrx_area *area)
 
 /*
  * Attach the dmabuf to @dev and give each buffer its DMA address: the
- * mapping must cover the area in page-aligned pieces.
+ * mapping must cover the area in pieces aligned to the buffer size.
  */
 static int io_zcrx_map_dmabuf(struct io_zcrx_area *area, struct device *dev)
 {
 	unsigned long i = 0, nr = area->nia.num_niovs;
+	size_t buf_len = io_zcrx_buf_len(area->ifq);
 	struct scatterlist *sg;
 	unsigned int j;
 	int ret = 0;
@@ -270,11 +289,11 @@ static int io_zcrx_map_dmabuf(struct io_zcrx_area *area, struct device *dev)
 		dma_addr_t dma = sg_dma_address(sg);
 		unsigned long len = sg_dma_len(sg);
 
-		if ((dma | len) & ~PAGE_MASK) {
+		if ((dma | len) & (buf_len - 1)) {
 			ret = -EINVAL;
 			break;
 		}
-		for (; len && i < nr; len -= PAGE_SIZE, dma += PAGE_SIZE) {
+		for (; len && i < nr; len -= buf_len, dma += buf_len) {
 			ret = net_mp_niov_set_dma_addr(&area->nia.niovs[i++],
 						       dma);
 			if (ret)
@@ -306,7 +325,7 @@ static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq)
 	dev = ifq->dev;
 	ifq->dev = NULL;
 	if (dev && area) {
-		if (dma_dev_need_sync(dev))
+		if (dma_dev_need_sync(dev) && !area->dmabuf)
 			synchronize_net();
 		if (area->dmabuf)
 			io_zcrx_unmap_dmabuf(area);
@@ -323,6 +342,8 @@ static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq)
  */
 static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct device *dev)
 {
+	unsigned int order = io_zcrx_buf_order(ifq);
+	size_t buf_len = io_zcrx_buf_len(ifq);
 	struct io_zcrx_area *area = ifq->area;
 	unsigned long i;
 	int ret = 0;
@@ -345,15 +366,16 @@ static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct device *dev)
 	for (i = 0; i < area->nia.num_niovs; i++) {
 		dma_addr_t dma;
 
-		dma = dma_map_page_attrs(dev, area->pages[i], 0, PAGE_SIZE,
-					 DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		dma = dma_map_page_attrs(dev, area->pages[i << order], 0,
+					 buf_len, DMA_FROM_DEVICE,
+					 DMA_ATTR_SKIP_CPU_SYNC);
 		if (dma_mapping_error(dev, dma)) {
 			ret = -ENOMEM;
 			break;
 		}
 		ret = net_mp_niov_set_dma_addr(&area->nia.niovs[i], dma);
 		if (ret) {
-			dma_unmap_page_attrs(dev, dma, PAGE_SIZE,
+			dma_unmap_page_attrs(dev, dma, buf_len,
 					     DMA_FROM_DEVICE,
 					     DMA_ATTR_SKIP_CPU_SYNC);
 			break;
@@ -461,6 +483,23 @@ static int io_zcrx_account_area(struct io_zcrx_ifq *ifq,
 	return 0;
 }
 
+/* Whether each buffer of the area is one run of physical memory. */
+static bool io_zcrx_area_contiguous(struct io_zcrx_ifq *ifq,
+				    struct io_zcrx_area *area)
+{
+	unsigned long i, per = 1UL << io_zcrx_buf_order(ifq);
+
+	for (i = 0; i < area->nr_pages; i++) {
+		if (i % per &&
+		    area->pages[i] != nth_page(area->pages[i - i % per],
+					       i % per))
+			return false;
+		if (!(i & 1023))
+			cond_resched();
+	}
+	return true;
+}
+
 static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 			       struct io_uring_zcrx_area_reg *reg)
 {
@@ -492,7 +531,16 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 			goto err;
 	}
 
-	nr = area->nr_pages;
+	/* the area is cut into buffers of rx_buf_len bytes */
+	if (reg->len & (io_zcrx_buf_len(ifq) - 1)) {
+		ret = -EINVAL;
+		goto err;
+	}
+	if (area->pages && !io_zcrx_area_contiguous(ifq, area)) {
+		ret = -ERANGE;
+		goto err;
+	}
+	nr = area->nr_pages >> io_zcrx_buf_order(ifq);
 	ret = -ENOMEM;
 	area->nia.niovs = kvmalloc_array(nr, sizeof(area->nia.niovs[0]),
 					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -754,9 +802,8 @@ static int io_zcrx_check_reg(struct io_uring_zcrx_ifq_reg *reg)
 		if (!is_power_of_2(reg->rx_buf_len) ||
 		    reg->rx_buf_len < PAGE_SIZE)
 			return -EINVAL;
-		/* only page-sized buffers so far */
-		if (reg->rx_buf_len != PAGE_SIZE)
-			return -EOPNOTSUPP;
+		if (ilog2(reg->rx_buf_len) > IO_ZCRX_MAX_BUF_SHIFT)
+			return -ERANGE;
 	}
 	return 0;
 }
@@ -828,7 +875,7 @@ static void io_zcrx_event_tw(struct io_kiocb *req, struct io_tw_state *ts)
  */
 static void io_zcrx_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
 {
-	struct task_struct *task;
+	struct task_struct *task = NULL;
 	struct io_ring_ctx *ctx;
 	struct io_kiocb *req;
 
@@ -837,30 +884,29 @@ static void io_zcrx_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
 	if (!test_and_clear_bit(type, &ifq->ev_armed))
 		return;
 
-	req = kmem_cache_alloc(req_cachep,
-			       GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
-	if (!req)
-		goto rearm;
-
 	spin_lock_bh(&ifq->ev_lock);
 	ctx = ifq->ev_ctx;
 	if (!ctx || !percpu_ref_tryget_live(&ctx->refs)) {
+		/* the ring is closing: the event goes nowhere */
 		spin_unlock_bh(&ifq->ev_lock);
-		kmem_cache_free(req_cachep, req);
 		return;
 	}
-	task = NULL;
 	/*
 	 * As for IORING_OP_MSG_RING: pairs with the store-release that
 	 * clears IORING_SETUP_R_DISABLED once submitter_task is set.
 	 */
 	if (!(smp_load_acquire(&ctx->flags) & IORING_SETUP_R_DISABLED))
 		task = READ_ONCE(ctx->submitter_task);
-	if (!task) {
+	req = NULL;
+	if (task)
+		req = kmem_cache_alloc(req_cachep,
+				       GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
+	if (!req) {
+		/* a ring not enabled yet, or no memory: the event waits */
 		spin_unlock_bh(&ifq->ev_lock);
 		percpu_ref_put(&ctx->refs);
-		kmem_cache_free(req_cachep, req);
-		goto rearm;
+		set_bit(type, &ifq->ev_armed);
+		return;
 	}
 	req->task = task;
 	req->ctx = ctx;
@@ -871,9 +917,6 @@ static void io_zcrx_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
 	/* not lazy: a waiter may wait for this completion alone */
 	io_req_task_work_add_remote(req, ctx, 0);
 	spin_unlock_bh(&ifq->ev_lock);
-	return;
-rearm:
-	set_bit(type, &ifq->ev_armed);
 }
 
 /* ZCRX_CTRL_ARM_EVENT: let an enabled event type fire once more. */
@@ -918,10 +961,25 @@ static void io_zcrx_fill_reg(struct io_zcrx_ifq *ifq,
 			     struct io_uring_zcrx_ifq_reg *reg, u32 id)
 {
 	reg->zcrx_id = id;
-	reg->rx_buf_len = PAGE_SIZE;
+	reg->rx_buf_len = io_zcrx_buf_len(ifq);
 	reg->offsets.head = offsetof(struct io_uring, head);
 	reg->offsets.tail = offsetof(struct io_uring, tail);
 	reg->offsets.rqes = (void *)ifq->rqes - ifq->region.ptr;
+}
+
+/*
+ * Buffers larger than a page need a driver that fills them: -EOPNOTSUPP
+ * for one that fills pages only, -ERANGE for a size beyond its largest.
+ */
+static int io_zcrx_check_buf_order(struct net_device *dev, unsigned int order)
+{
+	const struct netdev_queue_mgmt_ops *qops = dev->queue_mgmt_ops;
+
+	if (!order)
+		return 0;
+	if (!qops || !qops->max_rx_page_order)
+		return -EOPNOTSUPP;
+	return order > qops->max_rx_page_order ? -ERANGE : 0;
 }
 
 /*
@@ -1031,14 +1089,15 @@ static int io_zcrx_copy_reg_out(struct io_uring_zcrx_ifq_reg __user *arg,
 }
 
 /**
- * io_register_zcrx_ifq() - bind an rx queue to an area of user memory
+ * io_register_zcrx_ifq() - bind an rx queue to an area of memory
  * @ctx: the ring
  * @arg: &struct io_uring_zcrx_ifq_reg from user space
  *
- * Pins the area and sets up the refill ring, writes the results back to
- * user space, and only then installs the memory provider on the queue, so
- * that a failing copy leaves no queue bound behind it.  The area is
- * DMA-mapped by the queue's new page pool, once every check has passed.
+ * Pins the area (or takes the dmabuf) and sets up the refill ring, writes
+ * the results back to user space, and only then installs the memory
+ * provider on the queue, so that a failing copy leaves no queue bound
+ * behind it.  The area is DMA-mapped (or the dmabuf attached) by the
+ * queue's new page pool, once every check has passed.
  * With ZCRX_REG_NODEV no device or queue is involved: the ifq receives
  * through the copy fallback only, on any TCP socket.
  *
@@ -1094,6 +1153,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	ifq = io_zcrx_ifq_alloc(ctx);
 	if (!ifq)
 		return -ENOMEM;
+	ifq->niov_shift = reg.rx_buf_len ? ilog2(reg.rx_buf_len) : PAGE_SHIFT;
 
 	/* reserve an id; the entry is published once the queue is bound */
 	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL,
@@ -1145,6 +1205,9 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		ret = -EOPNOTSUPP;
 		goto err_put;
 	}
+	ret = io_zcrx_check_buf_order(netdev, io_zcrx_buf_order(ifq));
+	if (ret)
+		goto err_put;
 
 	ret = io_zcrx_copy_reg_out(arg, &reg, &rd, &area);
 	if (ret)
@@ -1152,6 +1215,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 
 	mp_param.mp_ops = &io_uring_pp_zc_ops;
 	mp_param.mp_priv = ifq;
+	mp_param.rx_page_order = io_zcrx_buf_order(ifq);
 	rtnl_lock();
 	io_zcrx_reclaim_queue(netdev, reg.if_rxq);
 	ret = __net_mp_open_rxq(netdev, reg.if_rxq, &mp_param, NULL);
@@ -1181,6 +1245,8 @@ err_put:
 	netdev_put(netdev, &ifq->netdev_tracker);
 err_erase:
 	xa_erase(&ctx->zcrx_ctxs, id);
+	/* a page pool that failed to start may outlive this call */
+	io_zcrx_drop_events(ifq, ctx);
 err_free:
 	/* a page pool that failed to start may still hold a reference */
 	io_zcrx_ifq_put(ifq);
@@ -1331,7 +1397,7 @@ static struct net_iov *io_zcrx_parse_rqe(struct io_zcrx_ifq *ifq,
 		return NULL;
 	if (unlikely((off >> IORING_ZCRX_AREA_SHIFT) != area->area_id))
 		return NULL;
-	idx = (off & ~IORING_ZCRX_AREA_MASK) >> PAGE_SHIFT;
+	idx = (off & ~IORING_ZCRX_AREA_MASK) >> ifq->niov_shift;
 	if (unlikely(idx >= area->nia.num_niovs))
 		return NULL;
 	idx = array_index_nospec(idx, area->nia.num_niovs);
@@ -1536,7 +1602,8 @@ static int io_pp_zc_init(struct page_pool *pp)
 		return -EINVAL;
 	if (WARN_ON_ONCE(!pp->dma_map))
 		return -EOPNOTSUPP;
-	if (pp->p.order != 0)
+	/* the driver sized its buffers as the provider asked */
+	if (pp->p.order != io_zcrx_buf_order(ifq))
 		return -EINVAL;
 	if (pp->p.dma_dir != DMA_FROM_DEVICE)
 		return -EOPNOTSUPP;
@@ -1544,6 +1611,14 @@ static int io_pp_zc_init(struct page_pool *pp)
 	ret = io_zcrx_map_area(ifq, pp->p.dev);
 	if (ret)
 		return ret;
+	/*
+	 * An importer must not sync a dmabuf's DMA addresses for the CPU or
+	 * the device: they may not even be memory the CPU has.
+	 */
+	if (ifq->area->dmabuf) {
+		pp->dma_sync = false;
+		pp->dma_sync_for_cpu = false;
+	}
 	refcount_inc(&ifq->refs);
 	return 0;
 }
@@ -1580,9 +1655,11 @@ static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
 }
 
 /*
- * The area is pinned user memory, so the stack can read the payload where
- * it needs to (urgent data, TCP-MD5/AO, checksums).  The pages stay pinned
- * while any page pool, and so any skb, holds one of the area's buffers.
+ * An area of user memory is pinned, so the stack can read the payload
+ * where it needs to (urgent data, TCP-MD5/AO, checksums); the pages stay
+ * pinned while any page pool, and so any skb, holds one of the area's
+ * buffers.  A dmabuf has no page for the CPU: NULL, and the stack treats
+ * its payload as unreadable.
  */
 static struct page *io_pp_cpu_page(const struct net_iov *niov)
 {
@@ -1622,7 +1699,7 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	if (!io_defer_get_uncommited_cqe(ctx, &cqe))
 		return false;
 
-	offset = ((u64)net_iov_idx(niov) << PAGE_SHIFT) + off;
+	offset = ((u64)net_iov_idx(niov) << area->ifq->niov_shift) + off;
 	cqe->user_data = req->cqe.user_data;
 	cqe->res = len;
 	cqe->flags = IORING_CQE_F_MORE;
@@ -1657,25 +1734,31 @@ static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 	return niov;
 }
 
-/* Copy @len bytes starting @off bytes into @page (possibly compound). */
+/*
+ * Copy @len bytes, starting @off bytes into @page (possibly compound), to
+ * the start of buffer @dst, which may span several pages.
+ */
 static void io_zcrx_copy_page(struct net_iov *dst, struct page *page,
 			      size_t off, size_t len)
 {
-	void *dst_addr = kmap_local_page(io_zcrx_iov_page(dst));
+	struct page *dst_page = io_zcrx_iov_page(dst);
 	size_t done = 0;
 
 	while (done < len) {
-		struct page *src_page = nth_page(page, off / PAGE_SIZE);
 		size_t src_off = offset_in_page(off);
-		size_t n = min(len - done, PAGE_SIZE - src_off);
-		void *src_addr = kmap_local_page(src_page);
+		size_t dst_off = offset_in_page(done);
+		size_t n = min3(len - done, PAGE_SIZE - src_off,
+				PAGE_SIZE - dst_off);
+		void *src_addr = kmap_local_page(nth_page(page, off / PAGE_SIZE));
+		void *dst_addr = kmap_local_page(nth_page(dst_page,
+							  done / PAGE_SIZE));
 
-		memcpy(dst_addr + done, src_addr + src_off, n);
+		memcpy(dst_addr + dst_off, src_addr + src_off, n);
+		kunmap_local(dst_addr);
 		kunmap_local(src_addr);
 		done += n;
 		off += n;
 	}
-	kunmap_local(dst_addr);
 }
 
 static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
@@ -1691,7 +1774,7 @@ static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
 		return -EFAULT;
 
 	while (len) {
-		size_t n = min_t(size_t, len, PAGE_SIZE);
+		size_t n = min_t(size_t, len, io_zcrx_buf_len(ifq));
 		struct net_iov *niov;
 
 		niov = io_zcrx_alloc_fallback(ifq);
@@ -1733,7 +1816,7 @@ static ssize_t io_zcrx_recv_frag(struct io_zcrx_args *args,
 	    niov->pp->mp_ops != &io_uring_pp_zc_ops ||
 	    io_zcrx_iov_to_area(niov) != ifq->area)
 		return -EFAULT;
-	if (WARN_ON_ONCE(off + len > PAGE_SIZE))
+	if (WARN_ON_ONCE(off + len > io_zcrx_buf_len(ifq)))
 		return -EFAULT;
 
 	if (!io_zcrx_queue_cqe(args->req, niov, off, len))
@@ -2018,7 +2101,7 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 			   gone || !ifq->ifname[0] ? "-" : ifq->ifname,
 			   gone ? 0 : ifq->ifindex, ifq->if_rxq);
 		seq_printf(m, " area_bytes=%lu bufs=%u free=%u nic=%u user=%u",
-			   (unsigned long)nr << PAGE_SHIFT, nr, free,
+			   (unsigned long)nr << ifq->niov_shift, nr, free,
 			   nr - free - user, user);
 		seq_printf(m, " zc_bytes=%llu copy_bytes=%llu copy_count=%llu",
 			   (u64)atomic64_read(&ifq->zc_bytes),

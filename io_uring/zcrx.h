@@ -64,6 +64,8 @@ struct io_zcrx_ifq {
 
 	u32			id;
 	u32			if_rxq;
+	/* log2 of the buffer size: PAGE_SHIFT unless rx_buf_len asked more */
+	u32			niov_shift;
 	/* the device as registered, for fdinfo; if_gone once it is released */
 	int			ifindex;
 	char			ifname[IFNAMSIZ];

@@ -113,7 +113,8 @@ unset "${!ZCRX_STRESS_@}"
 # it alone (the boot's own scan, at the end, covers the rest).
 main_progs=(iou_zcrx_stress iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure
 	iou_zcrx_teardown iou_zcrx_nodev iou_zcrx_dmabuf nsim_provider.py nsim_csum.sh)
-hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life iou_zcrx_share iou_zcrx_events nsim_queues.sh)
+hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life iou_zcrx_share iou_zcrx_events iou_zcrx_bufs
+	nsim_queues.sh)
 # The kselftests run as a user who copied the installed directory into a
 # VM of their own would run them: from a copy in the guest's /tmp, with no
 # kernel tree in reach (they carry the netlink specs and ynl they need).

@@ -136,7 +136,7 @@ expect "no list of expected programs is a failure" \
 real=$(tap --expected-from "$ZCRX_TOP" </dev/null | cut -f2 | sed 's/ (no result)$//' | xargs)
 missing=
 for p in nsim_tcp iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure iou_zcrx_teardown \
-	 iou_zcrx_nodev iou_zcrx_share iou_zcrx_events iou_zcrx_dmabuf \
+	 iou_zcrx_nodev iou_zcrx_share iou_zcrx_events iou_zcrx_dmabuf iou_zcrx_bufs \
 	 nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
 	 examples.sh nic.sh; do
 	[[ " $real " == *" $p "* ]] || missing+=" $p"

@@ -17,6 +17,9 @@
 
 #include "netdevsim.h"
 
+/* the largest rx buffer a memory provider may ask for: 64 KiB */
+#define NSIM_RX_MAX_ORDER	(PAGE_SHIFT < 16 ? 16 - PAGE_SHIFT : 0)
+
 struct nsim_queue_mem {
 	struct page_pool *pp;
 };
@@ -40,20 +43,22 @@ struct nsim_queue_mem {
 int nsim_create_page_pool(struct netdevsim *ns, unsigned int idx,
 			  struct page_pool **pp)
 {
+	struct netdev_rx_queue *rxq = __netif_get_rx_queue(ns->netdev, idx);
+	/* a provider may ask for larger buffers, up to NSIM_RX_MAX_ORDER */
+	unsigned int order = rxq->mp_params.rx_page_order;
 	struct page_pool_params p = {
 		.flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV |
 			 PP_FLAG_ALLOW_UNREADABLE_NETMEM,
-		.order = 0,
+		.order = order,
 		.pool_size = NSIM_RING_SIZE,
 		.nid = NUMA_NO_NODE,
 		.dev = &ns->nsim_bus_dev->dev,
 		.napi = &ns->rq[idx].napi,
 		.dma_dir = DMA_FROM_DEVICE,
-		.max_len = PAGE_SIZE,
+		.max_len = PAGE_SIZE << order,
 		.netdev = ns->netdev,
 		.queue_idx = idx,
 	};
-	struct netdev_rx_queue *rxq = __netif_get_rx_queue(ns->netdev, idx);
 	struct page_pool *pool;
 
 	/*
@@ -137,6 +142,7 @@ const struct netdev_queue_mgmt_ops nsim_queue_mgmt_ops = {
 	.ndo_queue_mem_free	= nsim_queue_mem_free,
 	.ndo_queue_start	= nsim_queue_start,
 	.ndo_queue_stop		= nsim_queue_stop,
+	.max_rx_page_order	= NSIM_RX_MAX_ORDER,
 };
 
 /* debugfs "queue_reset": write a queue index to restart that rx queue. */

@@ -254,6 +254,7 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 		   struct sk_buff *frame)
 {
 	struct page_pool *pool = rq->page_pool;
+	unsigned int buf_len = PAGE_SIZE << pool->p.order;
 	bool split = READ_ONCE(ns->tcp_data_split);
 	unsigned int linear, off, len, frags = 0;
 	struct net_device *dev = ns->netdev;
@@ -295,12 +296,16 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 		netmem = page_pool_alloc_netmems(pool, GFP_ATOMIC | __GFP_NOWARN);
 		if (!netmem)
 			goto drop_alloc;
-		len = min_t(unsigned int, frame->len - off, PAGE_SIZE);
+		/*
+		 * Consecutive segments of a burst share a buffer as far as
+		 * it goes, as hardware GRO packs them.
+		 */
+		len = min_t(unsigned int, frame->len - off, buf_len);
 		if (nsim_rx_dma(pool, netmem, frame, off, len, &l4)) {
 			page_pool_put_full_netmem(pool, netmem, true);
 			goto drop;
 		}
-		skb_add_rx_frag_netmem(skb, frags++, netmem, 0, len, PAGE_SIZE);
+		skb_add_rx_frag_netmem(skb, frags++, netmem, 0, len, buf_len);
 	}
 
 	if (l4.sum && csum_fold(csum_add(l4.psum, l4.csum)))

@@ -5,7 +5,8 @@
  * memory, which the test reads through its own mapping of the memfd.
  *
  *   zcrx.dmabuf_reg        the errnos of bad dmabuf areas; the queue free
- *                          after each
+ *                          after each (debugfs tells the attachments and
+ *                          the dmabufs still alive in the other tests)
  *   zcrx.dmabuf_recv       4 MiB through a 1 MiB dmabuf whose fd is closed
  *                          at once: every byte checked, none copied, the
  *                          refill ring keeping it going
@@ -60,6 +61,50 @@ static int dmabuf_new(struct dmabuf *d, size_t len)
 	}
 	madvise(d->map, len, MADV_DONTFORK);
 	return 0;
+}
+
+/*
+ * From debugfs: how many udmabufs exist, and how many devices are
+ * attached to dmabufs; 0 or a negative errno.
+ */
+static int dmabuf_census(int *objects, int *attached)
+{
+	char line[256];
+	FILE *f;
+	int n;
+
+	f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "re");
+	if (!f)
+		return -errno;
+	*objects = 0;
+	*attached = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Total %d devices attached", &n) == 1)
+			*attached += n;
+		else if (strstr(line, "\tudmabuf\t"))
+			(*objects)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * Until debugfs shows @objects udmabufs and @attached attachments; the
+ * ring's exit work drops its references after close().  0 or -ETIMEDOUT.
+ */
+static int dmabuf_wait_census(int objects, int attached)
+{
+	uint64_t start = now_ms();
+	int o, a;
+
+	do {
+		if (dmabuf_census(&o, &a))
+			return -ENOENT;
+		if (o == objects && a == attached)
+			return 0;
+		usleep(50 * 1000);
+	} while (now_ms() - start < 10000);
+	return -ETIMEDOUT;
 }
 
 /* The fds only: the mapping goes with the ifq that reads through it. */
@@ -131,6 +176,9 @@ TEST_F_TIMEOUT(zcrx, dmabuf_reg, 120)
 	/* the area is the whole dmabuf, no less */
 	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
 	q.r.area.len = d.len / 2;
+	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.r.area.len = 2 * d.len;
 	EXPECT_EQ(-EINVAL, reg_errno(rx.ring.ring_fd, &q));
 	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
 	q.r.area.len = 0;
@@ -208,6 +256,8 @@ TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
 	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
 				     self->env.ifindex, ZC_QUEUE));
+	/* the queue's page pool attached it */
+	EXPECT_EQ(0, dmabuf_wait_census(1, 1));
 	/* the ifq holds the dmabuf: its descriptors may go at once */
 	dmabuf_close(&d);
 
@@ -229,6 +279,8 @@ TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 	rx_exit(&rx);
 	ifq_free(&q);
 	close(lfd);
+	/* detached, and the last reference gone with the ring */
+	EXPECT_EQ(0, dmabuf_wait_census(0, 0));
 }
 
 TEST_F_TIMEOUT(zcrx, dmabuf_no_copy, 300)
@@ -306,7 +358,10 @@ TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
 	ASSERT_TRUE(s->armed);
 
 	/* the uninstall hook unmaps the dmabuf and detaches it */
+	EXPECT_EQ(0, dmabuf_wait_census(1, 1));
 	ASSERT_EQ(0, nsim_del(self->env.ns_b));
+	EXPECT_EQ(0, dmabuf_wait_census(1, 0))
+		TH_LOG("still attached after the device went");
 	start = now_ms();
 	while (s->armed && now_ms() - start < 10000)
 		ASSERT_GE(rx_step(&rx, 500), 0);
@@ -330,6 +385,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
 	ifq_free(&q);
 	dmabuf_close(&d);
 	close(lfd);
+	EXPECT_EQ(0, dmabuf_wait_census(0, 0));
 }
 
 TEST_HARNESS_MAIN

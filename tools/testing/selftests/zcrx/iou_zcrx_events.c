@@ -244,8 +244,13 @@ TEST_F_TIMEOUT(events, copy, 300)
 	close(lfd);
 	rx_settle(&rx, 500);
 	EXPECT_EQ(1U, rx.events[ZCRX_EVENT_COPY]);
-	/* a copy that found no buffer ended a request -ENOMEM */
-	EXPECT_EQ(s->enomem ? 1U : 0U, rx.events[ZCRX_EVENT_ALLOC_FAIL]);
+	/*
+	 * A copy that found no buffer raised ALLOC_FAIL, once; it ended the
+	 * request -ENOMEM unless some bytes were copied before it.
+	 */
+	EXPECT_GE(1U, rx.events[ZCRX_EVENT_ALLOC_FAIL]);
+	if (s->enomem)
+		EXPECT_EQ(1U, rx.events[ZCRX_EVENT_ALLOC_FAIL]);
 	check_drained(_metadata, &rx, &q, &info);
 	EXPECT_EQ(size, info.copy_bytes);
 	EXPECT_EQ(info.copy_bytes, q.stats->copy_bytes);
@@ -346,7 +351,8 @@ TEST_F_TIMEOUT(events, alloc_fail, 300)
 /*
  * Events go to the registering ring.  Once it is closed, a ring that
  * imported the ifq receives through it and sees no event; the statistics
- * still count.
+ * still count.  Both types are armed when the owner goes: a copy that
+ * posted to the dead ring would be a use-after-free (KASAN).
  */
 TEST_F_TIMEOUT(events, owner_gone, 300)
 {

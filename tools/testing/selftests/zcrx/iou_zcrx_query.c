@@ -115,7 +115,7 @@ TEST(opcodes)
 
 /*
  * Only what works here: both register flags, dmabuf areas, the three ctrl
- * ops, events (and statistics), page-sized buffers only.
+ * ops, events (and statistics), buffers larger than a page.
  */
 TEST(zcrx)
 {
@@ -130,7 +130,7 @@ TEST(zcrx)
 	EXPECT_EQ(ZCRX_REG_IMPORT | ZCRX_REG_NODEV, q.register_flags);
 	EXPECT_EQ(IORING_ZCRX_AREA_DMABUF, q.area_flags);
 	EXPECT_EQ(3, q.nr_ctrl_opcodes);
-	EXPECT_EQ(ZCRX_FEATURE_EVENT, q.features);
+	EXPECT_EQ(ZCRX_FEATURE_RX_PAGE_SIZE | ZCRX_FEATURE_EVENT, q.features);
 	EXPECT_EQ(2 * sizeof(__u32), q.rq_hdr_size);
 	EXPECT_EQ(0, q.rq_hdr_alignment & (q.rq_hdr_alignment - 1));
 	EXPECT_LE(64, q.rq_hdr_alignment);

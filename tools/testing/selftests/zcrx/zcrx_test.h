@@ -784,6 +784,7 @@ struct stream {
 	uint64_t limit;		/* len of the request, 0: none */
 	uint64_t req_bytes;	/* received under the current limit */
 	unsigned int data_cqes;
+	unsigned int max_cqe;	/* bytes of the longest data completion */
 	unsigned int enospc;	/* requests ended by a full CQ */
 	unsigned int enomem;	/* requests ended by an empty freelist */
 	unsigned int limits;	/* requests ended by their len */
@@ -1027,6 +1028,8 @@ static inline void rx_data(struct rx *rx, struct stream *s,
 	size_t i;
 
 	s->data_cqes++;
+	if (len > s->max_cqe)
+		s->max_cqe = len;
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		rx_violation(rx, "data CQE (res %d) without F_MORE", cqe->res);
 	if ((zc->off & IORING_ZCRX_AREA_MASK) != q->token) {
@@ -1115,7 +1118,8 @@ static inline int rx_reap(struct rx *rx)
 		}
 		if (cqe->user_data == EVENT_UD) {
 			if (cqe->res < 0 || cqe->res >= __ZCRX_EVENT_LAST ||
-			    cqe->flags)
+			    cqe->flags || zcrx_cqe(cqe)->off ||
+			    zcrx_cqe(cqe)->__pad)
 				rx_violation(rx, "event res %d flags %#x",
 					     cqe->res, cqe->flags);
 			else

@@ -6,10 +6,13 @@
  * rx queue QUEUE of IFNAME, otherwise plain recv() into a -b sized buffer.
  *
  *   zcrx_xfer -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]
- *             [-z IFNAME:QUEUE [-A areasize]] [-r READYFILE]
+ *             [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen]] [-r READYFILE]
  *   zcrx_xfer -c ADDR [-N netns] [-p port] -S size|-u
  *   zcrx_xfer -l -U [-6] [-N netns] [-p port] [-r READYFILE]
  *   zcrx_xfer -c ADDR -U [-N netns] [-p port] -S size
+ *
+ * -B asks for rx buffers of rxbuflen bytes (rx_buf_len); above a page the
+ * area is made of 2 MiB huge pages, which must be available.
  *
  * The receiver exits 0 only if it got exactly -S bytes (when given) and all
  * of them matched.  With -r it creates READYFILE once it listens (and, with
@@ -76,7 +79,7 @@ static void bad_args(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
-		"          [-z IFNAME:QUEUE [-A areasize]] [-r READYFILE]\n"
+		"          [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen]] [-r READYFILE]\n"
 		"       %s -c ADDR [-N netns] [-p port] -S size|-u\n"
 		"       %s -l -U [-6] [-N netns] [-p port] [-r READYFILE]\n"
 		"       %s -c ADDR -U [-N netns] [-p port] -S size\n",
@@ -147,8 +150,10 @@ static int listen_accept(int family, int port, int *lfdp)
 	return fd;
 }
 
+#define HUGE_PAGE	(2UL << 20)
+
 static int do_listen_zc(int family, int port, const char *ifq_spec,
-			size_t area_size, uint64_t expect)
+			size_t area_size, size_t buf_len, uint64_t expect)
 {
 	struct io_uring_zcrx_area_reg area_reg = {};
 	struct io_uring_zcrx_ifq_reg reg = {};
@@ -178,8 +183,15 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 		return 1;
 	}
 
-	area = mmap(NULL, area_size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf_len > 4096) {
+		/* each buffer must be physically contiguous */
+		area_size = (area_size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		area = mmap(NULL, area_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	} else {
+		area = mmap(NULL, area_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
 	rq_size = 4096 + 4096 * sizeof(struct io_uring_zcrx_rqe);
 	rqmem = mmap(NULL, rq_size, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -195,6 +207,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 	reg.if_idx = if_nametoindex(ifname);
 	reg.if_rxq = queue;
 	reg.rq_entries = 4096;
+	reg.rx_buf_len = buf_len;
 	reg.area_ptr = (uintptr_t)&area_reg;
 	reg.region_ptr = (uintptr_t)&rd;
 	ret = zcrx_register_ifq(ring.ring_fd, &reg);
@@ -525,7 +538,7 @@ int main(int argc, char **argv)
 {
 	uint64_t size = UINT64_MAX;
 	const char *peer = NULL;
-	size_t bufsize = 64 << 10, area_size = 64 << 20;
+	size_t bufsize = 64 << 10, area_size = 64 << 20, rx_buf_len = 0;
 	const char *ifq_spec = NULL;
 	int family = AF_INET;
 	int listen_mode = 0;
@@ -533,7 +546,7 @@ int main(int argc, char **argv)
 	int port = 9000;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:r:uU")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:r:uU")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -566,6 +579,9 @@ int main(int argc, char **argv)
 		case 'A':
 			area_size = parse_size(optarg);
 			break;
+		case 'B':
+			rx_buf_len = parse_size(optarg);
+			break;
 		case 'r':
 			ready_file = optarg;
 			break;
@@ -581,12 +597,13 @@ int main(int argc, char **argv)
 	}
 	if (listen_mode == !!peer || !bufsize || (ready_file && !listen_mode) ||
 	    (until && (listen_mode || udp || size != UINT64_MAX)) ||
-	    (udp && ifq_spec))
+	    (udp && ifq_spec) || (rx_buf_len && !ifq_spec))
 		bad_args(argv[0]);
 	if (udp && listen_mode)
 		return do_udp_listen(family, port);
 	if (listen_mode && ifq_spec)
-		return do_listen_zc(family, port, ifq_spec, area_size, size);
+		return do_listen_zc(family, port, ifq_spec, area_size,
+				    rx_buf_len, size);
 	if (listen_mode)
 		return do_listen(family, port, bufsize, size);
 	if (size == UINT64_MAX && !until)
