@@ -131,10 +131,7 @@ FIXTURE_SETUP(bufs)
 
 FIXTURE_TEARDOWN(bufs)
 {
-	if (self->tx[0] > 0) {
-		kill(self->tx[0], SIGKILL);
-		waitpid(self->tx[0], NULL, 0);
-	}
+	kill_tx(self->tx, ARRAY_SIZE(self->tx));
 }
 
 TEST_F_TIMEOUT(bufs, reg, 120)
@@ -256,8 +253,8 @@ static void bufs_stream(struct __test_metadata *_metadata, struct env *env,
 	struct stream *s;
 	struct ifq q;
 	struct rx rx;
-	int lfd, fd;
 	pid_t tx;
+	int lfd;
 
 	ASSERT_EQ(0, huge_pages_ready());
 	ASSERT_EQ(0, steer(AF_INET, port, queue, RULE_LOC));
@@ -265,13 +262,8 @@ static void bufs_stream(struct __test_metadata *_metadata, struct env *env,
 	ASSERT_EQ(0, bufs_open(rx.ring.ring_fd, &q, 2 * HUGE_LEN, buf_len,
 			       env->ifindex, ZC_QUEUE, 0));
 	EXPECT_EQ(buf_len, q.buf_len);
-	lfd = tcp_listen(AF_INET, port);
-	ASSERT_GE(lfd, 0);
-	tx = start_sender(env, AF_INET, port, size, false);
-	ASSERT_GT(tx, 0);
-	fd = tcp_accept(lfd, 60000);
-	ASSERT_GE(fd, 0);
-	s = rx_add(&rx, fd, &q);
+	s = nic_stream(env, &rx, &q, AF_INET, port, size, false, &lfd, &tx);
+	ASSERT_NE(NULL, s);
 	rx.allow_enomem = true;
 	ASSERT_EQ(0, rx_run(&rx, 0));
 	EXPECT_STREAM_OK(&rx, s, size);
@@ -287,7 +279,12 @@ static void bufs_stream(struct __test_metadata *_metadata, struct env *env,
 	close(lfd);
 }
 
-/* Payload of several segments shares a buffer: fewer completions. */
+/*
+ * Payload of several segments shares a buffer: a completion longer than a
+ * page.  How many completions it saves depends on the bursts the sender's
+ * stack makes, which a busy machine makes smaller: make bench-bufs
+ * measures that, not this test.
+ */
 static void bufs_zc(struct __test_metadata *_metadata, struct env *env,
 		    __u32 buf_len)
 {
@@ -299,7 +296,6 @@ static void bufs_zc(struct __test_metadata *_metadata, struct env *env,
 	EXPECT_EQ(size, info.zc_bytes);
 	EXPECT_EQ(0ULL, info.copy_bytes);
 	EXPECT_GT(s.max_cqe, pagesz());
-	EXPECT_LT((uint64_t)s.data_cqes, size / pagesz());
 }
 
 TEST_F_TIMEOUT(zcrx, zc_16k, 300)

@@ -220,26 +220,6 @@ TEST_F_TIMEOUT(zcrx, dmabuf_reg, 120)
 	dmabuf_close(&d);
 }
 
-/* A flow on @port through @q, @size bytes, received to its end. */
-static struct stream *dmabuf_stream(struct __test_metadata *_metadata,
-				    struct env *env, struct rx *rx,
-				    struct ifq *q, int port, uint64_t size,
-				    int *lfd, pid_t *tx)
-{
-	int fd;
-
-	*lfd = tcp_listen(AF_INET, port);
-	if (*lfd < 0)
-		return NULL;
-	*tx = start_sender(env, AF_INET, port, size, false);
-	if (*tx <= 0)
-		return NULL;
-	fd = tcp_accept(*lfd, 60000);
-	if (fd < 0)
-		return NULL;
-	return rx_add(rx, fd, q);
-}
-
 TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 {
 	const uint64_t size = 4 * MiB;
@@ -261,8 +241,8 @@ TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 	/* the ifq holds the dmabuf: its descriptors may go at once */
 	dmabuf_close(&d);
 
-	s = dmabuf_stream(_metadata, &self->env, &rx, &q, PORT, size, &lfd,
-			  &tx);
+	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
+		       &tx);
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, rx_run(&rx, 0));
 	EXPECT_STREAM_OK(&rx, s, size);
@@ -302,16 +282,16 @@ TEST_F_TIMEOUT(zcrx, dmabuf_no_copy, 300)
 				     self->env.ifindex, ZC_QUEUE));
 
 	/* ordinary pages would have to be copied into the dmabuf */
-	s = dmabuf_stream(_metadata, &self->env, &rx, &q, PORT, size, &lfd,
-			  &tx);
+	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
+		       &tx);
 	ASSERT_NE(NULL, s);
 	EXPECT_EQ(0, rx_run(&rx, 0));
 	EXPECT_EQ(-EFAULT, s->err);
 	EXPECT_EQ(0ULL, s->off);
 	stop_sender(&self->env, tx);
 
-	s = dmabuf_stream(_metadata, &self->env, &rx, &q, PORT2, size, &lfd2,
-			  &tx2);
+	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT2, size, false,
+		       &lfd2, &tx2);
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, rx_run(&rx, 0));
 	EXPECT_STREAM_OK(&rx, s, size);
@@ -345,12 +325,9 @@ TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
 	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
 				     self->env.ifindex, ZC_QUEUE));
-	lfd = tcp_listen(AF_INET, PORT);
-	ASSERT_GE(lfd, 0);
-	tx = start_sender(&self->env, AF_INET, PORT, size, true);
-	ASSERT_GT(tx, 0);
-	s = rx_add(&rx, tcp_accept(lfd, 60000), &q);
-	ASSERT_LE(0, s->fd);
+	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, true, &lfd,
+		       &tx);
+	ASSERT_NE(NULL, s);
 	rx.hold = true;
 	ASSERT_EQ(0, rx_run(&rx, size));
 	EXPECT_EQ(size, s->off);

@@ -71,14 +71,7 @@ FIXTURE_SETUP(events)
 
 FIXTURE_TEARDOWN(events)
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (self->tx[i] > 0) {
-			kill(self->tx[i], SIGKILL);
-			waitpid(self->tx[i], NULL, 0);
-		}
-	}
+	kill_tx(self->tx, ARRAY_SIZE(self->tx));
 }
 
 /* A device-less registration of @m with the descriptor @d. */
@@ -411,30 +404,22 @@ TEST_F_TIMEOUT(zcrx, nic_alloc_fail, 300)
 	uint64_t start;
 	struct ifq q;
 	struct rx rx;
-	int lfd, fd, ret;
 	pid_t tx;
+	int lfd;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
 	desc_init(&d, EV_ALL, true);
 	ASSERT_EQ(0, ifq_open_desc(rx.ring.ring_fd, &q, self->env.ifindex,
 				   ZC_QUEUE, area, RQ_ENTRIES, false, 0, &d));
-	lfd = tcp_listen(AF_INET, PORT);
-	ASSERT_GE(lfd, 0);
-	tx = start_sender(&self->env, AF_INET, PORT, size, false);
-	ASSERT_GT(tx, 0);
-	fd = tcp_accept(lfd, 60000);
-	ASSERT_GE(fd, 0);
-	s = rx_add(&rx, fd, &q);
+	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
+		       &tx);
+	ASSERT_NE(NULL, s);
 	rx.hold = true;
 	rx.allow_enomem = true;
 
-	start = now_ms();
-	do {
-		ret = rx_step(&rx, 2000);
-		ASSERT_GE(ret, 0);
-		ASSERT_LT(now_ms() - start, 120000ULL) TH_LOG("never stalled");
-	} while (ret > 0 && stream_live(s));
+	ASSERT_EQ(0, rx_until_quiet(&rx, s, 2000, 120000))
+		TH_LOG("never stalled");
 	EXPECT_TRUE(stream_live(s)) TH_LOG("ended with %d", s->err);
 	EXPECT_LT(s->off, size);
 	EXPECT_EQ(1U, rx.events[ZCRX_EVENT_ALLOC_FAIL]);
@@ -476,16 +461,11 @@ static void one_stream(struct __test_metadata *_metadata, struct env *env,
 		       struct rx *rx, struct ifq *q, int port, uint64_t size)
 {
 	struct stream *s;
-	int lfd, fd;
 	pid_t tx;
+	int lfd;
 
-	lfd = tcp_listen(AF_INET, port);
-	ASSERT_GE(lfd, 0);
-	tx = start_sender(env, AF_INET, port, size, false);
-	ASSERT_GT(tx, 0);
-	fd = tcp_accept(lfd, 60000);
-	ASSERT_GE(fd, 0);
-	s = rx_add(rx, fd, q);
+	s = nic_stream(env, rx, q, AF_INET, port, size, false, &lfd, &tx);
+	ASSERT_NE(NULL, s);
 	EXPECT_EQ(0, rx_run(rx, 0));
 	EXPECT_STREAM_OK(rx, s, size);
 	EXPECT_EQ(0, reap_sender(env, tx));

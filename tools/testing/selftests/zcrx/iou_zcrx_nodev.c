@@ -60,14 +60,7 @@ FIXTURE_SETUP(nodev)
 
 FIXTURE_TEARDOWN(nodev)
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (self->tx[i] > 0) {
-			kill(self->tx[i], SIGKILL);
-			waitpid(self->tx[i], NULL, 0);
-		}
-	}
+	kill_tx(self->tx, ARRAY_SIZE(self->tx));
 }
 
 TEST_F_TIMEOUT(nodev, reg, 120)

@@ -27,33 +27,24 @@ TEST_F_TIMEOUT(zcrx, area_exhaustion, 300)
 	const uint64_t size = MiB;
 	struct zcrx_info info;
 	struct stream *s;
-	uint64_t start;
 	struct ifq q;
 	struct rx rx;
-	int lfd, fd, ret;
 	pid_t tx;
+	int lfd;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
 	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
 			      ZC_QUEUE, area, 64, false));
-	lfd = tcp_listen(AF_INET, PORT);
-	ASSERT_GE(lfd, 0);
-	tx = start_sender(&self->env, AF_INET, PORT, size, false);
-	ASSERT_GT(tx, 0);
-	fd = tcp_accept(lfd, 60000);
-	ASSERT_GE(fd, 0);
-	s = rx_add(&rx, fd, &q);
+	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
+		       &tx);
+	ASSERT_NE(NULL, s);
 	rx.hold = true;
 	rx.allow_enomem = true;
 
 	/* Until nothing arrives for two seconds. */
-	start = now_ms();
-	do {
-		ret = rx_step(&rx, 2000);
-		ASSERT_GE(ret, 0);
-		ASSERT_LT(now_ms() - start, 120000ULL) TH_LOG("never stalled");
-	} while (ret > 0 && stream_live(s));
+	ASSERT_EQ(0, rx_until_quiet(&rx, s, 2000, 120000))
+		TH_LOG("never stalled");
 
 	EXPECT_TRUE(stream_live(s)) TH_LOG("ended with %d", s->err);
 	EXPECT_LT(s->off, size) TH_LOG("everything arrived in 16 buffers");

@@ -128,4 +128,18 @@ static inline int reap_tx(pid_t *tx)
 	return ret;
 }
 
+/* End of a test: kill the senders of @tx[@n] that are still there. */
+static inline void kill_tx(pid_t *tx, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (tx[i] > 0) {
+			kill(tx[i], SIGKILL);
+			waitpid(tx[i], NULL, 0);
+			tx[i] = 0;
+		}
+	}
+}
+
 #endif /* __ZCRX_LO_H */

@@ -1250,6 +1250,50 @@ static inline int rx_run(struct rx *rx, uint64_t until)
 	}
 }
 
+/*
+ * A stream from namespace A: a listener on @port (in *@lfd), a sender of
+ * @size bytes of the pattern (in *@tx, see start_sender() for @linger)
+ * and the accepted connection, received by @rx through @q.  NULL if a
+ * step failed; what was made before it is in *@lfd and *@tx all the same.
+ */
+static inline struct stream *nic_stream(struct env *e, struct rx *rx,
+					struct ifq *q, int family, int port,
+					uint64_t size, bool linger, int *lfd,
+					pid_t *tx)
+{
+	int fd;
+
+	*tx = 0;
+	*lfd = tcp_listen(family, port);
+	if (*lfd < 0)
+		return NULL;
+	*tx = start_sender(e, family, port, size, linger);
+	if (*tx <= 0)
+		return NULL;
+	fd = tcp_accept(*lfd, 60000);
+	return fd < 0 ? NULL : rx_add(rx, fd, q);
+}
+
+/*
+ * Step until nothing arrives for @quiet_ms or @s ends; -ETIMEDOUT if it
+ * still flows after @limit_ms.
+ */
+static inline int rx_until_quiet(struct rx *rx, struct stream *s,
+				 int quiet_ms, uint64_t limit_ms)
+{
+	uint64_t start = now_ms();
+	int ret;
+
+	do {
+		ret = rx_step(rx, quiet_ms);
+		if (ret < 0)
+			return ret;
+		if (now_ms() - start > limit_ms)
+			return -ETIMEDOUT;
+	} while (ret > 0 && stream_live(s));
+	return 0;
+}
+
 #define EXPECT_STREAM_OK(rx, s, size) do {				\
 	EXPECT_EQ(0, (s)->err)						\
 		TH_LOG("request ended with %d", (s)->err);		\
