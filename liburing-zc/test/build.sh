@@ -182,6 +182,9 @@ elif check "install: make install DESTDIR=... PREFIX=/usr" "$tmp/install.log" \
 	if [ -f "$src/include/mainline/liburing.h" ]; then
 		expect "install: the mainline-names header in place" \
 			test -f "$root/usr/include/liburing-zc/mainline/liburing.h"
+		expect "install: the mainline uapi headers in place" \
+			test -f "$root/usr/include/liburing-zc/mainline/linux/io_uring/zcrx.h" -a \
+			     -f "$root/usr/include/liburing-zc/mainline/linux/io_uring/query.h"
 	fi
 
 	# every page of man/ in its section's directory
