@@ -520,14 +520,16 @@ if compat_build "newer liburing" "$new" new; then
 		expect "newer liburing: and runs" \
 			bash -c "'$tmp/query' | grep -q '^query: '"
 	fi
-	# mainline's names through include/mainline, over the newer liburing
-	if [ -f "$src/test/vm/mainline-recv.c" ]; then
-		check "newer liburing: test/vm/mainline-recv.c compiles through include/mainline" \
-			"$tmp/mainline-new.log" \
+	# mainline's names (and uapi headers) through include/mainline,
+	# over the newer liburing
+	for t in mainline-recv mainline-abi; do
+		[ -f "$src/test/vm/$t.c" ] || continue
+		check "newer liburing: test/vm/$t.c compiles through include/mainline" \
+			"$tmp/$t-new.log" \
 			gcc -Wall -Wextra -Werror -D_GNU_SOURCE -I"$src/include/mainline" \
 				-I"$new" -I"$src/include" -I"$out/include" -c \
-				-o "$tmp/mainline-new.o" "$src/test/vm/mainline-recv.c"
-	fi
+				-o "$tmp/$t-new.o" "$src/test/vm/$t.c"
+	done
 fi
 
 if compat_build "liburing 2.15 before events" "$new" new-noev -DTEST_NO_EVENTS; then
