@@ -26,12 +26,14 @@ struct dmabuf {
 	int memfd;	/* its memory */
 	void *map;	/* the memfd, mapped */
 	size_t len;
+	unsigned long ino; /* of the dmabuf's file, as debugfs shows it */
 };
 
 /* A udmabuf of @len bytes over a sealed memfd, mapped for reading. */
 static int dmabuf_new(struct dmabuf *d, size_t len)
 {
 	struct udmabuf_create c = {};
+	struct stat st;
 	int dev;
 
 	memset(d, 0, sizeof(*d));
@@ -51,8 +53,9 @@ static int dmabuf_new(struct dmabuf *d, size_t len)
 	c.size = len;
 	d->fd = ioctl(dev, UDMABUF_CREATE, &c);
 	close(dev);
-	if (d->fd < 0)
+	if (d->fd < 0 || fstat(d->fd, &st))
 		return -errno;
+	d->ino = st.st_ino;
 	d->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      d->memfd, 0);
 	if (d->map == MAP_FAILED) {
@@ -64,46 +67,56 @@ static int dmabuf_new(struct dmabuf *d, size_t len)
 }
 
 /*
- * From debugfs: how many udmabufs exist, and how many devices are
- * attached to dmabufs; 0 or a negative errno.
+ * From debugfs: whether the dmabuf with inode @ino still exists, and how
+ * many devices are attached to it; 0 or a negative errno.
  */
-static int dmabuf_census(int *objects, int *attached)
+static int dmabuf_state(unsigned long ino, int *alive, int *attached)
 {
-	char line[256];
+	char line[256], name[64];
+	unsigned long i;
+	bool ours = false;
 	FILE *f;
 	int n;
 
 	f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "re");
 	if (!f)
 		return -errno;
-	*objects = 0;
+	*alive = 0;
 	*attached = 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Total %d devices attached", &n) == 1)
-			*attached += n;
-		else if (strstr(line, "\tudmabuf\t"))
-			(*objects)++;
+		/* size flags mode count exp_name ino name */
+		if (sscanf(line, "%*u %*x %*x %*d %63s %lu", name, &i) == 2) {
+			ours = i == ino;
+			*alive += ours;
+		} else if (ours &&
+			   sscanf(line, "Total %d devices attached", &n) == 1) {
+			*attached = n;
+			ours = false;
+		}
 	}
 	fclose(f);
 	return 0;
 }
 
 /*
- * Until debugfs shows @objects udmabufs and @attached attachments; the
- * ring's exit work drops its references after close().  0 or -ETIMEDOUT.
+ * Until debugfs shows the dmabuf of @d alive (@alive 1) or gone (0) with
+ * @attached devices; the ring's exit work drops its reference after
+ * close().  0, or -ETIMEDOUT (logged with what debugfs showed last).
  */
-static int dmabuf_wait_census(int objects, int attached)
+static int dmabuf_wait_state(const struct dmabuf *d, int alive, int attached)
 {
 	uint64_t start = now_ms();
-	int o, a;
+	int a = -1, n = -1;
 
 	do {
-		if (dmabuf_census(&o, &a))
+		if (dmabuf_state(d->ino, &a, &n))
 			return -ENOENT;
-		if (o == objects && a == attached)
+		if (a == alive && n == attached)
 			return 0;
 		usleep(50 * 1000);
 	} while (now_ms() - start < 10000);
+	fprintf(stderr, "# dmabuf %lu: alive %d attached %d, not %d and %d\n",
+		d->ino, a, n, alive, attached);
 	return -ETIMEDOUT;
 }
 
@@ -237,7 +250,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
 				     self->env.ifindex, ZC_QUEUE));
 	/* the queue's page pool attached it */
-	EXPECT_EQ(0, dmabuf_wait_census(1, 1));
+	EXPECT_EQ(0, dmabuf_wait_state(&d, 1, 1));
 	/* the ifq holds the dmabuf: its descriptors may go at once */
 	dmabuf_close(&d);
 
@@ -260,7 +273,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 	ifq_free(&q);
 	close(lfd);
 	/* detached, and the last reference gone with the ring */
-	EXPECT_EQ(0, dmabuf_wait_census(0, 0));
+	EXPECT_EQ(0, dmabuf_wait_state(&d, 0, 0));
 }
 
 TEST_F_TIMEOUT(zcrx, dmabuf_no_copy, 300)
@@ -335,9 +348,9 @@ TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
 	ASSERT_TRUE(s->armed);
 
 	/* the uninstall hook unmaps the dmabuf and detaches it */
-	EXPECT_EQ(0, dmabuf_wait_census(1, 1));
+	EXPECT_EQ(0, dmabuf_wait_state(&d, 1, 1));
 	ASSERT_EQ(0, nsim_del(self->env.ns_b));
-	EXPECT_EQ(0, dmabuf_wait_census(1, 0))
+	EXPECT_EQ(0, dmabuf_wait_state(&d, 1, 0))
 		TH_LOG("still attached after the device went");
 	start = now_ms();
 	while (s->armed && now_ms() - start < 10000)
@@ -362,7 +375,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
 	ifq_free(&q);
 	dmabuf_close(&d);
 	close(lfd);
-	EXPECT_EQ(0, dmabuf_wait_census(0, 0));
+	EXPECT_EQ(0, dmabuf_wait_state(&d, 0, 0));
 }
 
 TEST_HARNESS_MAIN

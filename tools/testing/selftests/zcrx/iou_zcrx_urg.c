@@ -5,7 +5,8 @@
  * data (MSG_OOB), TCP-MD5 signatures, and a kTLS or sockmap owner of the
  * socket.  The payload of such a flow sits in the ifq's area, which the
  * stack must read correctly where it has to (the urgent byte, the MD5
- * hash) and never hand out as pages.
+ * hash) and never hand out as pages, also in buffers of sixteen pages
+ * (rx_buf_len 64 KiB).
  *
  * Namespace B receives on eth0 with tcp-data-split on; an ntuple rule
  * steers TCP ports PORT_BASE..PORT_BASE+7 to the bound queue.  Namespace A
@@ -292,11 +293,31 @@ struct zc {
 	uint64_t got;		/* bytes received */
 };
 
-static int zc_open(struct zc *z)
+/* At least @n huge pages of the default size in the pool. */
+static int huge_pages_at_least(long n)
+{
+	long have = 0;
+	FILE *f;
+
+	f = fopen("/proc/sys/vm/nr_hugepages", "r+e");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%ld", &have) != 1 || have < n) {
+		rewind(f);
+		fprintf(f, "%ld\n", n);
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+/*
+ * A ring and an ifq on ZC_QUEUE whose buffers are @buf_len bytes (0: a
+ * page); larger ones come from 2 MiB huge pages.
+ */
+static int zc_open_buf(struct zc *z, __u32 buf_len)
 {
 	struct io_uring_params p;
 	long pg = sysconf(_SC_PAGESIZE);
-	int ret;
+	int ret, huge = 0;
 
 	memset(z, 0, sizeof(*z));
 	memset(&p, 0, sizeof(p));
@@ -307,8 +328,13 @@ static int zc_open(struct zc *z)
 		return ret;
 	z->region_len = pg + RQ_ENTRIES * sizeof(struct io_uring_zcrx_rqe);
 	z->region_len = (z->region_len + pg - 1) & ~(pg - 1);
+	if (buf_len > pg) {
+		if (huge_pages_at_least(8))
+			return -ENOMEM;
+		huge = MAP_HUGETLB;
+	}
 	z->area = mmap(NULL, AREA_LEN, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | huge, -1, 0);
 	z->region = mmap(NULL, z->region_len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (z->area == MAP_FAILED || z->region == MAP_FAILED)
@@ -324,6 +350,7 @@ static int zc_open(struct zc *z)
 	z->reg.if_idx = if_nametoindex(IFNAME);
 	z->reg.if_rxq = ZC_QUEUE;
 	z->reg.rq_entries = RQ_ENTRIES;
+	z->reg.rx_buf_len = buf_len;
 	z->reg.area_ptr = (uintptr_t)&z->area_reg;
 	z->reg.region_ptr = (uintptr_t)&z->rd;
 	ret = zcrx_register_ifq(z->ring.ring_fd, &z->reg);
@@ -333,11 +360,26 @@ static int zc_open(struct zc *z)
 	return 0;
 }
 
+static int zc_open(struct zc *z)
+{
+	return zc_open_buf(z, 0);
+}
+
 static void zc_close(struct zc *z)
 {
 	io_uring_queue_exit(&z->ring);
 	munmap(z->area, AREA_LEN);
 	munmap(z->region, z->region_len);
+}
+
+/*
+ * The fixture's ifq again with @buf_len buffers: the queue is free for it
+ * as soon as the first ring is closed.
+ */
+static int zc_reopen(struct zc *z, __u32 buf_len)
+{
+	zc_close(z);
+	return zc_open_buf(z, buf_len);
 }
 
 static void zc_arm(struct zc *z, int fd)
@@ -532,6 +574,24 @@ static void zc_transfer(struct __test_metadata *_metadata,
 /* Every segment signed with TCP-MD5: the hash covers the area's bytes. */
 TEST_F_TIMEOUT(urg, md5_steered, 300)
 {
+	ASSERT_EQ(0, connect_pair(PORT_BASE + 2, true, &self->tx, &self->rx));
+	zc_transfer(_metadata, self, 1 * MiB);
+}
+
+/*
+ * The same two with 64 KiB buffers, which hold many segments: the urgent
+ * byte and the bytes the MD5 hash covers are read well past the first
+ * page of a buffer.
+ */
+TEST_F_TIMEOUT(urg, oob_mid_stream_64k, 300)
+{
+	ASSERT_EQ(0, zc_reopen(&self->zc, 64 * KiB));
+	urgent_mid_stream(_metadata, self, PORT_BASE, false);
+}
+
+TEST_F_TIMEOUT(urg, md5_steered_64k, 300)
+{
+	ASSERT_EQ(0, zc_reopen(&self->zc, 64 * KiB));
 	ASSERT_EQ(0, connect_pair(PORT_BASE + 2, true, &self->tx, &self->rx));
 	zc_transfer(_metadata, self, 1 * MiB);
 }
