@@ -186,8 +186,11 @@ static int connect_pair(int port, bool md5, int *tx, int *rx)
 	if (lfd < 0)
 		return -1;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* room for everything a test leaves queued, whatever its truesize */
-	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/*
+	 * Room for everything a test leaves queued, whatever its truesize
+	 * (a 64 KiB buffer for a burst of a few segments), past rmem_max.
+	 */
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	if (bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 1) ||
 	    (md5 && md5_key(lfd, ZCRX_NS_A_ADDR4)))
 		goto err;
