@@ -5,10 +5,13 @@
 # huge pages), alternating in one VM: same link, same queue, same sender,
 # every byte checked.  netdevsim packs the payload of a burst into as few
 # buffers as their size allows, as a NIC's hardware GRO does, so larger
-# buffers mean fewer completions and refill entries per byte.  Prints,
-# per buffer size, the median of the rounds (min and max in brackets) of
-# completions per GiB and receiver CPU seconds per GiB, and each
-# against 4 KiB buffers.
+# buffers mean fewer completions and refill entries per byte.  Two
+# payload modes: untouched (the receiver only learns where each piece is
+# and returns it: the cost of delivery) and touched (it also checks every
+# byte against the pattern).  Prints, per mode and buffer size, the
+# median of the rounds (min and max in brackets) of completions per GiB
+# and receiver CPU seconds per GiB, and the latter against 4 KiB buffers
+# in the same mode.
 #   bench-bufs.sh KSELFTEST_ZCRX_DIR [SIZE [ROUNDS]]
 set -euo pipefail
 dir=$1
@@ -36,10 +39,11 @@ work=$(mktemp -d) || die "mktemp failed"
 
 field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
 
-one() {	# one BUFSIZE: a line "BUFSIZE completions/GiB cpu/GiB MiB/s"
-	local buf=$1
+one() {	# one MODE BUFSIZE: "MODE/BUFSIZE completions/GiB cpu/GiB MiB/s"
+	local mode=$1 buf=$2 opt=
+	[ "$mode" = untouched ] && opt=-n
 	ip netns exec $b ./zcrx_xfer -l -p $port -S "$size" -z eth0:1 -B "$buf" \
-		>"$work/out" 2>&1 &
+		$opt >"$work/out" 2>&1 &
 	local rx=$!
 	sleep 1
 	if ! ./zcrx_xfer -c 192.0.2.2 -N $a -p $port -S "$size" >/dev/null; then
@@ -49,23 +53,28 @@ one() {	# one BUFSIZE: a line "BUFSIZE completions/GiB cpu/GiB MiB/s"
 	fi
 	wait $rx || { cat "$work/out"; die "$buf: the receiver exited non-zero"; }
 	[ "$(field copy_bytes "$work/out")" = 0 ] || die "$buf: data was copied"
-	awk -v l="$buf" -v b="$(field bytes "$work/out")" -v s="$(field secs "$work/out")" \
+	awk -v l="$mode/$buf" -v b="$(field bytes "$work/out")" -v s="$(field secs "$work/out")" \
 	    -v c="$(field cpu "$work/out")" -v n="$(field completions "$work/out")" \
 	    'BEGIN { printf "%s %.0f %.3f %.1f\n", l, n * 1073741824 / b,
 		c * 1073741824 / b, b / s / 1048576 }'
 }
 
 echo "kernel $(uname -r), $size per run, $rounds rounds, buffers ${sizes[*]}"
+modes=(untouched touched)
 for r in $(seq "$rounds"); do
-	for s in "${sizes[@]}"; do
-		one "$s" | tee -a "$work/all"
+	for m in "${modes[@]}"; do
+		for s in "${sizes[@]}"; do
+			one "$m" "$s" | tee -a "$work/all"
+		done
 	done
 done
 echo
-printf '%-8s %22s %22s %10s %10s\n' buffer "completions/GiB" "CPU s/GiB" "vs 4K" "MiB/s"
-for s in "${sizes[@]}"; do
-	awk -v l="$s" '$1 == l' "$work/all"
-done | awk -v rounds="$rounds" '
+printf '%-15s %22s %22s %8s %8s\n' "mode/buffer" "completions/GiB" "CPU s/GiB" "vs 4K" "MiB/s"
+for m in "${modes[@]}"; do
+	for s in "${sizes[@]}"; do
+		awk -v l="$m/$s" '$1 == l' "$work/all"
+	done
+done | awk '
 	function med(a, n,   i, j, t) {
 		for (i = 1; i <= n; i++)
 			for (j = i + 1; j <= n; j++)
@@ -82,8 +91,9 @@ done | awk -v rounds="$rounds" '
 			for (i = 1; i <= cnt[k]; i++) { a[i] = n[k, i]; b[i] = c[k, i]; d[i] = t[k, i] }
 			mn = med(a, cnt[k]); mc = med(b, cnt[k]); mt = med(d, cnt[k])
 			lo_n = a[1]; hi_n = a[cnt[k]]; lo_c = b[1]; hi_c = b[cnt[k]]
-			if (o == 1) { base_c = mc }
-			printf "%-8s %8.0f [%.0f-%.0f] %7.3f [%.3f-%.3f] %9.2fx %10.1f\n",
+			split(k, mb, "/")
+			if (mb[2] == "4K") { base_c = mc }
+			printf "%-15s %8.0f [%.0f-%.0f] %7.3f [%.3f-%.3f] %7.2fx %8.1f\n",
 				k, mn, lo_n, hi_n, mc, lo_c, hi_c, mc / base_c, mt
 		}
 	}'

@@ -6,13 +6,15 @@
  * rx queue QUEUE of IFNAME, otherwise plain recv() into a -b sized buffer.
  *
  *   zcrx_xfer -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]
- *             [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen]] [-r READYFILE]
+ *             [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]
  *   zcrx_xfer -c ADDR [-N netns] [-p port] -S size|-u
  *   zcrx_xfer -l -U [-6] [-N netns] [-p port] [-r READYFILE]
  *   zcrx_xfer -c ADDR -U [-N netns] [-p port] -S size
  *
  * -B asks for rx buffers of rxbuflen bytes (rx_buf_len); above a page the
- * area is made of 2 MiB huge pages, which must be available.
+ * area is made of 2 MiB huge pages, which must be available.  -n leaves
+ * the payload untouched (the cost of delivery alone): the receiver then
+ * checks only the byte count.
  *
  * The receiver exits 0 only if it got exactly -S bytes (when given) and all
  * of them matched.  With -r it creates READYFILE once it listens (and, with
@@ -79,7 +81,7 @@ static void bad_args(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
-		"          [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen]] [-r READYFILE]\n"
+		"          [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]\n"
 		"       %s -c ADDR [-N netns] [-p port] -S size|-u\n"
 		"       %s -l -U [-6] [-N netns] [-p port] [-r READYFILE]\n"
 		"       %s -c ADDR -U [-N netns] [-p port] -S size\n",
@@ -88,12 +90,13 @@ static void bad_args(const char *prog)
 }
 
 static void report(const char *what, uint64_t got, double t, double c,
-		   uint64_t bad, uint64_t expect)
+		   uint64_t bad, uint64_t expect, bool checked)
 {
 	printf("%s: %llu bytes in %.2f s, %.1f MiB/s, receiver CPU %.2f s (%.2f s/GiB), %s\n",
 	       what, (unsigned long long)got, t, got / t / (1 << 20), c,
 	       got ? c * (1 << 30) / got : 0.0,
-	       bad == UINT64_MAX ? "all bytes verified" : "DATA MISMATCH");
+	       bad != UINT64_MAX ? "DATA MISMATCH" :
+	       checked ? "all bytes verified" : "payload not read");
 	if (bad != UINT64_MAX)
 		fprintf(stderr, "first wrong byte at offset %llu\n",
 			(unsigned long long)bad);
@@ -153,7 +156,8 @@ static int listen_accept(int family, int port, int *lfdp)
 #define HUGE_PAGE	(2UL << 20)
 
 static int do_listen_zc(int family, int port, const char *ifq_spec,
-			size_t area_size, size_t buf_len, uint64_t expect)
+			size_t area_size, size_t buf_len, bool untouched,
+			uint64_t expect)
 {
 	struct io_uring_zcrx_area_reg area_reg = {};
 	struct io_uring_zcrx_ifq_reg reg = {};
@@ -245,7 +249,8 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 
 			seen++;
 			if (cqe->flags & IORING_CQE_F_MORE) {
-				size_t chk = zcrx_check(data, cqe->res, seed,
+				size_t chk = untouched ? (size_t)cqe->res :
+					     zcrx_check(data, cqe->res, seed,
 							got);
 
 				if (chk != (size_t)cqe->res && bad == UINT64_MAX)
@@ -276,7 +281,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 	}
 	t = now() - t0;
 	c = cpu_seconds() - c0;
-	report("recv_zc", got, t, c, bad, expect);
+	report("recv_zc", got, t, c, bad, expect, !untouched);
 	printf("recv_zc: %llu completions, zero-copy %lld bytes, copied %lld bytes in %lld buffers\n",
 	       (unsigned long long)cqes, zcrx_fdinfo_counter(ring.ring_fd, "zc_bytes"),
 	       zcrx_fdinfo_counter(ring.ring_fd, "copy_bytes"),
@@ -328,7 +333,7 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	}
 	t = now() - t0;
 	c = cpu_seconds() - c0;
-	report("recv", got, t, c, bad, expect);
+	report("recv", got, t, c, bad, expect, true);
 	/* recv() copied every byte it returned into our buffer. */
 	printf("result: mode=recv bytes=%llu secs=%.3f cpu=%.3f calls=%llu",
 	       (unsigned long long)got, t, c, (unsigned long long)calls);
@@ -542,11 +547,11 @@ int main(int argc, char **argv)
 	const char *ifq_spec = NULL;
 	int family = AF_INET;
 	int listen_mode = 0;
-	bool until = false, udp = false;
+	bool until = false, udp = false, untouched = false;
 	int port = 9000;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:r:uU")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:nr:uU")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -582,6 +587,9 @@ int main(int argc, char **argv)
 		case 'B':
 			rx_buf_len = parse_size(optarg);
 			break;
+		case 'n':
+			untouched = true;
+			break;
 		case 'r':
 			ready_file = optarg;
 			break;
@@ -597,13 +605,13 @@ int main(int argc, char **argv)
 	}
 	if (listen_mode == !!peer || !bufsize || (ready_file && !listen_mode) ||
 	    (until && (listen_mode || udp || size != UINT64_MAX)) ||
-	    (udp && ifq_spec) || (rx_buf_len && !ifq_spec))
+	    (udp && ifq_spec) || ((rx_buf_len || untouched) && !ifq_spec))
 		bad_args(argv[0]);
 	if (udp && listen_mode)
 		return do_udp_listen(family, port);
 	if (listen_mode && ifq_spec)
 		return do_listen_zc(family, port, ifq_spec, area_size,
-				    rx_buf_len, size);
+				    rx_buf_len, untouched, size);
 	if (listen_mode)
 		return do_listen(family, port, bufsize, size);
 	if (size == UINT64_MAX && !until)
