@@ -65,6 +65,11 @@ inc='#include <liburing.h>'
 	probe ZCRX_FEATURES "$inc" 'int x = ZCRX_FEATURE_RX_PAGE_SIZE; (void)x;'
 	probe ZCRX_RX_BUF_LEN "$inc" \
 		'struct io_uring_zcrx_ifq_reg r; r.rx_buf_len = 0; (void)r;'
+	probe ZCRX_AREA_DMABUF_FD "$inc" \
+		'struct io_uring_zcrx_area_reg a; a.dmabuf_fd = 0; (void)a;'
+	# for io_uring_zcrx_udmabuf_create(); Debian's linux-libc-dev has it
+	probe LINUX_UDMABUF_H '#include <linux/udmabuf.h>' \
+		'struct udmabuf_create c; int x = UDMABUF_CREATE + UDMABUF_FLAGS_CLOEXEC; (void)c; (void)x;'
 	probe ZCRX_CTRL "$inc" \
 		'struct zcrx_ctrl c; int x = ZCRX_CTRL_FLUSH_RQ; (void)c; (void)x;'
 	probe QUERY_UAPI "$inc" \

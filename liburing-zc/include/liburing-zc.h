@@ -79,6 +79,7 @@ enum io_uring_zcrx_area_type {
 	IO_URING_ZCRX_AREA_PAGES	= 0,	/* anonymous memory */
 	IO_URING_ZCRX_AREA_HUGE		= 1,	/* MAP_HUGETLB memory */
 	IO_URING_ZCRX_AREA_USER		= 2,	/* the caller's area_addr */
+	IO_URING_ZCRX_AREA_DMABUF	= 3,	/* the caller's dmabuf_fd */
 };
 
 enum io_uring_zcrx_rq_type {
@@ -90,6 +91,12 @@ enum io_uring_zcrx_rq_type {
 enum io_uring_zcrx_params_flags {
 	/* no device: every byte is copied into the area (ZCRX_REG_NODEV) */
 	IO_URING_ZCRX_NODEV		= 1U << 0,
+	/*
+	 * rx_buf_len is a wish: when the device cannot fill buffers that
+	 * large (-EOPNOTSUPP, -ERANGE), register page-sized ones instead;
+	 * io_uring_zcrx.buf_len says which
+	 */
+	IO_URING_ZCRX_BUF_FALLBACK	= 1U << 1,
 };
 
 /* what io_uring_zcrx_setup() builds; zero what you do not set */
@@ -102,7 +109,8 @@ struct io_uring_zcrx_params {
 	void	*area_addr;	/* IO_URING_ZCRX_AREA_USER only */
 	__u32	rq_entries;	/* rounded up to a power of two; 0: one
 				 * per buffer of the area, at most 32768 */
-	__u32	rx_buf_len;	/* 0: the page size */
+	__u32	rx_buf_len;	/* 0: the page size; else a power of two
+				 * the device fills, on contiguous memory */
 	__u32	flags;		/* enum io_uring_zcrx_params_flags */
 	__u32	__resv1;
 	/*
@@ -111,7 +119,12 @@ struct io_uring_zcrx_params {
 	 * the statistics in the refill region and writes the offset back.
 	 */
 	struct zcrx_event_desc *event_desc;
-	__u32	__resv[2];
+	/*
+	 * IO_URING_ZCRX_AREA_DMABUF: the dmabuf (any fd >= 0, 0 included);
+	 * the caller keeps it.  Every other area type: must be 0.
+	 */
+	__s32	dmabuf_fd;
+	__u32	__resv[1];
 };
 
 #define IO_URING_ZCRX_DEFAULT_AREA	(16ULL << 20)
@@ -136,6 +149,9 @@ struct io_uring_zcrx {
 int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 			const struct io_uring_zcrx_params *p);
 int io_uring_zcrx_teardown(struct io_uring_zcrx *zc);
+
+/* a dmabuf over a sealed memfd, for IO_URING_ZCRX_AREA_DMABUF */
+int io_uring_zcrx_udmabuf_create(size_t size, int *memfd);
 
 /* Sharing a queue between rings, events and statistics. */
 

@@ -86,7 +86,8 @@ static int zc_check_params(const struct io_uring *ring,
 	const struct zcrx_event_desc *ev = p->event_desc;
 	unsigned int i;
 
-	if (p->flags & ~(__u32)IO_URING_ZCRX_NODEV || p->__resv1)
+	if (p->flags & ~(__u32)(IO_URING_ZCRX_NODEV | IO_URING_ZCRX_BUF_FALLBACK) ||
+	    p->__resv1)
 		return -EINVAL;
 	for (i = 0; i < ZC_ARRAY_SIZE(p->__resv); i++)
 		if (p->__resv[i])
@@ -108,6 +109,9 @@ static int zc_check_params(const struct io_uring *ring,
 	if (p->rx_buf_len && (p->rx_buf_len < page ||
 			      (p->rx_buf_len & (p->rx_buf_len - 1))))
 		return -EINVAL;
+	/* dmabuf_fd belongs to dmabuf areas only: anywhere else it is 0 */
+	if (p->area_type != IO_URING_ZCRX_AREA_DMABUF && p->dmabuf_fd)
+		return -EINVAL;
 	switch (p->area_type) {
 	case IO_URING_ZCRX_AREA_PAGES:
 	case IO_URING_ZCRX_AREA_HUGE:
@@ -119,6 +123,13 @@ static int zc_check_params(const struct io_uring *ring,
 		    ((uintptr_t)p->area_addr & (page - 1)))
 			return -EINVAL;
 		break;
+	case IO_URING_ZCRX_AREA_DMABUF:
+		/* the kernel copies nothing into a dmabuf: no NODEV */
+		if (p->area_addr || (p->flags & IO_URING_ZCRX_NODEV))
+			return -EINVAL;
+		if (p->dmabuf_fd < 0)
+			return -EBADF;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -126,6 +137,27 @@ static int zc_check_params(const struct io_uring *ring,
 		return -EINVAL;
 	if (p->area_size > SIZE_MAX / 2)
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The size of the dmabuf area: the dmabuf's own (lseek(SEEK_END) tells
+ * it), which @size, when not 0, must match.
+ */
+static int zc_dmabuf_size(int fd, __u64 size, __u64 *out, size_t page)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	if (end < 0) {
+		/* an exporter that cannot tell: trust the caller's size */
+		if (!size || errno == EBADF)
+			return -errno;
+		end = (off_t)size;
+	}
+	if (!end || (end & (page - 1)) || (size && (__u64)end != size) ||
+	    (__u64)end > SIZE_MAX / 2)
+		return -EINVAL;
+	*out = (__u64)end;
 	return 0;
 }
 
@@ -137,24 +169,51 @@ static void *zc_map_anon(size_t size, int extra)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* the bytes of rx_buf_len, whatever the system's headers call them */
+static inline void zc_set_rx_buf_len(struct io_uring_zcrx_ifq_reg *reg, __u32 len)
+{
+#if LIBURING_ZC_IFQ_RX_BUF_LEN
+	reg->rx_buf_len = len;
+#else
+	reg->__resv2 = len;
+#endif
+}
+
+static inline __u32 zc_rx_buf_len(const struct io_uring_zcrx_ifq_reg *reg)
+{
+#if LIBURING_ZC_IFQ_RX_BUF_LEN
+	return reg->rx_buf_len;
+#else
+	return reg->__resv2;
+#endif
+}
+
 /**
  * io_uring_zcrx_setup() - register an interface queue with its memory
  * @ring: a ring set up with IO_URING_ZCRX_SETUP_FLAGS
  * @zc: the context to fill in
  * @p: interface, queue, area and refill ring choices
  *
- * Maps the area (unless the caller brings one) and the refill region,
- * registers both with the queue, and maps the refill ring.  On failure
- * nothing the call mapped is left mapped and @zc is zeroed.  The one
- * failure after registration (a kernel refill ring that cannot be
- * mapped) leaves the queue registered until the ring is closed, as there
- * is no unregister.
+ * Maps the area (unless the caller brings one; a dmabuf is mapped for
+ * reading) and the refill region, registers both with the queue, and
+ * maps the refill ring.  On failure nothing the call mapped is left
+ * mapped and @zc is zeroed.  The one failure after registration (a
+ * kernel refill ring that cannot be mapped) leaves the queue registered
+ * until the ring is closed, as there is no unregister.
+ *
+ * With IO_URING_ZCRX_BUF_FALLBACK and an rx_buf_len above the page size,
+ * a registration the device refuses with -EOPNOTSUPP or -ERANGE is made
+ * again with page-sized buffers; zc->buf_len tells the size in use.
  *
  * Return: 0; -EOPNOTSUPP when the kernel lacks zero-copy receive; -EINVAL
- * for bad parameters or a ring without the set-up flags; mmap()'s -errno
- * when the memory cannot be mapped (-ENOMEM, or -EINVAL for a huge page
- * area whose size is not a multiple of the huge page size); or the
- * registration's -errno.
+ * for bad parameters (an area size that is not a multiple of rx_buf_len,
+ * a dmabuf size other than the dmabuf's) or a ring without the set-up
+ * flags; -EBADF for a negative dmabuf_fd; mmap()'s -errno when the
+ * memory cannot be mapped (-ENOMEM, -EINVAL for a huge page area whose
+ * size is not a multiple of the huge page size, or whatever a dmabuf's
+ * exporter says when it cannot be mapped); or the registration's -errno
+ * (-EOPNOTSUPP for a device that fills pages only, -ERANGE for an
+ * rx_buf_len above its largest or an area not contiguous enough).
  */
 int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 			const struct io_uring_zcrx_params *p)
@@ -164,7 +223,8 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 	struct io_uring_region_desc rd;
 	struct io_uring_zcrx_ifq_reg reg;
 	struct zcrx_event_desc ev;
-	__u64 area_size, buf_len, stats_end;
+	__u64 area_size = 0, buf_len, stats_end;
+	__u32 rx_buf_len;
 	void *region = NULL;
 	size_t region_size;
 	unsigned int entries;
@@ -182,13 +242,25 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 	if (ret)
 		return ret;
 
-	area_size = p->area_size ? p->area_size : IO_URING_ZCRX_DEFAULT_AREA;
-	buf_len = p->rx_buf_len ? p->rx_buf_len : page;
-	if (area_size < buf_len)
+	if (p->area_type == IO_URING_ZCRX_AREA_DMABUF) {
+		ret = zc_dmabuf_size(p->dmabuf_fd, p->area_size, &area_size, page);
+		if (ret)
+			return ret;
+	} else {
+		area_size = p->area_size ? p->area_size : IO_URING_ZCRX_DEFAULT_AREA;
+	}
+	rx_buf_len = p->rx_buf_len;
+	buf_len = rx_buf_len ? rx_buf_len : page;
+	/* the kernel cuts the area into whole buffers */
+	if (area_size % buf_len)
 		return -EINVAL;
-	/* the kernel rounds up to a power of two: make room for that */
+	/*
+	 * The kernel rounds up to a power of two: make room for that.  A
+	 * set-up that may fall back to pages sizes the ring for pages.
+	 */
 	entries = zc_rq_entries(p->rq_entries ? p->rq_entries :
-				area_size / buf_len);
+				area_size / ((p->flags & IO_URING_ZCRX_BUF_FALLBACK) ?
+					     page : buf_len));
 	region_size = zc_region_size(entries, page);
 	if (p->event_desc) {
 		ev = *p->event_desc;
@@ -204,6 +276,13 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 
 	if (p->area_type == IO_URING_ZCRX_AREA_USER) {
 		base = p->area_addr;
+	} else if (p->area_type == IO_URING_ZCRX_AREA_DMABUF) {
+		/* the data is read through the exporter's mapping */
+		base = mmap(NULL, area_size, PROT_READ, MAP_SHARED,
+			    p->dmabuf_fd, 0);
+		if (base == MAP_FAILED)
+			return -errno;
+		zc->priv_flags |= ZC_OWN_AREA;
 	} else {
 		base = zc_map_anon(area_size, p->area_type == IO_URING_ZCRX_AREA_HUGE ?
 				   MAP_HUGETLB : 0);
@@ -212,35 +291,41 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 		zc->priv_flags |= ZC_OWN_AREA;
 	}
 
-	memset(&rd, 0, sizeof(rd));
-	rd.size = region_size;
 	if (p->rq_type == IO_URING_ZCRX_RQ_USER) {
 		region = zc_map_anon(region_size, 0);
 		if (!region) {
 			ret = -errno;
 			goto err_area;
 		}
+	}
+
+again:
+	memset(&rd, 0, sizeof(rd));
+	rd.size = region_size;
+	if (region) {
 		rd.user_addr = (__u64)(uintptr_t)region;
 		rd.flags = IORING_MEM_REGION_TYPE_USER;
 	}
 
 	memset(&area, 0, sizeof(area));
-	area.addr = (__u64)(uintptr_t)base;
 	area.len = area_size;
+	if (p->area_type == IO_URING_ZCRX_AREA_DMABUF) {
+		/* the kernel takes its own reference: the fd stays the caller's */
+		area.flags = IORING_ZCRX_AREA_DMABUF;
+#if LIBURING_ZC_AREA_DMABUF_FD
+		area.dmabuf_fd = (__u32)p->dmabuf_fd;
+#else
+		area.__resv1 = (__u32)p->dmabuf_fd;
+#endif
+	} else {
+		area.addr = (__u64)(uintptr_t)base;
+	}
 
 	memset(&reg, 0, sizeof(reg));
 	reg.if_idx = p->if_idx;
 	reg.if_rxq = p->if_rxq;
 	reg.rq_entries = entries;
-#if LIBURING_ZC_IFQ_RX_BUF_LEN
-	reg.rx_buf_len = p->rx_buf_len;
-#else
-	/* the system's headers predate rx_buf_len: only the default */
-	if (p->rx_buf_len && p->rx_buf_len != page) {
-		ret = -EOPNOTSUPP;
-		goto err_region;
-	}
-#endif
+	zc_set_rx_buf_len(&reg, rx_buf_len);
 	reg.area_ptr = (__u64)(uintptr_t)&area;
 	reg.region_ptr = (__u64)(uintptr_t)&rd;
 	if (p->flags & IO_URING_ZCRX_NODEV)
@@ -255,6 +340,13 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 	}
 
 	ret = io_uring_register_ifq(ring, &reg);
+	/* a device that cannot fill buffers that large: pages, if allowed */
+	if ((ret == -EOPNOTSUPP || ret == -ERANGE) && buf_len > page &&
+	    (p->flags & IO_URING_ZCRX_BUF_FALLBACK)) {
+		rx_buf_len = 0;
+		buf_len = page;
+		goto again;
+	}
 	if (ret)
 		goto err_region;
 	/* where the statistics went, when the library chose */
@@ -286,11 +378,8 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 	zc->rq.rq_tail = io_uring_smp_load_acquire(zc->rq.ktail);
 	zc->rq.ring_ptr = region;
 	zc->id = reg.zcrx_id;
-#if LIBURING_ZC_IFQ_RX_BUF_LEN
-	zc->buf_len = reg.rx_buf_len ? reg.rx_buf_len : (__u32)buf_len;
-#else
-	zc->buf_len = (__u32)buf_len;
-#endif
+	/* the size in use, as the kernel writes it back */
+	zc->buf_len = zc_rx_buf_len(&reg) ? zc_rx_buf_len(&reg) : (__u32)buf_len;
 	zc->area = base;
 	zc->area_size = area_size;
 	zc->area_token = area.rq_area_token;

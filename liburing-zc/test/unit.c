@@ -87,6 +87,9 @@ static struct {
 	int	ev_seen;
 	/* io_uring_get_probe_ring(): 0 the real one, else this last_op */
 	unsigned int probe_last_op;
+	/* a device that fills at most buf_max bytes: buf_err above that */
+	int	buf_err;
+	__u32	buf_max;
 } fk;
 
 static int is_zero(const void *p, size_t n)
@@ -135,7 +138,8 @@ static int fake_register_ifq(struct io_uring_zcrx_ifq_reg *reg)
 	if ((reg->flags & ~(__u32)ZCRX_REG_NODEV) || reg->zcrx_id ||
 	    !is_zero(reg->__resv, sizeof(reg->__resv)) ||
 	    !is_zero(&reg->offsets, sizeof(reg->offsets)) ||
-	    area->rq_area_token || area->flags || area->dmabuf_fd ||
+	    area->rq_area_token || (area->flags & ~(__u32)IORING_ZCRX_AREA_DMABUF) ||
+	    (!area->flags && area->dmabuf_fd) ||
 	    !is_zero(area->__resv2, sizeof(area->__resv2)) ||
 	    (rd->flags & ~(__u32)IORING_MEM_REGION_TYPE_USER) || rd->id ||
 	    rd->mmap_offset || !is_zero(rd->__resv, sizeof(rd->__resv)))
@@ -146,9 +150,21 @@ static int fake_register_ifq(struct io_uring_zcrx_ifq_reg *reg)
 		return -EINVAL;
 	while (entries < reg->rq_entries)
 		entries <<= 1;
-	if (!area->addr || (area->addr & (PAGE - 1)) || !area->len ||
-	    (area->len & (PAGE - 1)))
+	if (area->flags & IORING_ZCRX_AREA_DMABUF) {
+		/* no address, a file for the fd, nothing copied into it */
+		if (area->addr || !area->len || (area->len & (PAGE - 1)) ||
+		    (reg->flags & ZCRX_REG_NODEV))
+			return -EINVAL;
+		if (fcntl((int)area->dmabuf_fd, F_GETFD) < 0)
+			return -EBADF;
+	} else if (!area->addr || (area->addr & (PAGE - 1)) || !area->len ||
+		   (area->len & (PAGE - 1))) {
 		return -EINVAL;
+	}
+	if (area->len % (reg->rx_buf_len ? reg->rx_buf_len : PAGE))
+		return -EINVAL;
+	if (fk.buf_err && reg->rx_buf_len > fk.buf_max)
+		return -fk.buf_err;
 	if (reg->rx_buf_len && (reg->rx_buf_len < PAGE ||
 				(reg->rx_buf_len & (reg->rx_buf_len - 1))))
 		return -EINVAL;
@@ -516,6 +532,19 @@ TEST(abi_field_offsets)
 
 	OFF(struct io_uring_sqe, zcrx_ifq_idx, 44);
 	EXPECT_EQ((size_t)4, sizeof(((struct io_uring_sqe *)0)->zcrx_ifq_idx));
+}
+
+/* the library's own parameters: dmabuf_fd took a reserved word */
+TEST(params_layout)
+{
+	EXPECT_EQ((size_t)64, sizeof(struct io_uring_zcrx_params));
+	EXPECT_EQ((size_t)36, offsetof(struct io_uring_zcrx_params, rx_buf_len));
+	EXPECT_EQ((size_t)40, offsetof(struct io_uring_zcrx_params, flags));
+	EXPECT_EQ((size_t)48, offsetof(struct io_uring_zcrx_params, event_desc));
+	EXPECT_EQ((size_t)56, offsetof(struct io_uring_zcrx_params, dmabuf_fd));
+	EXPECT_EQ((size_t)60, offsetof(struct io_uring_zcrx_params, __resv));
+	EXPECT_EQ(3, IO_URING_ZCRX_AREA_DMABUF);
+	EXPECT_EQ(2U, (unsigned int)IO_URING_ZCRX_BUF_FALLBACK);
 }
 
 TEST(cqe32_layout)
@@ -1572,7 +1601,7 @@ TEST(setup_bad_params)
 
 	BAD(p.flags = 1);
 	BAD(p.flags = 1U << 31);
-	BAD(p.flags = 2);
+	BAD(p.flags = 8);
 	BAD(p.__resv1 = 1);
 	/* no device: no interface, no queue */
 	BAD(p.flags = IO_URING_ZCRX_NODEV);
@@ -1583,8 +1612,20 @@ TEST(setup_bad_params)
 	     ev.stats_offset = UINT64_MAX - 7));
 	for (i = 0; i < ZC_ARRAY_SIZE(p.__resv); i++)
 		BAD(p.__resv[i] = 1);
-	BAD(p.area_type = 3);
+	BAD(p.area_type = 4);
 	BAD(p.area_type = UINT32_MAX);
+	BAD(p.flags = 4);
+	/* dmabuf_fd is for dmabuf areas only */
+	BAD(p.dmabuf_fd = 1);
+	BAD(p.dmabuf_fd = -1);
+	BAD((p.area_type = IO_URING_ZCRX_AREA_HUGE, p.dmabuf_fd = 3));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_USER, p.area_addr = area,
+	     p.area_size = PAGE, p.dmabuf_fd = 3));
+	/* a dmabuf has no address, and no copy can go into it */
+	BAD((p.area_type = IO_URING_ZCRX_AREA_DMABUF, p.area_addr = area));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_DMABUF, p.if_idx = 0,
+	     p.flags = IO_URING_ZCRX_NODEV));
+	BAD((p.area_type = IO_URING_ZCRX_AREA_DMABUF, p.area_size = PAGE + 1));
 	BAD(p.rq_type = 2);
 	BAD(p.rq_type = UINT32_MAX);
 	BAD(p.area_addr = area);
@@ -1608,6 +1649,13 @@ TEST(setup_bad_params)
 	BAD(p.rx_buf_len = 3 * PAGE);
 	BAD(p.rx_buf_len = PAGE + 1);
 	BAD(p.rx_buf_len = UINT32_MAX);
+
+	/* a negative dmabuf fd */
+	p = good;
+	p.area_type = IO_URING_ZCRX_AREA_DMABUF;
+	p.dmabuf_fd = -1;
+	EXPECT_EQ(-EBADF, setup_with(&ring, &zc, &p));
+	EXPECT_TRUE(is_zero(&zc, sizeof(zc)));
 
 	/* rings without the set-up flags */
 	memset(&plain, 0, sizeof(plain));
@@ -1662,6 +1710,12 @@ TEST(setup_good_params_reach_the_kernel)
 	GOOD((p.if_idx = UINT32_MAX, p.if_rxq = UINT32_MAX));
 	GOOD(ring.flags |= IORING_SETUP_CQSIZE);
 	GOOD(p.flags = IO_URING_ZCRX_NODEV);
+	GOOD(p.flags = IO_URING_ZCRX_BUF_FALLBACK);
+	GOOD((p.flags = IO_URING_ZCRX_BUF_FALLBACK, p.rx_buf_len = 4 * PAGE));
+	/* fd 0 is a file like any other */
+	GOOD((p.area_type = IO_URING_ZCRX_AREA_DMABUF, p.dmabuf_fd = 0));
+	GOOD((p.area_type = IO_URING_ZCRX_AREA_DMABUF, p.dmabuf_fd = 7,
+	      p.area_size = 4 * PAGE));
 	GOOD((p.event_desc = &ev, ev.flags = ZCRX_EVENT_DESC_FLAG_STATS,
 	      ev.stats_offset = 1ULL << 24));
 #undef GOOD
@@ -2000,6 +2054,191 @@ TEST_F(setup, sync_layer)
 }
 
 /* No device: the registration says so, with interface and queue 0. */
+/* an area size that is not a whole number of buffers: refused here */
+TEST_F(setup, area_not_whole_buffers)
+{
+	self->p.area_size = 3 * PAGE;
+	self->p.rx_buf_len = 2 * PAGE;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0, fk.reg_calls);
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+	/* the default area of 16 MiB is no multiple of 32 MiB either */
+	self->p.area_size = 0;
+	self->p.rx_buf_len = 1U << 25;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0, fk.reg_calls);
+	EXPECT_EQ(self->maps, count_maps());
+}
+
+/*
+ * A device that fills 8 KiB at most: 16 KiB buffers are refused with the
+ * kernel's error, unless IO_URING_ZCRX_BUF_FALLBACK asks for pages then.
+ */
+TEST_F(setup, buf_fallback)
+{
+	static const int err[] = { ERANGE, EOPNOTSUPP };
+	unsigned int i;
+
+	self->p.area_size = 64 * PAGE;
+	self->p.rx_buf_len = 4 * PAGE;
+	fk.buf_max = 2 * PAGE;
+	for (i = 0; i < ZC_ARRAY_SIZE(err); i++) {
+		fk.buf_err = err[i];
+		fk.reg_calls = 0;
+		self->p.flags = 0;
+		EXPECT_EQ(-err[i], setup_with(&self->ring, &self->zc, &self->p));
+		EXPECT_EQ(1, fk.reg_calls);
+		EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+		EXPECT_EQ(self->maps, count_maps());
+
+		fk.reg_calls = 0;
+		self->p.flags = IO_URING_ZCRX_BUF_FALLBACK;
+		ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+		EXPECT_EQ(2, fk.reg_calls);
+		EXPECT_EQ(0U, fk.reg.rx_buf_len);
+		EXPECT_EQ((__u32)PAGE, self->zc.buf_len);
+		/* a refill entry for every page of the area */
+		EXPECT_EQ(64U, self->zc.rq.ring_entries);
+		EXPECT_EQ(64 * PAGE, (unsigned long)self->zc.area_size);
+		check_teardown(_metadata, self);
+	}
+
+	/* what the device can do needs no fallback */
+	fk.reg_calls = 0;
+	self->p.rx_buf_len = 2 * PAGE;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(1, fk.reg_calls);
+	EXPECT_EQ(2 * PAGE, (unsigned long)self->zc.buf_len);
+	check_teardown(_metadata, self);
+
+	/* another error is not the device's size: no second try */
+	fk.buf_err = 0;
+	fk.err = EINVAL;
+	fk.calls = 0;
+	self->p.rx_buf_len = 4 * PAGE;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(1, fk.calls);
+	EXPECT_EQ(self->maps, count_maps());
+}
+
+/*
+ * A dmabuf area, with a memfd standing in for the dmabuf: registered
+ * with its fd, address 0 and its whole size; mapped for reading; the fd
+ * stays the caller's.
+ */
+TEST_F(setup, dmabuf_area)
+{
+	const size_t len = 16 * PAGE;
+	struct io_uring_cqe *cqe;
+	struct cqe32 c;
+	struct iovec iov;
+	char *w;
+
+	self->memfd = memfd_create("fake-dmabuf", MFD_CLOEXEC);
+	if (self->memfd < 0)
+		SKIP(return, "no memfd: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(self->memfd, len));
+	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->memfd, 0);
+	ASSERT_NE(MAP_FAILED, w);
+	w[0] = 'a';
+	w[len - 1] = 'z';
+	self->maps = count_maps();
+
+	self->p.area_type = IO_URING_ZCRX_AREA_DMABUF;
+	self->p.dmabuf_fd = self->memfd;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ((__u32)IORING_ZCRX_AREA_DMABUF, fk.area.flags);
+	EXPECT_EQ((__u32)self->memfd, fk.area.dmabuf_fd);
+	EXPECT_EQ(0ULL, (unsigned long long)fk.area.addr);
+	EXPECT_EQ((__u64)len, fk.area.len);
+	EXPECT_EQ((__u64)len, self->zc.area_size);
+	EXPECT_EQ(16U, self->zc.rq.ring_entries);
+	EXPECT_EQ((__u32)PAGE, self->zc.buf_len);
+	ASSERT_NE(NULL, self->zc.area);
+	EXPECT_NE((uintptr_t)w, (uintptr_t)self->zc.area);
+	/* the data, through the library's mapping */
+	EXPECT_EQ('a', self->zc.area[0]);
+	EXPECT_EQ('z', self->zc.area[len - 1]);
+	cqe = mkcqe(&c, 10, self->zc.area_token | (len - 10));
+	ASSERT_EQ(0, io_uring_zcrx_get_buf(&self->zc, cqe, &iov));
+	EXPECT_EQ('z', ((char *)iov.iov_base)[9]);
+	EXPECT_EQ(0, io_uring_zcrx_return(&self->zc, cqe));
+	check_teardown(_metadata, self);
+	EXPECT_LE(0, fcntl(self->memfd, F_GETFD));
+
+	/* the size given must be the dmabuf's */
+	fk.reg_calls = 0;
+	self->p.area_size = len;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ((__u64)len, fk.area.len);
+	check_teardown(_metadata, self);
+	self->p.area_size = len / 2;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	self->p.area_size = 2 * len;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(1, fk.reg_calls);
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+
+	/* and a whole number of buffers */
+	self->p.area_size = 0;
+	self->p.rx_buf_len = 32 * PAGE;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	self->p.rx_buf_len = 4 * PAGE;
+	ASSERT_EQ(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(4 * PAGE, (unsigned long)fk.reg.rx_buf_len);
+	check_teardown(_metadata, self);
+	EXPECT_EQ(0, munmap(w, len));
+}
+
+/* a dmabuf that cannot be mapped, or not sized: nothing registered */
+TEST_F(setup, dmabuf_unusable)
+{
+	char path[64];
+	int wfd, sv[2];
+
+	self->memfd = memfd_create("fake-dmabuf", MFD_CLOEXEC);
+	if (self->memfd < 0)
+		SKIP(return, "no memfd: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(self->memfd, 8 * PAGE));
+	self->p.area_type = IO_URING_ZCRX_AREA_DMABUF;
+
+	/* write-only: lseek works, a readable mapping does not */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", self->memfd);
+	wfd = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, wfd);
+	self->p.dmabuf_fd = wfd;
+	EXPECT_EQ(-EACCES, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0, fk.reg_calls);
+	EXPECT_TRUE(is_zero(&self->zc, sizeof(self->zc)));
+	EXPECT_EQ(self->maps, count_maps());
+	close(wfd);
+
+	/* closed */
+	self->p.dmabuf_fd = wfd;
+	EXPECT_EQ(-EBADF, setup_with(&self->ring, &self->zc, &self->p));
+	self->p.area_size = 8 * PAGE;
+	EXPECT_EQ(-EBADF, setup_with(&self->ring, &self->zc, &self->p));
+
+	/* a file without a size: only with area_size, which is then trusted */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	self->p.dmabuf_fd = sv[0];
+	self->p.area_size = 0;
+	EXPECT_EQ(-ESPIPE, setup_with(&self->ring, &self->zc, &self->p));
+	self->p.area_size = 8 * PAGE;
+	EXPECT_GT(0, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0, fk.reg_calls);
+	EXPECT_EQ(self->maps, count_maps());
+	close(sv[0]);
+	close(sv[1]);
+
+	/* an empty one */
+	ASSERT_EQ(0, ftruncate(self->memfd, 0));
+	self->p.dmabuf_fd = self->memfd;
+	self->p.area_size = 0;
+	EXPECT_EQ(-EINVAL, setup_with(&self->ring, &self->zc, &self->p));
+	EXPECT_EQ(0, fk.reg_calls);
+}
+
 TEST_F(setup, nodev)
 {
 	self->p.flags = IO_URING_ZCRX_NODEV;
@@ -2222,6 +2461,62 @@ TEST(queue_init_args)
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init_params(8, &ring, NULL));
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_queue_init_params(8, NULL, &p));
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_probe(NULL));
+}
+
+/* The udmabuf helper. */
+
+TEST(udmabuf_args)
+{
+	int memfd = 5;
+
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_udmabuf_create(0, &memfd));
+	EXPECT_EQ(-1, memfd);
+	memfd = 5;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_udmabuf_create(PAGE + 1, &memfd));
+	EXPECT_EQ(-1, memfd);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_udmabuf_create(100, NULL));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_udmabuf_create(SIZE_MAX & ~(PAGE - 1),
+							NULL));
+}
+
+/* where the host lets us: a dmabuf that shows the memfd's bytes */
+TEST(host_udmabuf)
+{
+	const size_t len = 8 * PAGE;
+	int fd, memfd = -1, fd2, maps = count_maps();
+	char *d, *m;
+
+	fd = io_uring_zcrx_udmabuf_create(len, &memfd);
+	if (fd == -ENOENT || fd == -EACCES || fd == -EPERM || fd == -ENODEV ||
+	    fd == -ENXIO)
+		SKIP(return, "no /dev/udmabuf for us here (%d)", fd);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, memfd);
+	EXPECT_NE(fd, memfd);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(memfd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ((off_t)len, lseek(fd, 0, SEEK_END));
+	/* sealed against shrinking, as udmabuf wants */
+	EXPECT_NE(0, fcntl(memfd, F_GET_SEALS) & F_SEAL_SHRINK);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	d = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	m[0] = 'x';
+	m[len - 1] = 'y';
+	EXPECT_EQ('x', d[0]);
+	EXPECT_EQ('y', d[len - 1]);
+	munmap(d, len);
+	munmap(m, len);
+	close(memfd);
+	close(fd);
+
+	/* without the memfd: only the dmabuf is left open */
+	fd2 = io_uring_zcrx_udmabuf_create(len, NULL);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ((off_t)len, lseek(fd2, 0, SEEK_END));
+	close(fd2);
+	EXPECT_EQ(maps, count_maps());
 }
 
 /* The synchronous layer's argument checks. */

@@ -137,11 +137,24 @@ enum {
 };
 #endif
 
-/* Linux 6.15's layout, in liburing 2.10, still had rx_buf_len reserved. */
+/*
+ * Linux 6.15's layout, in liburing 2.10, still had rx_buf_len reserved
+ * (__resv2, bytes 60..63): with such headers the library uses that name.
+ */
 #if !LIBURING_ZC_HAVE_ZCRX_UAPI || LIBURING_ZC_HAVE_ZCRX_RX_BUF_LEN
 #define LIBURING_ZC_IFQ_RX_BUF_LEN	1
 #else
 #define LIBURING_ZC_IFQ_RX_BUF_LEN	0
+#endif
+
+/*
+ * The same for dmabuf_fd, bytes 28..31 of the area: __resv1 in Linux
+ * 6.15's layout.
+ */
+#if !LIBURING_ZC_HAVE_ZCRX_UAPI || LIBURING_ZC_HAVE_ZCRX_AREA_DMABUF_FD
+#define LIBURING_ZC_AREA_DMABUF_FD	1
+#else
+#define LIBURING_ZC_AREA_DMABUF_FD	0
 #endif
 
 /*
