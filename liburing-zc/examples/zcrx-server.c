@@ -11,6 +11,9 @@
  *               steered to QUEUE) and undo it at exit
  *   -a SIZE     area size (default 16M)
  *   -H          area in huge pages
+ *   -b BUFLEN   buffers of BUFLEN bytes (a power of two; with -H, up to
+ *               what the NIC fills), page-sized ones if the NIC cannot
+ *   -D          area in a dmabuf made with udmabuf (of the -a size)
  *   -k          refill ring in kernel memory (default: ours)
  *   -y          the synchronous layer (io_uring_zcrx_readv) instead of a
  *               ring loop
@@ -20,6 +23,8 @@
  * without -s) that all matched, 3 on a kernel without zero-copy receive,
  * 1 on any other failure.  The last line is a machine-readable summary:
  *   result: bytes=B secs=S cpu=C completions=N zc_bytes=Z copy_bytes=Y
+ *           buf_len=L max_len=M
+ * (M: the largest completion).
  */
 #include <getopt.h>
 #include <net/if.h>
@@ -49,6 +54,7 @@ struct server {
 	uint64_t seed;		/* of the pattern on the connection */
 	uint64_t bytes;
 	uint64_t completions;
+	uint64_t max_len;
 	uint64_t last_bytes;
 	double t0, last;
 	int bad;
@@ -65,7 +71,7 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: zcrx-server -i IFNAME -q QUEUE -p PORT [-s EXPECTED] "
-		"[-6] [-n] [-a SIZE] [-H] [-k] [-y] [-N]\n");
+		"[-6] [-n] [-a SIZE] [-H] [-b BUFLEN] [-D] [-k] [-y] [-N]\n");
 	exit(2);
 }
 
@@ -128,6 +134,8 @@ static void take(struct server *sv, const void *p, size_t len)
 		}
 	}
 	sv->bytes += len;
+	if (len > sv->max_len)
+		sv->max_len = len;
 	/* a clock read costs more than the rest: look every 64 pieces */
 	if (sv->completions++ & 63)
 		return;
@@ -253,13 +261,13 @@ int main(int argc, char **argv)
 	struct server sv;
 	struct io_uring ring;
 	long long zc_bytes, copy_bytes;
-	int opt, lfd, fd, ret, rc = 0;
+	int opt, lfd, fd, ret, rc = 0, dmabuf = 0;
 	double cpu0, secs;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.family = AF_INET;
 	sv.verify = 1;
-	while ((opt = getopt(argc, argv, "i:q:p:s:6na:HkyN")) != -1) {
+	while ((opt = getopt(argc, argv, "i:q:p:s:6na:Hb:DkyN")) != -1) {
 		switch (opt) {
 		case 'i': sv.ifname = optarg; break;
 		case 'q': sv.queue = atoi(optarg); break;
@@ -269,6 +277,11 @@ int main(int argc, char **argv)
 		case 'n': sv.use_nic = 1; break;
 		case 'a': sv.zp.area_size = zc_parse_size(optarg); break;
 		case 'H': sv.zp.area_type = IO_URING_ZCRX_AREA_HUGE; break;
+		case 'b':
+			sv.zp.rx_buf_len = (__u32)zc_parse_size(optarg);
+			sv.zp.flags |= IO_URING_ZCRX_BUF_FALLBACK;
+			break;
+		case 'D': dmabuf = 1; break;
 		case 'k': sv.zp.rq_type = IO_URING_ZCRX_RQ_KERNEL; break;
 		case 'y': sv.sync = 1; break;
 		case 'N': sv.verify = 0; break;
@@ -281,6 +294,17 @@ int main(int argc, char **argv)
 	sv.zp.if_rxq = sv.queue;
 	if (!sv.zp.if_idx)
 		return fail(sv.ifname, -ENODEV);
+
+	if (dmabuf) {
+		/* the dmabuf's size is the area's; the library maps it */
+		ret = io_uring_zcrx_udmabuf_create(sv.zp.area_size ? sv.zp.area_size :
+						   IO_URING_ZCRX_DEFAULT_AREA, NULL);
+		if (ret < 0)
+			return fail("udmabuf", ret);
+		sv.zp.area_type = IO_URING_ZCRX_AREA_DMABUF;
+		sv.zp.dmabuf_fd = ret;
+		sv.zp.area_size = 0;
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -320,6 +344,9 @@ int main(int argc, char **argv)
 		}
 		zcp = &zc;
 	}
+	/* the kernel holds the dmabuf now */
+	if (dmabuf)
+		close(sv.zp.dmabuf_fd);
 	if (ret) {
 		rc = fail("zero-copy receive set-up", ret);
 		goto out_nic;
@@ -369,9 +396,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)sv.completions, zc_cpu() - cpu0,
 	       sv.verify ? (sv.bad ? ", pattern WRONG" : ", pattern verified") : "");
 	printf("result: bytes=%llu secs=%.3f cpu=%.3f completions=%llu "
-	       "zc_bytes=%lld copy_bytes=%lld\n", (unsigned long long)sv.bytes,
-	       secs, zc_cpu() - cpu0, (unsigned long long)sv.completions,
-	       zc_bytes, copy_bytes);
+	       "zc_bytes=%lld copy_bytes=%lld buf_len=%u max_len=%llu\n",
+	       (unsigned long long)sv.bytes, secs, zc_cpu() - cpu0,
+	       (unsigned long long)sv.completions, zc_bytes, copy_bytes,
+	       zcp->buf_len, (unsigned long long)sv.max_len);
 out:
 	if (sv.sync) {
 		io_uring_zcrx_sync_close(s);
