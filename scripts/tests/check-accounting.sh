@@ -138,7 +138,7 @@ missing=
 for p in nsim_tcp iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure iou_zcrx_teardown \
 	 iou_zcrx_nodev iou_zcrx_share iou_zcrx_events iou_zcrx_dmabuf iou_zcrx_bufs \
 	 nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
-	 examples.sh nic.sh mainline-abi.sh; do
+	 examples.sh nic.sh mainline-abi.sh areas.sh; do
 	[[ " $real " == *" $p "* ]] || missing+=" $p"
 done
 if [ -z "$missing" ]; then ok "the sources name every VM program ($real)"
