@@ -130,7 +130,7 @@ static void io_zcrx_sync_for_device(const struct page_pool *pool,
 		return;
 	dma_addr = page_pool_get_dma_addr_netmem(net_iov_to_netmem(niov));
 	__dma_sync_single_for_device(pool->p.dev, dma_addr + pool->p.offset,
-				     io_zcrx_buf_len(area->ifq),
+				     io_zcrx_buf_len(area->ifq) - pool->p.offset,
 				     pool->p.dma_dir);
 #endif
 }
@@ -258,14 +258,19 @@ static void io_zcrx_unmap_dmabuf(struct io_zcrx_area *area)
 }
 
 /*
- * Attach the dmabuf to @dev and give each buffer its DMA address: the
- * mapping must cover the area in pieces aligned to the buffer size.
+ * Attach the dmabuf to @dev and give each buffer its DMA address.  The
+ * mapping comes in page-aligned pieces (udmabuf gives one a page); those
+ * whose addresses run on make one range, which is cut into buffers: a
+ * buffer that would span a gap is -ERANGE, as for an area of user memory
+ * that is not contiguous enough.
  */
 static int io_zcrx_map_dmabuf(struct io_zcrx_area *area, struct device *dev)
 {
 	unsigned long i = 0, nr = area->nia.num_niovs;
 	size_t buf_len = io_zcrx_buf_len(area->ifq);
+	dma_addr_t start = 0;
 	struct scatterlist *sg;
+	size_t have = 0;
 	unsigned int j;
 	int ret = 0;
 
@@ -289,15 +294,29 @@ static int io_zcrx_map_dmabuf(struct io_zcrx_area *area, struct device *dev)
 		dma_addr_t dma = sg_dma_address(sg);
 		unsigned long len = sg_dma_len(sg);
 
-		if ((dma | len) & (buf_len - 1)) {
+		if ((dma | len) & ~PAGE_MASK) {
 			ret = -EINVAL;
 			break;
 		}
-		for (; len && i < nr; len -= buf_len, dma += buf_len) {
+		while (len && i < nr) {
+			size_t n = min_t(size_t, len, buf_len - have);
+
+			if (!have) {
+				start = dma;
+			} else if (dma != start + have) {
+				ret = -ERANGE;
+				break;
+			}
+			have += n;
+			dma += n;
+			len -= n;
+			if (have < buf_len)
+				continue;
 			ret = net_mp_niov_set_dma_addr(&area->nia.niovs[i++],
-						       dma);
+						       start);
 			if (ret)
 				break;
+			have = 0;
 		}
 		if (ret || i == nr)
 			break;
@@ -361,6 +380,11 @@ static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct device *dev)
 		ret = io_zcrx_map_dmabuf(area, dev);
 		if (!ret)
 			ifq->dev = get_device(dev);
+		goto out;
+	}
+	/* a bounce buffer (swiotlb) holds only so much */
+	if (buf_len > dma_max_mapping_size(dev)) {
+		ret = -ERANGE;
 		goto out;
 	}
 	for (i = 0; i < area->nia.num_niovs; i++) {

@@ -251,9 +251,16 @@ int io_uring_zcrx_setup(struct io_uring *ring, struct io_uring_zcrx *zc,
 	}
 	rx_buf_len = p->rx_buf_len;
 	buf_len = rx_buf_len ? rx_buf_len : page;
-	/* the kernel cuts the area into whole buffers */
-	if (area_size % buf_len)
-		return -EINVAL;
+	/*
+	 * The kernel cuts the area into whole buffers; one that may fall
+	 * back to pages does so at once for an area that cannot be cut.
+	 */
+	if (area_size % buf_len) {
+		if (!(p->flags & IO_URING_ZCRX_BUF_FALLBACK))
+			return -EINVAL;
+		rx_buf_len = 0;
+		buf_len = page;
+	}
 	/*
 	 * The kernel rounds up to a power of two: make room for that.  A
 	 * set-up that may fall back to pages sizes the ring for pages.

@@ -28,7 +28,8 @@ die() {
 }
 
 cd "$dir" || die "no selftests in $dir"
-trap './nsim_env.sh down $a $b' EXIT
+huge0=$(cat /proc/sys/vm/nr_hugepages)
+trap './nsim_env.sh down $a $b; echo $huge0 >/proc/sys/vm/nr_hugepages' EXIT
 ./nsim_env.sh up $a $b 2 >/dev/null || die "cannot create the linked netdevsim ports"
 ./nsim_env.sh hds $b on || die "cannot turn tcp-data-split on in $b"
 ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
@@ -53,6 +54,7 @@ one() {	# one MODE BUFSIZE: "MODE/BUFSIZE completions/GiB cpu/GiB MiB/s"
 	fi
 	wait $rx || { cat "$work/out"; die "$buf: the receiver exited non-zero"; }
 	[ "$(field copy_bytes "$work/out")" = 0 ] || die "$buf: data was copied"
+	[ -n "$(field secs "$work/out")" ] || die "$buf: no result line"
 	awk -v l="$mode/$buf" -v b="$(field bytes "$work/out")" -v s="$(field secs "$work/out")" \
 	    -v c="$(field cpu "$work/out")" -v n="$(field completions "$work/out")" \
 	    'BEGIN { printf "%s %.0f %.3f %.1f\n", l, n * 1073741824 / b,
@@ -92,7 +94,7 @@ done | awk '
 			mn = med(a, cnt[k]); mc = med(b, cnt[k]); mt = med(d, cnt[k])
 			lo_n = a[1]; hi_n = a[cnt[k]]; lo_c = b[1]; hi_c = b[cnt[k]]
 			split(k, mb, "/")
-			if (mb[2] == "4K") { base_c = mc }
+			if (mb[2] == "4K" || !base_c) { base_c = mc }
 			printf "%-15s %8.0f [%.0f-%.0f] %7.3f [%.3f-%.3f] %7.2fx %8.1f\n",
 				k, mn, lo_n, hi_n, mc, lo_c, hi_c, mc / base_c, mt
 		}

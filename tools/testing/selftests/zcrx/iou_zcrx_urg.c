@@ -322,6 +322,11 @@ static int zc_open_buf(struct zc *z, __u32 buf_len)
 	long pg = sysconf(_SC_PAGESIZE);
 	int ret, huge = 0;
 
+	if (buf_len > pg) {
+		if (huge_pages_at_least(8))
+			return -ENOMEM;
+		huge = MAP_HUGETLB;
+	}
 	memset(z, 0, sizeof(*z));
 	memset(&p, 0, sizeof(p));
 	p.flags = RING_FLAGS | IORING_SETUP_CQSIZE;
@@ -331,11 +336,6 @@ static int zc_open_buf(struct zc *z, __u32 buf_len)
 		return ret;
 	z->region_len = pg + RQ_ENTRIES * sizeof(struct io_uring_zcrx_rqe);
 	z->region_len = (z->region_len + pg - 1) & ~(pg - 1);
-	if (buf_len > pg) {
-		if (huge_pages_at_least(8))
-			return -ENOMEM;
-		huge = MAP_HUGETLB;
-	}
 	z->area = mmap(NULL, AREA_LEN, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | huge, -1, 0);
 	z->region = mmap(NULL, z->region_len, PROT_READ | PROT_WRITE,

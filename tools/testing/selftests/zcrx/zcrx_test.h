@@ -1284,14 +1284,15 @@ static inline int rx_until_quiet(struct rx *rx, struct stream *s,
 	uint64_t start = now_ms();
 	int ret;
 
-	do {
+	for (;;) {
 		ret = rx_step(rx, quiet_ms);
 		if (ret < 0)
 			return ret;
+		if (!ret || !stream_live(s))
+			return 0;
 		if (now_ms() - start > limit_ms)
 			return -ETIMEDOUT;
-	} while (ret > 0 && stream_live(s));
-	return 0;
+	}
 }
 
 #define EXPECT_STREAM_OK(rx, s, size) do {				\

@@ -187,7 +187,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 		return 1;
 	}
 
-	if (buf_len > 4096) {
+	if (buf_len > (size_t)sysconf(_SC_PAGESIZE)) {
 		/* each buffer must be physically contiguous */
 		area_size = (area_size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 		area = mmap(NULL, area_size, PROT_READ | PROT_WRITE,
@@ -605,7 +605,8 @@ int main(int argc, char **argv)
 	}
 	if (listen_mode == !!peer || !bufsize || (ready_file && !listen_mode) ||
 	    (until && (listen_mode || udp || size != UINT64_MAX)) ||
-	    (udp && ifq_spec) || ((rx_buf_len || untouched) && !ifq_spec))
+	    (udp && ifq_spec) || ((rx_buf_len || untouched) && !ifq_spec) ||
+	    rx_buf_len > UINT32_MAX)
 		bad_args(argv[0]);
 	if (udp && listen_mode)
 		return do_udp_listen(family, port);
