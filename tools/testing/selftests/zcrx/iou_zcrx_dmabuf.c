@@ -10,6 +10,7 @@
  *   zcrx.dmabuf_recv       4 MiB through a 1 MiB dmabuf whose fd is closed
  *                          at once: every byte checked, none copied, the
  *                          refill ring keeping it going
+ *   zcrx.dmabuf_64k        64 KiB buffers from a udmabuf over huge pages
  *   zcrx.dmabuf_no_copy    a flow that would need the copy fallback ends
  *                          -EFAULT; a steered flow still works afterwards
  *   zcrx.dmabuf_dev_gone   the device deleted under a bound dmabuf with
@@ -20,6 +21,7 @@
 #include "zcrx_fixture.h"
 
 #define DMABUF_LEN	(1UL << 20)
+#define DMABUF_LEN_HUGE	(2UL << 20)	/* a huge page */
 
 struct dmabuf {
 	int fd;		/* the dmabuf */
@@ -29,8 +31,11 @@ struct dmabuf {
 	unsigned long ino; /* of the dmabuf's file, as debugfs shows it */
 };
 
-/* A udmabuf of @len bytes over a sealed memfd, mapped for reading. */
-static int dmabuf_new(struct dmabuf *d, size_t len)
+/*
+ * A udmabuf of @len bytes over a sealed memfd (of 2 MiB huge pages with
+ * @huge), mapped for reading.
+ */
+static int dmabuf_new_mem(struct dmabuf *d, size_t len, bool huge)
 {
 	struct udmabuf_create c = {};
 	struct stat st;
@@ -39,7 +44,8 @@ static int dmabuf_new(struct dmabuf *d, size_t len)
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	d->len = len;
-	d->memfd = memfd_create("zcrx-dmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	d->memfd = memfd_create("zcrx-dmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC |
+				(huge ? MFD_HUGETLB : 0));
 	if (d->memfd < 0)
 		return -errno;
 	if (ftruncate(d->memfd, len) ||
@@ -118,6 +124,11 @@ static int dmabuf_wait_state(const struct dmabuf *d, int alive, int attached)
 	fprintf(stderr, "# dmabuf %lu: alive %d attached %d, not %d and %d\n",
 		d->ino, a, n, alive, attached);
 	return -ETIMEDOUT;
+}
+
+static int dmabuf_new(struct dmabuf *d, size_t len)
+{
+	return dmabuf_new_mem(d, len, false);
 }
 
 /* The fds only: the mapping goes with the ifq that reads through it. */
@@ -273,6 +284,57 @@ TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 	ifq_free(&q);
 	close(lfd);
 	/* detached, and the last reference gone with the ring */
+	EXPECT_EQ(0, dmabuf_wait_state(&d, 0, 0));
+}
+
+/*
+ * 64 KiB buffers from a udmabuf over huge pages: the pieces of its mapping
+ * (one a page) are joined into buffers.
+ */
+TEST_F_TIMEOUT(zcrx, dmabuf_64k, 300)
+{
+	const uint64_t size = 4 * MiB;
+	struct zcrx_info info;
+	struct stream *s;
+	struct dmabuf d;
+	FILE *f;
+	struct ifq q;
+	struct rx rx;
+	pid_t tx;
+	int lfd;
+
+	f = fopen("/proc/sys/vm/nr_hugepages", "we");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "16\n");
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
+	ASSERT_EQ(0, dmabuf_new_mem(&d, 2 * DMABUF_LEN_HUGE, true));
+	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
+	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
+	q.mem.area = d.map;
+	q.mem.area_len = d.len;
+	q.r.reg.rx_buf_len = 64 * KiB;
+	ASSERT_EQ(0, ifq_register(rx.ring.ring_fd, &q, NULL));
+	EXPECT_EQ(64 * KiB, q.buf_len);
+
+	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
+		       &tx);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, rx_run(&rx, 0));
+	EXPECT_STREAM_OK(&rx, s, size);
+	EXPECT_EQ(0, reap_sender(&self->env, tx));
+	check_drained(_metadata, &rx, &q, &info);
+	EXPECT_EQ(size, info.zc_bytes);
+	EXPECT_EQ(0ULL, info.copy_bytes);
+	EXPECT_EQ(d.len / (64 * KiB), info.bufs);
+	EXPECT_LE(s->max_cqe, 64 * KiB);
+	TH_LOG("%u completions, the longest %u bytes", s->data_cqes,
+	       s->max_cqe);
+
+	rx_exit(&rx);
+	ifq_free(&q);
+	dmabuf_close(&d);
+	close(lfd);
 	EXPECT_EQ(0, dmabuf_wait_state(&d, 0, 0));
 }
 
