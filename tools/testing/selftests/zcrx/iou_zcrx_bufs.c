@@ -123,7 +123,7 @@ static void *same_page_map(size_t len)
 
 FIXTURE(bufs)
 {
-	pid_t tx[1];
+	pid_t tx;	/* the loopback sender */
 };
 
 FIXTURE_SETUP(bufs)
@@ -134,7 +134,7 @@ FIXTURE_SETUP(bufs)
 
 FIXTURE_TEARDOWN(bufs)
 {
-	kill_tx(self->tx, ARRAY_SIZE(self->tx));
+	kill_tx(&self->tx, 1);
 }
 
 TEST_F_TIMEOUT(bufs, reg, 120)
@@ -207,12 +207,12 @@ TEST_F_TIMEOUT(bufs, nodev, 300)
 	ASSERT_EQ(0, bufs_open(rx.ring.ring_fd, &q, HUGE_LEN, 16 * KiB, 0, 0,
 			       ZCRX_REG_NODEV));
 	EXPECT_EQ(16 * KiB, q.buf_len);
-	lfd = lo_stream(&rx, &q, AF_INET, BUFS_PORT, size, &self->tx[0], &s);
+	lfd = lo_stream(&rx, &q, AF_INET, BUFS_PORT, size, &self->tx, &s);
 	ASSERT_GE(lfd, 0);
 	rx.allow_enomem = true;
 	ASSERT_EQ(0, rx_run(&rx, 0));
 	EXPECT_STREAM_OK(&rx, s, size);
-	EXPECT_EQ(0, reap_tx(&self->tx[0]));
+	EXPECT_EQ(0, reap_tx(&self->tx));
 	check_drained(_metadata, &rx, &q, &info);
 	EXPECT_EQ(size, info.copy_bytes);
 	EXPECT_EQ(HUGE_LEN / (16 * KiB), info.bufs);
