@@ -26,7 +26,9 @@ email=$(sed -n 's/^M:\t.*<\(.*\)>/\1/p' MAINTAINERS | head -n1)
 # Every patch that adds a file reaches us; patches that only touch files
 # of other subsystems go to their maintainers.
 for p in $(grep -l '^new file mode' "$out"/0*.patch | grep -v cover-letter); do
-	(cd "$ZCRX_TREE" && ./scripts/get_maintainer.pl --no-git --no-git-fallback "$p") |
-		grep -q "$email" || die "get_maintainer.pl does not name $email for $(basename "$p")"
+	# the whole answer first: grep -q stops reading at the match, and
+	# with pipefail get_maintainer.pl's SIGPIPE would fail the check
+	names=$(cd "$ZCRX_TREE" && ./scripts/get_maintainer.pl --no-git --no-git-fallback "$p")
+	grep -q "$email" <<<"$names" || die "get_maintainer.pl does not name $email for $(basename "$p")"
 	echo "get_maintainer.pl names $email for $(basename "$p")"
 done
