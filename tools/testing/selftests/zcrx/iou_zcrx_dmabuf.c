@@ -159,9 +159,12 @@ static int dmabuf_reg_init(struct ifq *q, const struct dmabuf *d,
 	return 0;
 }
 
-/* Register @d; the ifq then reads the area through d->map. */
+/*
+ * Register @d in @buf_len buffers (0: a page each); the ifq then reads the
+ * area through d->map.
+ */
 static int ifq_open_dmabuf(int ring_fd, struct ifq *q, const struct dmabuf *d,
-			   int ifindex, unsigned int rxq)
+			   int ifindex, unsigned int rxq, __u32 buf_len)
 {
 	int ret = dmabuf_reg_init(q, d, ifindex, rxq);
 
@@ -169,7 +172,61 @@ static int ifq_open_dmabuf(int ring_fd, struct ifq *q, const struct dmabuf *d,
 		return ret;
 	q->mem.area = d->map;
 	q->mem.area_len = d->len;
+	q->r.reg.rx_buf_len = buf_len;
 	return ifq_register(ring_fd, q, NULL);
+}
+
+/*
+ * The start of a test: a dmabuf of DMABUF_LEN in @d, a ring in @rx, and
+ * the dmabuf registered on it in @q for ZC_QUEUE of @env's device.
+ */
+static void dmabuf_open(struct __test_metadata *_metadata, struct env *env,
+			struct dmabuf *d, struct rx *rx, struct ifq *q)
+{
+	ASSERT_EQ(0, dmabuf_new(d, DMABUF_LEN));
+	ASSERT_EQ(0, rx_init(rx, SQ_ENTRIES, CQ_ENTRIES));
+	ASSERT_EQ(0, ifq_open_dmabuf(rx->ring.ring_fd, q, d,
+				     env->ifindex, ZC_QUEUE, 0));
+}
+
+/*
+ * @size bytes to @port received through @q to the end, every byte
+ * checked, and the queue drained: all of it zero copy, nothing copied.
+ * The listener goes to *@lfd, the fdinfo to *@info; the stream, which
+ * stays in @rx, is returned.
+ */
+static struct stream *zc_stream(struct __test_metadata *_metadata,
+				struct env *env, struct rx *rx, struct ifq *q,
+				int port, uint64_t size, int *lfd,
+				struct zcrx_info *info)
+{
+	struct stream *s;
+	pid_t tx;
+
+	s = nic_stream(env, rx, q, AF_INET, port, size, false, lfd, &tx);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, rx_run(rx, 0));
+	EXPECT_STREAM_OK(rx, s, size);
+	EXPECT_EQ(0, reap_sender(env, tx));
+	check_drained(_metadata, rx, q, info);
+	EXPECT_EQ(size, info->zc_bytes);
+	EXPECT_EQ(0ULL, info->copy_bytes);
+	return s;
+}
+
+/*
+ * The end of a test: the ring, @q, the descriptors of @d and the listener
+ * @lfd closed; then the dmabuf is detached, and its last reference gone
+ * with the ring.
+ */
+static void dmabuf_done(struct __test_metadata *_metadata, struct rx *rx,
+			struct ifq *q, struct dmabuf *d, int lfd)
+{
+	rx_exit(rx);
+	ifq_free(q);
+	dmabuf_close(d);
+	close(lfd);
+	EXPECT_EQ(0, dmabuf_wait_state(d, 0, 0));
 }
 
 /* Register as @q says, for an errno; nothing is kept. */
@@ -231,7 +288,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_reg, 120)
 
 	/* none of it left anything behind */
 	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
-				     self->env.ifindex, ZC_QUEUE));
+				     self->env.ifindex, ZC_QUEUE, 0));
 	EXPECT_EQ(0U, q.id);
 	EXPECT_EQ(0ULL, q.token);
 	EXPECT_EQ(pagesz(), q.r.reg.rx_buf_len);
@@ -252,39 +309,23 @@ TEST_F_TIMEOUT(zcrx, dmabuf_recv, 300)
 	struct dmabuf d;
 	struct ifq q;
 	struct rx rx;
-	pid_t tx;
 	int lfd;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
-	ASSERT_EQ(0, dmabuf_new(&d, DMABUF_LEN));
-	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
-				     self->env.ifindex, ZC_QUEUE));
+	dmabuf_open(_metadata, &self->env, &d, &rx, &q);
 	/* the queue's page pool attached it */
 	EXPECT_EQ(0, dmabuf_wait_state(&d, 1, 1));
 	/* the ifq holds the dmabuf: its descriptors may go at once */
 	dmabuf_close(&d);
 
-	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
-		       &tx);
-	ASSERT_NE(NULL, s);
-	ASSERT_EQ(0, rx_run(&rx, 0));
-	EXPECT_STREAM_OK(&rx, s, size);
-	EXPECT_EQ(0, reap_sender(&self->env, tx));
-	check_drained(_metadata, &rx, &q, &info);
-	EXPECT_EQ(size, info.zc_bytes);
-	EXPECT_EQ(0ULL, info.copy_bytes);
+	s = zc_stream(_metadata, &self->env, &rx, &q, PORT, size, &lfd, &info);
 	EXPECT_LE(size / DMABUF_LEN - 1, info.rq_consumed / (DMABUF_LEN /
 							     pagesz()))
 		TH_LOG("the area went round less than the stream needs");
 	TH_LOG("%u completions, %llu refill entries", s->data_cqes,
 	       info.rq_consumed);
 
-	rx_exit(&rx);
-	ifq_free(&q);
-	close(lfd);
-	/* detached, and the last reference gone with the ring */
-	EXPECT_EQ(0, dmabuf_wait_state(&d, 0, 0));
+	dmabuf_done(_metadata, &rx, &q, &d, lfd);
 }
 
 /*
@@ -300,7 +341,6 @@ TEST_F_TIMEOUT(zcrx, dmabuf_64k, 300)
 	FILE *f;
 	struct ifq q;
 	struct rx rx;
-	pid_t tx;
 	int lfd;
 
 	f = fopen("/proc/sys/vm/nr_hugepages", "we");
@@ -310,32 +350,17 @@ TEST_F_TIMEOUT(zcrx, dmabuf_64k, 300)
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
 	ASSERT_EQ(0, dmabuf_new_mem(&d, 2 * DMABUF_LEN_HUGE, true));
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	ASSERT_EQ(0, dmabuf_reg_init(&q, &d, self->env.ifindex, ZC_QUEUE));
-	q.mem.area = d.map;
-	q.mem.area_len = d.len;
-	q.r.reg.rx_buf_len = 64 * KiB;
-	ASSERT_EQ(0, ifq_register(rx.ring.ring_fd, &q, NULL));
+	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
+				     self->env.ifindex, ZC_QUEUE, 64 * KiB));
 	EXPECT_EQ(64 * KiB, q.buf_len);
 
-	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
-		       &tx);
-	ASSERT_NE(NULL, s);
-	ASSERT_EQ(0, rx_run(&rx, 0));
-	EXPECT_STREAM_OK(&rx, s, size);
-	EXPECT_EQ(0, reap_sender(&self->env, tx));
-	check_drained(_metadata, &rx, &q, &info);
-	EXPECT_EQ(size, info.zc_bytes);
-	EXPECT_EQ(0ULL, info.copy_bytes);
+	s = zc_stream(_metadata, &self->env, &rx, &q, PORT, size, &lfd, &info);
 	EXPECT_EQ(d.len / (64 * KiB), info.bufs);
 	EXPECT_LE(s->max_cqe, 64 * KiB);
 	TH_LOG("%u completions, the longest %u bytes", s->data_cqes,
 	       s->max_cqe);
 
-	rx_exit(&rx);
-	ifq_free(&q);
-	dmabuf_close(&d);
-	close(lfd);
-	EXPECT_EQ(0, dmabuf_wait_state(&d, 0, 0));
+	dmabuf_done(_metadata, &rx, &q, &d, lfd);
 }
 
 TEST_F_TIMEOUT(zcrx, dmabuf_no_copy, 300)
@@ -347,14 +372,11 @@ TEST_F_TIMEOUT(zcrx, dmabuf_no_copy, 300)
 	struct ifq q;
 	struct rx rx;
 	int lfd, lfd2;
-	pid_t tx, tx2;
+	pid_t tx;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ALT_QUEUE, RULE_LOC));
 	ASSERT_EQ(0, steer(AF_INET, PORT2, ZC_QUEUE, RULE_LOC2));
-	ASSERT_EQ(0, dmabuf_new(&d, DMABUF_LEN));
-	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
-				     self->env.ifindex, ZC_QUEUE));
+	dmabuf_open(_metadata, &self->env, &d, &rx, &q);
 
 	/* ordinary pages would have to be copied into the dmabuf */
 	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
@@ -365,15 +387,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_no_copy, 300)
 	EXPECT_EQ(0ULL, s->off);
 	stop_sender(&self->env, tx);
 
-	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT2, size, false,
-		       &lfd2, &tx2);
-	ASSERT_NE(NULL, s);
-	ASSERT_EQ(0, rx_run(&rx, 0));
-	EXPECT_STREAM_OK(&rx, s, size);
-	EXPECT_EQ(0, reap_sender(&self->env, tx2));
-	check_drained(_metadata, &rx, &q, &info);
-	EXPECT_EQ(size, info.zc_bytes);
-	EXPECT_EQ(0ULL, info.copy_bytes);
+	zc_stream(_metadata, &self->env, &rx, &q, PORT2, size, &lfd2, &info);
 	EXPECT_EQ(0ULL, info.copy_count);
 
 	rx_exit(&rx);
@@ -396,10 +410,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
 	int lfd;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
-	ASSERT_EQ(0, dmabuf_new(&d, DMABUF_LEN));
-	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	ASSERT_EQ(0, ifq_open_dmabuf(rx.ring.ring_fd, &q, &d,
-				     self->env.ifindex, ZC_QUEUE));
+	dmabuf_open(_metadata, &self->env, &d, &rx, &q);
 	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, true, &lfd,
 		       &tx);
 	ASSERT_NE(NULL, s);
@@ -433,11 +444,7 @@ TEST_F_TIMEOUT(zcrx, dmabuf_dev_gone, 300)
 	check_drained(_metadata, &rx, &q, &info);
 
 	stop_sender(&self->env, tx);
-	rx_exit(&rx);
-	ifq_free(&q);
-	dmabuf_close(&d);
-	close(lfd);
-	EXPECT_EQ(0, dmabuf_wait_state(&d, 0, 0));
+	dmabuf_done(_metadata, &rx, &q, &d, lfd);
 }
 
 TEST_HARNESS_MAIN
