@@ -90,6 +90,60 @@ static int reg_desc(int ring_fd, struct zc_mem *m,
 	return ret;
 }
 
+/*
+ * A ring in @rx, and on it an ifq in @q of @area bytes whose descriptor
+ * enables the events of @mask and the statistics: for ZC_QUEUE of @env's
+ * device, or device-less (ZCRX_REG_NODEV) with @env NULL.  The kernel
+ * reads the descriptor while registering only.
+ */
+static void ev_open(struct __test_metadata *_metadata, struct env *env,
+		    struct rx *rx, struct ifq *q, size_t area, bool kregion,
+		    __u32 mask)
+{
+	struct zcrx_event_desc d;
+
+	ASSERT_EQ(0, rx_init(rx, SQ_ENTRIES, CQ_ENTRIES));
+	desc_init(&d, mask, true);
+	ASSERT_EQ(0, ifq_open_desc(rx->ring.ring_fd, q,
+				   env ? env->ifindex : 0, env ? ZC_QUEUE : 0,
+				   area, RQ_ENTRIES, kregion,
+				   env ? 0 : ZCRX_REG_NODEV, &d));
+}
+
+/*
+ * The rest of the loopback stream @s: received to its end with every byte
+ * checked, its sender *@tx reaped and its listener @lfd closed; then
+ * whatever events come late are reaped for @settle_ms.
+ */
+static void lo_finish(struct __test_metadata *_metadata, struct rx *rx,
+		      struct stream *s, uint64_t size, pid_t *tx, int lfd,
+		      int settle_ms)
+{
+	ASSERT_EQ(0, rx_run(rx, 0));
+	EXPECT_STREAM_OK(rx, s, size);
+	EXPECT_EQ(0, reap_tx(tx));
+	close(lfd);
+	rx_settle(rx, settle_ms);
+}
+
+/*
+ * @size bytes over loopback to @port of @family, received through @q as
+ * lo_finish() says; the stream, which stays in @rx, is returned.
+ */
+static struct stream *lo_transfer(struct __test_metadata *_metadata,
+				  struct rx *rx, struct ifq *q, int family,
+				  int port, uint64_t size, pid_t *tx,
+				  int settle_ms)
+{
+	struct stream *s;
+	int lfd;
+
+	lfd = lo_stream(rx, q, family, port, size, tx, &s);
+	ASSERT_GE(lfd, 0);
+	lo_finish(_metadata, rx, s, size, tx, lfd, settle_ms);
+	return s;
+}
+
 TEST_F_TIMEOUT(events, reg, 120)
 {
 	struct io_uring_zcrx_ifq_reg reg;
@@ -217,25 +271,15 @@ TEST_F_TIMEOUT(events, reg, 120)
 TEST_F_TIMEOUT(events, copy, 300)
 {
 	const uint64_t size = MiB, size2 = 64 * KiB;
-	struct zcrx_event_desc d;
 	struct zcrx_info info;
 	struct stream *s;
 	struct ifq q;
 	struct rx rx;
-	int lfd;
 
-	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	desc_init(&d, EV_ALL, true);
-	ASSERT_EQ(0, ifq_open_desc(rx.ring.ring_fd, &q, 0, 0, 256 * pagesz(),
-				   RQ_ENTRIES, false, ZCRX_REG_NODEV, &d));
-	lfd = lo_stream(&rx, &q, AF_INET, EV_PORT, size, &self->tx[0], &s);
-	ASSERT_GE(lfd, 0);
+	ev_open(_metadata, NULL, &rx, &q, 256 * pagesz(), false, EV_ALL);
 	rx.allow_enomem = true;
-	ASSERT_EQ(0, rx_run(&rx, 0));
-	EXPECT_STREAM_OK(&rx, s, size);
-	EXPECT_EQ(0, reap_tx(&self->tx[0]));
-	close(lfd);
-	rx_settle(&rx, 500);
+	s = lo_transfer(_metadata, &rx, &q, AF_INET, EV_PORT, size,
+			&self->tx[0], 500);
 	EXPECT_EQ(1U, rx.events[ZCRX_EVENT_COPY]);
 	/*
 	 * A copy that found no buffer raised ALLOC_FAIL, once; it ended the
@@ -252,14 +296,8 @@ TEST_F_TIMEOUT(events, copy, 300)
 
 	ASSERT_EQ(0, zcrx_arm_event(rx.ring.ring_fd, q.id, ZCRX_EVENT_COPY));
 	ASSERT_EQ(0, zcrx_arm_event(rx.ring.ring_fd, q.id, ZCRX_EVENT_COPY));
-	lfd = lo_stream(&rx, &q, AF_INET6, EV_PORT + 1, size2, &self->tx[1],
-			&s);
-	ASSERT_GE(lfd, 0);
-	ASSERT_EQ(0, rx_run(&rx, 0));
-	EXPECT_STREAM_OK(&rx, s, size2);
-	EXPECT_EQ(0, reap_tx(&self->tx[1]));
-	close(lfd);
-	rx_settle(&rx, 500);
+	lo_transfer(_metadata, &rx, &q, AF_INET6, EV_PORT + 1, size2,
+		    &self->tx[1], 500);
 	EXPECT_EQ(2U, rx.events[ZCRX_EVENT_COPY]);
 	check_drained(_metadata, &rx, &q, &info);
 	EXPECT_EQ(size + size2, info.copy_bytes);
@@ -293,17 +331,14 @@ static void wait_enomem(struct __test_metadata *_metadata, struct rx *rx,
 TEST_F_TIMEOUT(events, alloc_fail, 300)
 {
 	const uint64_t size = MiB;
-	struct zcrx_event_desc d;
 	struct zcrx_info info;
 	struct stream *s;
 	struct ifq q;
 	struct rx rx;
 	int lfd;
 
-	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	desc_init(&d, 1U << ZCRX_EVENT_ALLOC_FAIL, true);
-	ASSERT_EQ(0, ifq_open_desc(rx.ring.ring_fd, &q, 0, 0, 16 * pagesz(),
-				   RQ_ENTRIES, true, ZCRX_REG_NODEV, &d));
+	ev_open(_metadata, NULL, &rx, &q, 16 * pagesz(), true,
+		1U << ZCRX_EVENT_ALLOC_FAIL);
 	lfd = lo_stream(&rx, &q, AF_INET, EV_PORT, size, &self->tx[0], &s);
 	ASSERT_GE(lfd, 0);
 	rx.hold = true;
@@ -326,11 +361,7 @@ TEST_F_TIMEOUT(events, alloc_fail, 300)
 
 	rx.hold = false;
 	rx_release(&rx);
-	ASSERT_EQ(0, rx_run(&rx, 0));
-	EXPECT_STREAM_OK(&rx, s, size);
-	EXPECT_EQ(0, reap_tx(&self->tx[0]));
-	close(lfd);
-	rx_settle(&rx, 300);
+	lo_finish(_metadata, &rx, s, size, &self->tx[0], lfd, 300);
 	EXPECT_EQ(2U, rx.events[ZCRX_EVENT_ALLOC_FAIL]);
 	check_drained(_metadata, &rx, &q, &info);
 	EXPECT_EQ(size, q.stats->copy_bytes);
@@ -350,18 +381,12 @@ TEST_F_TIMEOUT(events, alloc_fail, 300)
 TEST_F_TIMEOUT(events, owner_gone, 300)
 {
 	const uint64_t size = 256 * KiB;
-	struct zcrx_event_desc d;
 	struct zcrx_info info;
 	struct rx owner, rx;
-	struct stream *s;
 	struct ifq q, qi;
-	int lfd, fd;
+	int fd;
 
-	ASSERT_EQ(0, rx_init(&owner, SQ_ENTRIES, CQ_ENTRIES));
-	desc_init(&d, EV_ALL, true);
-	ASSERT_EQ(0, ifq_open_desc(owner.ring.ring_fd, &q, 0, 0,
-				   64 * pagesz(), RQ_ENTRIES, false,
-				   ZCRX_REG_NODEV, &d));
+	ev_open(_metadata, NULL, &owner, &q, 64 * pagesz(), false, EV_ALL);
 	fd = zcrx_export(owner.ring.ring_fd, q.id);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
@@ -369,14 +394,9 @@ TEST_F_TIMEOUT(events, owner_gone, 300)
 	close(fd);
 	rx_exit(&owner);
 
-	lfd = lo_stream(&rx, &qi, AF_INET, EV_PORT, size, &self->tx[0], &s);
-	ASSERT_GE(lfd, 0);
 	rx.allow_enomem = true;
-	ASSERT_EQ(0, rx_run(&rx, 0));
-	EXPECT_STREAM_OK(&rx, s, size);
-	EXPECT_EQ(0, reap_tx(&self->tx[0]));
-	close(lfd);
-	rx_settle(&rx, 300);
+	lo_transfer(_metadata, &rx, &qi, AF_INET, EV_PORT, size, &self->tx[0],
+		    300);
 	EXPECT_EQ(0U, rx.events[ZCRX_EVENT_COPY]);
 	EXPECT_EQ(0U, rx.events[ZCRX_EVENT_ALLOC_FAIL]);
 	check_drained(_metadata, &rx, &qi, &info);
@@ -398,7 +418,6 @@ TEST_F_TIMEOUT(zcrx, nic_alloc_fail, 300)
 {
 	const size_t area = 16 * pagesz();
 	const uint64_t size = MiB;
-	struct zcrx_event_desc d;
 	struct zcrx_info info;
 	struct stream *s;
 	uint64_t start;
@@ -408,10 +427,7 @@ TEST_F_TIMEOUT(zcrx, nic_alloc_fail, 300)
 	int lfd;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
-	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	desc_init(&d, EV_ALL, true);
-	ASSERT_EQ(0, ifq_open_desc(rx.ring.ring_fd, &q, self->env.ifindex,
-				   ZC_QUEUE, area, RQ_ENTRIES, false, 0, &d));
+	ev_open(_metadata, &self->env, &rx, &q, area, false, EV_ALL);
 	s = nic_stream(&self->env, &rx, &q, AF_INET, PORT, size, false, &lfd,
 		       &tx);
 	ASSERT_NE(NULL, s);
@@ -475,18 +491,13 @@ static void one_stream(struct __test_metadata *_metadata, struct env *env,
 TEST_F_TIMEOUT(zcrx, copy_unsteered, 300)
 {
 	const uint64_t size = MiB, size2 = 256 * KiB;
-	struct zcrx_event_desc d;
 	struct zcrx_info info;
 	struct ifq q;
 	struct rx rx;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
 	ASSERT_EQ(0, steer(AF_INET, PORT2, ALT_QUEUE, RULE_LOC2));
-	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
-	desc_init(&d, EV_ALL, true);
-	ASSERT_EQ(0, ifq_open_desc(rx.ring.ring_fd, &q, self->env.ifindex,
-				   ZC_QUEUE, AREA_LEN, RQ_ENTRIES, false, 0,
-				   &d));
+	ev_open(_metadata, &self->env, &rx, &q, AREA_LEN, false, EV_ALL);
 	rx.allow_enomem = true;
 
 	one_stream(_metadata, &self->env, &rx, &q, PORT, size);
