@@ -124,7 +124,8 @@ TEST_GEN_FILES := zcrx_xfer
 EOF
 cp "$ZCRX_TOP/scripts/guest/upstream-tests.sh" "$work/top/scripts/guest/"
 cp "$ZCRX_TOP/liburing-zc/test/vm/run.sh" "$work/top/liburing-zc/test/vm/"
-touch "$work/top/liburing-zc/test/vm/new-case.sh"
+# (lib.sh is what the VM scripts source: not a program of its own)
+touch "$work/top/liburing-zc/test/vm/new-case.sh" "$work/top/liburing-zc/test/vm/lib.sh"
 expect "expected programs derived from the sources" \
 	"$(tap --expected-from "$work/top" </dev/null | cut -f2 | xargs)" \
 	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_new (no result) iou_zcrx_more (no result) nsim_queues.sh (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)"

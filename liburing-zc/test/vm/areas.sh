@@ -7,62 +7,12 @@
 # checked, and the kernel's counters must show that nothing was copied
 # (the kernel cannot copy into a dmabuf at all).  Run by run.sh in the VM.
 set -u
-ksft=${ZCRX_KSFT:?}
-bin=${ZC_BUILD:?}
 A=zc-ar-a
 B=zc-ar-b
 SIZE=8388608
-n=0
-failed=0
-work=$(mktemp -d)
-
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-bad() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
-check() {	# check DESCRIPTION command...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-
-cleanup() {
-	"$ksft/nsim_env.sh" down $A $B 2>/dev/null
-	echo 0 >/proc/sys/vm/nr_hugepages
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$ksft/nsim_env.sh" up $A $B 2 >/dev/null
-case $? in
-0) ;;
-4) echo "netdevsim is not available"; exit 4 ;;
-*) echo "could not set up netdevsim"; exit 1 ;;
-esac
-
-# field NAME FILE: a value of the "result:" line
-field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
-
-# xfer NAME SIZE PORT SERVER-ARGS...: zcrx-server in B, zcrx-send from A
-xfer() {
-	local name=$1 size=$2 port=$3 rc
-	shift 3
-	ip netns exec $B "$bin/examples/zcrx-server" -i eth0 -q 1 -p "$port" \
-		-s "$size" "$@" >"$work/$name" 2>&1 &
-	local srv=$!
-	ip netns exec $A "$bin/examples/zcrx-send" -c 192.0.2.2 -p "$port" \
-		-s "$size" >"$work/$name.send" 2>&1
-	wait $srv
-	rc=$?
-	[ $rc -eq 0 ] || sed 's/^/  /' "$work/$name" "$work/$name.send"
-	return $rc
-}
-
-# zero_copy NAME BYTES: the whole transfer arrived, none of it copied
-zero_copy() {
-	[ "$(field bytes "$work/$1")" = "$2" ] &&
-		[ "$(field zc_bytes "$work/$1")" = "$2" ] &&
-		[ "$(field copy_bytes "$work/$1")" = 0 ] ||
-		{ grep '^result:' "$work/$1" | sed 's/^/  /'; false; }
-}
+at_exit() { echo 0 >/proc/sys/vm/nr_hugepages; }
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # buf_len NAME BYTES: the buffers in use had that size
 buf_len() {

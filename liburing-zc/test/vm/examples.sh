@@ -6,66 +6,15 @@
 # zcrx-send; every byte is checked, and the kernel's counters must show
 # that nothing was copied.  Run by run.sh in the VM.
 set -u
-ksft=${ZCRX_KSFT:?}
-bin=${ZC_BUILD:?}
 A=zc-ex-a
 B=zc-ex-b
-n=0
-failed=0
 export LIBURING_ZC_STATE_DIR=/run/liburing-zc-test
-work=$(mktemp -d)
-
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-bad() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
-check() {	# check DESCRIPTION command...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-
-cleanup() {
-	"$ksft/nsim_env.sh" down $A $B 2>/dev/null
-	rm -rf "$work" "$LIBURING_ZC_STATE_DIR"
-}
-trap cleanup EXIT
-
-"$ksft/nsim_env.sh" up $A $B 2 >/dev/null
-case $? in
-0) ;;
-4) echo "netdevsim is not available"; exit 4 ;;
-*) echo "could not set up netdevsim"; exit 1 ;;
-esac
+at_exit() { rm -rf "$LIBURING_ZC_STATE_DIR"; }
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 hds() { "$ksft/zcrx_nic" -N $B eth0 hds; }
 rules() { ip netns exec $B ethtool -n eth0 2>/dev/null | sed -n 's/^Total \([0-9]*\) rules.*/\1/p'; }
-
-# field NAME FILE: a value of the "result:" line
-field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
-
-# xfer NAME SIZE PORT SERVER-ARGS...: zcrx-server in B, zcrx-send from A;
-# leaves the server's output in $work/NAME
-xfer() {
-	local name=$1 size=$2 port=$3 addr=192.0.2.2 rc
-	shift 3
-	case " $* " in *" -6 "*) addr=2001:db8::2 ;; esac
-	ip netns exec $B "$bin/examples/zcrx-server" -i eth0 -q 1 -p "$port" \
-		-s "$size" "$@" >"$work/$name" 2>&1 &
-	local srv=$!
-	ip netns exec $A "$bin/examples/zcrx-send" -c $addr -p "$port" -s "$size" \
-		>"$work/$name.send" 2>&1
-	wait $srv
-	rc=$?
-	[ $rc -eq 0 ] || sed 's/^/  /' "$work/$name" "$work/$name.send"
-	return $rc
-}
-
-# zero_copy NAME BYTES: the whole transfer arrived, none of it copied
-zero_copy() {
-	[ "$(field bytes "$work/$1")" = "$2" ] &&
-		[ "$(field zc_bytes "$work/$1")" = "$2" ] &&
-		[ "$(field copy_bytes "$work/$1")" = 0 ] ||
-		{ grep '^result:' "$work/$1" | sed 's/^/  /'; false; }
-}
 
 steer() {	# steer PORT: TCP to PORT goes to queue 1
 	ip netns exec $B ethtool -N eth0 flow-type tcp4 dst-port "$1" action 1 >/dev/null &&

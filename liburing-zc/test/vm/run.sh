@@ -10,11 +10,13 @@
 #
 # A script gets the kselftests' zcrx directory (nsim_env.sh and friends)
 # in $ZCRX_KSFT and the library's build directory in $ZC_BUILD; it exits 0
-# (pass), 4 (skip) or anything else (fail).
+# (pass), 4 (skip) or anything else (fail).  lib.sh is not one: the
+# scripts source it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tests=("$here"/[a-z]*.sh)
 tests=("${tests[@]/*\/run.sh/}")
+tests=("${tests[@]/*\/lib.sh/}")
 list=()
 for t in "${tests[@]}"; do [ -n "$t" ] && list+=("$t"); done
 if [ "${1:-}" = --list ]; then
