@@ -992,21 +992,6 @@ static void io_zcrx_fill_reg(struct io_zcrx_ifq *ifq,
 }
 
 /*
- * Buffers larger than a page need a driver that fills them: -EOPNOTSUPP
- * for one that fills pages only, -ERANGE for a size beyond its largest.
- */
-static int io_zcrx_check_buf_order(struct net_device *dev, unsigned int order)
-{
-	const struct netdev_queue_mgmt_ops *qops = dev->queue_mgmt_ops;
-
-	if (!order)
-		return 0;
-	if (!qops || !qops->max_rx_page_order)
-		return -EOPNOTSUPP;
-	return order > qops->max_rx_page_order ? -ERANGE : 0;
-}
-
-/*
  * ZCRX_REG_IMPORT: the ring takes the ifq of a file ZCRX_CTRL_EXPORT made,
  * under an id of its own.  if_idx is the file descriptor; every other
  * input is 0.  The area, the refill ring and the queue are shared.
@@ -1229,10 +1214,6 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		ret = -EOPNOTSUPP;
 		goto err_put;
 	}
-	ret = io_zcrx_check_buf_order(netdev, io_zcrx_buf_order(ifq));
-	if (ret)
-		goto err_put;
-
 	ret = io_zcrx_copy_reg_out(arg, &reg, &rd, &area);
 	if (ret)
 		goto err_put;
