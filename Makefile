@@ -9,6 +9,9 @@
 #   make stress   the randomized stress and fault-injection campaign in the VM
 #                 (DURATION=1h SEED=1234 OPS=... URGENT=0|1 FAULTS=0|1
 #                 PROFILE=full|quick)
+#   make bench    every way to receive TCP side by side on the non-debug
+#                 kernel: table, CSV and chart (SIZE=256M ROUNDS=3
+#                 FLOWS="1 4 16")
 #
 # Everything built or downloaded lives in $(ZCRX_CACHE), outside the clone.
 
@@ -19,7 +22,7 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check check-full demo vm series \
-	series-check pull tree-reset kernel-path bench-nsim bench-lib bench-bufs stress
+	series-check pull tree-reset kernel-path bench bench-nsim bench-lib bench-bufs stress
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -64,6 +67,12 @@ stress: kernel
 	@DURATION='$(DURATION)' SEED='$(SEED)' OPS='$(OPS)' URGENT='$(URGENT)' \
 	FAULTS='$(FAULTS)' FAIL_PCT='$(FAIL_PCT)' PROFILE='$(PROFILE)' \
 	bash $(S)/stress.sh
+
+# Every receiver side by side: recv(), io_uring recv, TCP_ZEROCOPY_RECEIVE,
+# RECV_ZC with 4/16/64 KiB buffers, liburing-zc, the device-less mode;
+# untouched and touched payload, 1, 4 and 16 flows.  SIZE, ROUNDS, FLOWS.
+bench: kernel-perf
+	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' FLOWS='$(FLOWS)' bash $(S)/bench.sh
 
 # netdevsim TCP throughput, split off vs on, and page pool recycling.
 bench-nsim: kernel-perf

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs on the host (as root when packages are missing); called by make
 # deps, demo, check.
-# Install the Debian packages that building, booting and testing need.
-# Does nothing when they are all present; otherwise needs root.
+# Install the Debian packages that building, booting and testing need,
+# and those named as arguments.  Does nothing when they are all present;
+# otherwise needs root.
 set -euo pipefail
 
 pkgs=(
@@ -13,6 +14,8 @@ pkgs=(
 	liburing-dev pkg-config clang python3-ply python3-git python3-jsonschema
 	groff-base
 )
+# Callers add what only they need (make bench: gnuplot).
+pkgs+=("$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,253 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs in the guest; booted by make bench.
+# Every way to receive a TCP stream on Linux, side by side in one VM: the
+# same netdevsim link, the same sender, the same steering rule, rounds
+# alternated so that a noisy host affects every receiver alike.
+#
+#   bench.sh ZCRX_DIR TCP_MMAP LIBURING_ZC_BUILD OUT [SIZE [ROUNDS [FLOWS]]]
+#
+# Receivers (zcrx_bench unless noted):
+#   recv        recv() into 64 KiB, epoll over the flows
+#   uring       io_uring multishot IORING_OP_RECV with provided buffers
+#   tcp_mmap    TCP_ZEROCOPY_RECEIVE: the tree's tools/testing/selftests/
+#               net/tcp_mmap server (-z), with its own copy fallback
+#   zc_4k, zc_16k, zc_64k
+#               IORING_OP_RECV_ZC with 4, 16 and 64 KiB buffers
+#   liburing_zc RECV_ZC through liburing-zc's zcrx-server (one flow only:
+#               the example serves one connection)
+#   nodev       RECV_ZC on a device-less ifq: every byte copied
+# Payload untouched (the receiver only learns where the data is and gives
+# it back) or touched (it reads every byte once: the pattern check, or
+# tcp_mmap's -x hash); SIZE bytes in all per run, over FLOWS concurrent
+# connections.
+#
+# The sender runs on CPU 0; the receiver and the receiving port's NAPI,
+# in a kthread (threaded NAPI), on CPU 1.  Receiver CPU is CPU 1's busy
+# time from /proc/stat (user, nice, system, irq, softirq) over the
+# transfer: the application, the TCP/IP stack and the driver.  It also
+# holds netdevsim's receive engine, which copies each frame into the
+# queue's buffers as a NIC's DMA would: the same work for every receiver.
+# Each run appends a CSV line to OUT/bench.csv; the summary (median of the
+# rounds, min and max) goes to OUT/summary.csv and the terminal.
+set -euo pipefail
+dir=$1
+tcp_mmap=$2
+lzc=$3
+out=$4
+size=${5:-256M}
+rounds=${6:-3}
+flows_list=${7:-"1 4 16"}
+a=zc-bench-a
+b=zc-bench-b
+port=9000
+tx_cpu=0
+rx_cpu=1
+# MSS 4096: whole pages of payload per segment, as tcp_mmap needs
+mtu=$((4096 + 20 + 20 + 12))
+receivers=(recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev)
+modes=(untouched touched)
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+cd "$dir" || die "no selftests in $dir"
+[ "$(nproc)" -ge 2 ] || die "the benchmark needs two CPUs, the guest has $(nproc)"
+huge0=$(cat /proc/sys/vm/nr_hugepages)
+work=$(mktemp -d) || die "mktemp failed"
+cleanup() {
+	pkill -x tcp_mmap 2>/dev/null || true
+	./nsim_env.sh down $a $b 2>/dev/null || true
+	echo "$huge0" >/proc/sys/vm/nr_hugepages
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+./nsim_env.sh up $a $b 2 >/dev/null || die "cannot create the linked netdevsim ports"
+./nsim_env.sh hds $b on || die "cannot turn tcp-data-split on in $b"
+ip -n $a link set eth0 mtu $mtu
+ip -n $b link set eth0 mtu $mtu
+ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
+	die "ethtool refused the rule that steers port $port to queue 1"
+# the receive softirq work moves to kthreads, pinned next to the receiver
+ip netns exec $b sh -c 'echo 1 >/sys/class/net/eth0/threaded' ||
+	die "cannot make the receiving port's NAPI threaded"
+napis=$(pgrep '^napi/eth0-' || true)
+[ -n "$napis" ] || die "no NAPI kthread for the receiving port"
+for p in $napis; do
+	taskset -pc $rx_cpu "$p" >/dev/null
+done
+# 64 MiB areas of 2 MiB pages, one receiver at a time
+echo 64 >/proc/sys/vm/nr_hugepages
+hz=$(getconf CLK_TCK)
+total=$(numfmt --from=iec "$size") || die "bad size $size"
+
+busy() {	# CPU $rx_cpu's busy ticks so far
+	awk -v c="cpu$rx_cpu" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
+}
+
+field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
+
+# The receiver command for RECEIVER MODE FLOWS (each flow $per bytes).
+rx_cmd() {
+	local r=$1 mode=$2 flows=$3 t='' size=$per
+	[ "$mode" = touched ] && t=-t
+	case $r in
+	recv|uring|nodev)
+		echo ./zcrx_bench -m $r -p $port -F $flows -S $size $t -r $work/ready ;;
+	zc_4k)
+		echo ./zcrx_bench -m zc -z eth0:1 -p $port -F $flows -S $size $t -r $work/ready ;;
+	zc_16k|zc_64k)
+		echo ./zcrx_bench -m zc -z eth0:1 -B ${r#zc_} -p $port -F $flows -S $size \
+			$t -r $work/ready ;;
+	liburing_zc)
+		[ "$mode" = touched ] && t= || t=-N
+		echo "$lzc/examples/zcrx-server" -i eth0 -q 1 -p $port -s $size $t ;;
+	tcp_mmap)
+		[ "$mode" = touched ] && t=-x
+		# its report goes to a file: line-buffered, or it stays in stdio
+		# until the server, which never exits, is killed
+		echo stdbuf -oL "$tcp_mmap" -4 -s -z -p $port $t ;;
+	esac
+}
+
+# one RECEIVER MODE FLOWS ROUND: run it, append a CSV line
+one() {
+	local r=$1 mode=$2 flows=$3 round=$4 i pids=() rx b0 b1 t0 t1 bytes
+	local cmpl=- copied=- n per=$((total / $3))
+	rm -f "$work/ready" "$work/rx"
+	# shellcheck disable=SC2046
+	ip netns exec $b taskset -c $rx_cpu $(rx_cmd "$r" "$mode" "$flows") \
+		>"$work/rx" 2>&1 &
+	rx=$!
+	case $r in
+	liburing_zc|tcp_mmap) sleep 1 ;;
+	*)	for i in $(seq 100); do
+			[ -e "$work/ready" ] && break
+			sleep 0.1
+		done
+		[ -e "$work/ready" ] || { cat "$work/rx"; die "$r: the receiver is not ready"; } ;;
+	esac
+	b0=$(busy)
+	t0=$(date +%s.%N)
+	for i in $(seq "$flows"); do
+		ip netns exec $a taskset -c $tx_cpu ./zcrx_xfer -c 192.0.2.2 -p $port \
+			-S $per >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || { kill $rx 2>/dev/null; cat "$work/rx"; die "$r: a sender failed"; }
+	done
+	if [ "$r" = tcp_mmap ]; then
+		# the server never exits: it is done when every flow reported
+		for i in $(seq 600); do
+			n=$(grep -c '^received' "$work/rx" || true)
+			[ "$n" -ge "$flows" ] && break
+			sleep 0.1
+		done
+		t1=$(date +%s.%N)
+		b1=$(busy)
+		kill $rx 2>/dev/null
+		wait $rx 2>/dev/null || true
+		[ "$n" -ge "$flows" ] || { cat "$work/rx"; die "tcp_mmap: $n of $flows flows ended"; }
+		# "received X MB (P % mmap'ed)": what was not mapped was copied
+		read -r bytes copied < <(awk '/^received/ {
+			b += $2 * 1048576; c += $2 * 1048576 * (100 - substr($4, 2)) / 100 }
+			END { printf "%.0f %.0f\n", b, c }' "$work/rx")
+	else
+		wait $rx || { cat "$work/rx"; die "$r ($mode, $flows flows): the receiver failed"; }
+		t1=$(date +%s.%N)
+		b1=$(busy)
+		bytes=$(field bytes "$work/rx")
+		cmpl=$(field completions "$work/rx")
+		copied=$(field copy_bytes "$work/rx")
+	fi
+	[ "$bytes" = $((per * flows)) ] ||
+		{ cat "$work/rx"; die "$r ($mode, $flows flows): ${bytes:-no} bytes, not $((per * flows))"; }
+	awk -v r="$r" -v m="$mode" -v f="$flows" -v n="$round" -v b="$bytes" \
+	    -v t0="$t0" -v t1="$t1" -v c="$(( b1 - b0 ))" -v hz="$hz" \
+	    -v k="$cmpl" -v y="$copied" 'BEGIN {
+		printf "%s,%s,%d,%d,%.0f,%.3f,%.3f,%s,%s\n", r, m, f, n, b, t1 - t0,
+			c / hz, k, y }' \
+		| tee -a "$out/bench.csv"
+}
+
+echo "kernel $(uname -r), $(nproc) CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
+echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes" >"$out/bench.csv"
+for n in $(seq "$rounds"); do
+	for f in $flows_list; do
+		for m in "${modes[@]}"; do
+			for r in "${receivers[@]}"; do
+				[ "$r" = liburing_zc ] && [ "$f" != 1 ] && continue
+				one "$r" "$m" "$f" "$n"
+			done
+		done
+	done
+done
+
+# median, min and max over the rounds, and each against recv() in the
+# same mode and flow count
+python3 - "$out" <<'EOF'
+import csv, statistics, sys
+out = sys.argv[1]
+rows = list(csv.DictReader(open(out + '/bench.csv')))
+GiB = 1 << 30
+runs = {}
+for r in rows:
+    b = float(r['bytes'])
+    v = {
+        'mibs': b / float(r['secs']) / (1 << 20),
+        'cpu_gib': float(r['cpu_secs']) * GiB / b,
+        'cmpl_gib': (float(r['completions']) * GiB / b
+                     if r['completions'] not in ('', '-') else None),
+        'copied': (float(r['copy_bytes']) / b
+                   if r['copy_bytes'] not in ('', '-') else None),
+        'cpu_cmpl': (float(r['cpu_secs']) * 1e6 / float(r['completions'])
+                     if r['completions'] not in ('', '-', '0') else None),
+    }
+    runs.setdefault((r['mode'], int(r['flows']), r['receiver']), []).append(v)
+def med(vals):
+    vals = [x for x in vals if x is not None]
+    return (statistics.median(vals), min(vals), max(vals)) if vals else None
+summary = []
+for (mode, flows, rx), vs in runs.items():
+    s = {k: med([v[k] for v in vs]) for k in vs[0]}
+    summary.append((mode, flows, rx, s))
+base = {(m, f): s for m, f, rx, s in summary if rx == 'recv'}
+order = ['recv', 'uring', 'tcp_mmap', 'zc_4k', 'zc_16k', 'zc_64k',
+         'liburing_zc', 'nodev']
+summary.sort(key=lambda x: (x[0] != 'untouched', x[1], order.index(x[2])))
+with open(out + '/summary.csv', 'w') as f:
+    w = csv.writer(f)
+    w.writerow(['mode', 'flows', 'receiver', 'mib_s', 'mib_s_min', 'mib_s_max',
+                'cpu_s_per_gib', 'cpu_min', 'cpu_max', 'completions_per_gib',
+                'cpu_us_per_completion', 'copied_per_byte',
+                'mib_s_vs_recv', 'cpu_vs_recv'])
+    last = None
+    for mode, flows, rx, s in summary:
+        if (mode, flows) != last:
+            last = (mode, flows)
+            print('\n%s payload, %d flow%s' % (mode, flows, 's' * (flows > 1)))
+            print('%-12s %22s %22s %12s %10s %8s %8s %8s' % (
+                'receiver', 'MiB/s', 'CPU s/GiB', 'compl/GiB', 'us/compl',
+                'copied', 'MiB/s x', 'CPU x'))
+        b = base.get((mode, flows))
+        tx = s['mibs'][0] / b['mibs'][0] if b else float('nan')
+        cx = s['cpu_gib'][0] / b['cpu_gib'][0] if b else float('nan')
+        c = s['cmpl_gib'][0] if s['cmpl_gib'] else None
+        u = s['cpu_cmpl'][0] if s['cpu_cmpl'] else None
+        y = s['copied'][0] if s['copied'] else None
+        print('%-12s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8.2f %8.2f' % (
+            rx, *s['mibs'], *s['cpu_gib'],
+            '%.0f' % c if c is not None else '-',
+            '%.1f' % u if u is not None else '-',
+            '%.2f' % y if y is not None else '-', tx, cx))
+        w.writerow([mode, flows, rx, '%.1f' % s['mibs'][0], '%.1f' % s['mibs'][1],
+                    '%.1f' % s['mibs'][2], '%.3f' % s['cpu_gib'][0],
+                    '%.3f' % s['cpu_gib'][1], '%.3f' % s['cpu_gib'][2],
+                    '' if c is None else '%.0f' % c,
+                    '' if u is None else '%.2f' % u,
+                    '' if y is None else '%.3f' % y, '%.2f' % tx, '%.2f' % cx])
+EOF
