@@ -22,7 +22,7 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check check-full demo vm series \
-	series-check pull tree-reset kernel-path bench bench-nsim bench-lib bench-bufs stress
+	series-check pull tree-reset kernel-path bench bench-scale bench-nsim bench-lib bench-bufs stress
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -73,6 +73,11 @@ stress: kernel
 # untouched and touched payload, 1, 4 and 16 flows.  SIZE, ROUNDS, FLOWS.
 bench: kernel-perf
 	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' FLOWS='$(FLOWS)' bash $(S)/bench.sh
+
+# How the cost grows: registration, memory and fdinfo against the ifq's
+# size, and receive cost from 1 to 64 flows on one ifq.  SIZE, ROUNDS.
+bench-scale: kernel-perf
+	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' BENCH_GUEST=bench-scale.sh bash $(S)/bench.sh
 
 # netdevsim TCP throughput, split off vs on, and page pool recycling.
 bench-nsim: kernel-perf

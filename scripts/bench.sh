@@ -12,6 +12,8 @@ set -euo pipefail
 size=${SIZE:-256M}
 rounds=${ROUNDS:-3}
 flows=${FLOWS:-1 4 16}
+# make bench-scale runs scripts/guest/bench-scale.sh instead
+guest=${BENCH_GUEST:-bench.sh}
 
 bash "$ZCRX_TOP/scripts/deps.sh" gnuplot-nox
 ks=$(bash "$ZCRX_TOP/scripts/selftests.sh" perf)
@@ -30,7 +32,7 @@ make -s -C "$ZCRX_TOP/liburing-zc" lib examples >/dev/null ||
 kernel=$(bash "$ZCRX_TOP/scripts/kernel.sh" perf kernel-path)
 bash "$ZCRX_TOP/scripts/vm-run" --no-kmemleak --kernel "$kernel" --out "$out" \
 	--timeout "${ZCRX_BENCH_TIMEOUT:-5400}" -- \
-	bash "$ZCRX_TOP/scripts/guest/bench.sh" "$ks/zcrx" "$out/tcp_mmap" \
+	bash "$ZCRX_TOP/scripts/guest/$guest" "$ks/zcrx" "$out/tcp_mmap" \
 	"$ZCRX_TOP/liburing-zc/build" "$out" "$size" "$rounds" "$flows" ||
 	die "the benchmark failed: see $out"
 [ -s "$out/summary.csv" ] || die "the benchmark wrote no summary: see $out"

@@ -5,7 +5,8 @@
 # same netdevsim link, the same sender, the same steering rule, rounds
 # alternated so that a noisy host affects every receiver alike.
 #
-#   bench.sh ZCRX_DIR TCP_MMAP LIBURING_ZC_BUILD OUT [SIZE [ROUNDS [FLOWS]]]
+#   bench.sh ZCRX_DIR TCP_MMAP LIBURING_ZC_BUILD OUT [SIZE [ROUNDS [FLOWS
+#            [RECEIVERS]]]]
 #
 # Receivers (zcrx_bench unless noted):
 #   recv        recv() into 64 KiB, epoll over the flows
@@ -45,7 +46,7 @@ tx_cpu=0
 rx_cpu=1
 # MSS 4096: whole pages of payload per segment, as tcp_mmap needs
 mtu=$((4096 + 20 + 20 + 12))
-receivers=(recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev)
+read -r -a receivers <<<"${8:-recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev}"
 modes=(untouched touched)
 
 die() {
@@ -234,12 +235,12 @@ with open(out + '/summary.csv', 'w') as f:
                 'receiver', 'MiB/s', 'CPU s/GiB', 'compl/GiB', 'us/compl',
                 'copied', 'MiB/s x', 'CPU x'))
         b = base.get((mode, flows))
-        tx = s['mibs'][0] / b['mibs'][0] if b else float('nan')
-        cx = s['cpu_gib'][0] / b['cpu_gib'][0] if b else float('nan')
+        tx = '%.2f' % (s['mibs'][0] / b['mibs'][0]) if b else '-'
+        cx = '%.2f' % (s['cpu_gib'][0] / b['cpu_gib'][0]) if b else '-'
         c = s['cmpl_gib'][0] if s['cmpl_gib'] else None
         u = s['cpu_cmpl'][0] if s['cpu_cmpl'] else None
         y = s['copied'][0] if s['copied'] else None
-        print('%-12s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8.2f %8.2f' % (
+        print('%-12s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8s %8s' % (
             rx, *s['mibs'], *s['cpu_gib'],
             '%.0f' % c if c is not None else '-',
             '%.1f' % u if u is not None else '-',
@@ -249,5 +250,5 @@ with open(out + '/summary.csv', 'w') as f:
                     '%.3f' % s['cpu_gib'][1], '%.3f' % s['cpu_gib'][2],
                     '' if c is None else '%.0f' % c,
                     '' if u is None else '%.2f' % u,
-                    '' if y is None else '%.3f' % y, '%.2f' % tx, '%.2f' % cx])
+                    '' if y is None else '%.3f' % y, tx, cx])
 EOF

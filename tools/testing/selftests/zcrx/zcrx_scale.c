@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How the cost of an interface queue grows with its size: registration
+ * and release time and kernel memory for areas of 16 MiB to 1 GiB and
+ * refill rings of 64 to 32768 entries, and the time to read the ring's
+ * fdinfo, which must not grow with the area.  Device-less ifqs
+ * (ZCRX_REG_NODEV), so that no NIC is needed; the area is faulted in
+ * before it is registered, so that the memory figure is the kernel's own
+ * (buffer descriptors, freelist, user references, the refill region).
+ *
+ *   zcrx_scale [-a "16M 64M 256M 1G"] [-q "64 512 4096 32768"] [-n reps]
+ *
+ * Prints one line per (area, rq_entries):
+ *   scale: area=BYTES rq_entries=N reg_us=T close_us=T kernel_kib=K fdinfo_us=T
+ * (median of -n repetitions): reg_us the registration call, close_us the
+ * ring's close() (the queue itself goes in the ring's exit work, which
+ * the next repetition waits for), kernel_kib the drop of MemAvailable
+ * across the registration, fdinfo_us one read of the ring's fdinfo.
+ * Exits non-zero if a registration fails.
+ */
+#include <getopt.h>
+#include <sys/mman.h>
+
+#include "zcrx_common.h"
+#include "zcrx_uring.h"
+
+#define MAX_REPS	16
+#define FDINFO_READS	100
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'k': case 'K': return v << 10;
+	case 'm': case 'M': return v << 20;
+	case 'g': case 'G': return v << 30;
+	default: return v;
+	}
+}
+
+/* MemAvailable in KiB. */
+static long long mem_available(void)
+{
+	char line[256];
+	long long v = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static double fdinfo_read_us(int ring_fd)
+{
+	char path[64], buf[8192];
+	double t0;
+	int i, fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
+	t0 = now_us();
+	for (i = 0; i < FDINFO_READS; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	return (now_us() - t0) / FDINFO_READS;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One registration and release of a device-less ifq; -errno on failure. */
+static int one(void *area, size_t area_len, unsigned int rq_entries,
+	       double *reg_us, double *close_us, double *kib, double *fd_us)
+{
+	struct io_uring_zcrx_area_reg area_reg = {};
+	struct io_uring_zcrx_ifq_reg reg = {};
+	struct io_uring_region_desc rd = {};
+	struct io_uring_params p = {};
+	struct io_uring ring;
+	long long m0, m1;
+	size_t rq_len;
+	void *rq;
+	double t0;
+	int ret;
+
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+		  IORING_SETUP_CQE32;
+	ret = io_uring_queue_init_params(8, &ring, &p);
+	if (ret)
+		return ret;
+	rq_len = 4096 + (size_t)rq_entries * sizeof(struct io_uring_zcrx_rqe);
+	rq_len = (rq_len + 4095) & ~4095UL;
+	rq = mmap(NULL, rq_len, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (rq == MAP_FAILED)
+		return -errno;
+	area_reg.addr = (uintptr_t)area;
+	area_reg.len = area_len;
+	rd.user_addr = (uintptr_t)rq;
+	rd.size = rq_len;
+	rd.flags = IORING_MEM_REGION_TYPE_USER;
+	reg.flags = ZCRX_REG_NODEV;
+	reg.rq_entries = rq_entries;
+	reg.area_ptr = (uintptr_t)&area_reg;
+	reg.region_ptr = (uintptr_t)&rd;
+
+	m0 = mem_available();
+	t0 = now_us();
+	ret = zcrx_register_ifq(ring.ring_fd, &reg);
+	*reg_us = now_us() - t0;
+	m1 = mem_available();
+	if (ret) {
+		io_uring_queue_exit(&ring);
+		munmap(rq, rq_len);
+		return ret;
+	}
+	*kib = m0 - m1;
+	*fd_us = fdinfo_read_us(ring.ring_fd);
+	t0 = now_us();
+	io_uring_queue_exit(&ring);
+	*close_us = now_us() - t0;
+	munmap(rq, rq_len);
+	/* the exit work frees the ifq a little later: wait for its memory */
+	for (ret = 0; ret < 200 && mem_available() < m0 - 256; ret++)
+		usleep(10 * 1000);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *areas = "16M 64M 256M 1G", *rqs = "64 512 4096 32768";
+	char abuf[256], qbuf[256], *a, *q, *sa, *sq;
+	int reps = 3, opt, ret, i;
+
+	while ((opt = getopt(argc, argv, "a:q:n:")) != -1) {
+		switch (opt) {
+		case 'a':
+			areas = optarg;
+			break;
+		case 'q':
+			rqs = optarg;
+			break;
+		case 'n':
+			reps = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-a AREAS] [-q RQ_ENTRIES] [-n reps]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (reps < 1 || reps > MAX_REPS)
+		reps = 3;
+	snprintf(abuf, sizeof(abuf), "%s", areas);
+	for (a = strtok_r(abuf, " ,", &sa); a; a = strtok_r(NULL, " ,", &sa)) {
+		size_t len = parse_size(a);
+		void *area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+				  -1, 0);
+
+		if (area == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+		snprintf(qbuf, sizeof(qbuf), "%s", rqs);
+		for (q = strtok_r(qbuf, " ,", &sq); q;
+		     q = strtok_r(NULL, " ,", &sq)) {
+			double r[MAX_REPS], u[MAX_REPS], k[MAX_REPS], f[MAX_REPS];
+
+			for (i = 0; i < reps; i++) {
+				ret = one(area, len, atoi(q), &r[i], &u[i],
+					  &k[i], &f[i]);
+				if (ret) {
+					fprintf(stderr, "area %s, %s entries: %s\n",
+						a, q, strerror(-ret));
+					return 1;
+				}
+			}
+			printf("scale: area=%zu rq_entries=%s reg_us=%.0f",
+			       len, q, median(r, reps));
+			printf(" close_us=%.0f kernel_kib=%.0f fdinfo_us=%.1f\n",
+			       median(u, reps), median(k, reps),
+			       median(f, reps));
+			fflush(stdout);
+		}
+		munmap(area, len);
+	}
+	return 0;
+}
