@@ -36,7 +36,6 @@
 #include <net/if.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 
 #include "zcrx_common.h"
 #include "zcrx_uring.h"
@@ -92,36 +91,6 @@ struct bench {
 	struct zcrx_rq rq;
 	uint8_t *area;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'k': case 'K': return v << 10;
-	case 'm': case 'M': return v << 20;
-	case 'g': case 'G': return v << 30;
-	default: return v;
-	}
-}
 
 static void usage(const char *prog)
 {
@@ -512,7 +481,7 @@ int main(int argc, char **argv)
 			b.nflows = atoi(optarg);
 			break;
 		case 'S':
-			b.expect = parse_size(optarg);
+			b.expect = zcrx_parse_size(optarg);
 			break;
 		case 't':
 			b.touch = true;
@@ -521,10 +490,10 @@ int main(int argc, char **argv)
 			b.ifq_spec = optarg;
 			break;
 		case 'B':
-			b.buf_len = parse_size(optarg);
+			b.buf_len = zcrx_parse_size(optarg);
 			break;
 		case 'A':
-			b.area_size = parse_size(optarg);
+			b.area_size = zcrx_parse_size(optarg);
 			break;
 		case 'r':
 			b.ready_file = optarg;
@@ -544,8 +513,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (accept_flows(&b))
 		return 1;
-	t0 = now();
-	c0 = cpu_seconds();
+	t0 = zcrx_now();
+	c0 = zcrx_cpu_seconds();
 	switch (b.mode) {
 	case MODE_RECV:
 		ret = run_recv(&b);
@@ -557,8 +526,8 @@ int main(int argc, char **argv)
 		ret = run_zc(&b);
 		break;
 	}
-	t = now() - t0;
-	c = cpu_seconds() - c0;
+	t = zcrx_now() - t0;
+	c = zcrx_cpu_seconds() - c0;
 	if (ret)
 		return 1;
 	printf("result: mode=%s flows=%d bytes=%llu secs=%.3f cpu=%.3f",

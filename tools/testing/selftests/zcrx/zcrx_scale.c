@@ -35,19 +35,6 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'k': case 'K': return v << 10;
-	case 'm': case 'M': return v << 20;
-	case 'g': case 'G': return v << 30;
-	default: return v;
-	}
-}
-
 /* MemAvailable in KiB. */
 static long long mem_available(void)
 {
@@ -181,7 +168,7 @@ int main(int argc, char **argv)
 		reps = 3;
 	snprintf(abuf, sizeof(abuf), "%s", areas);
 	for (a = strtok_r(abuf, " ,", &sa); a; a = strtok_r(NULL, " ,", &sa)) {
-		size_t len = parse_size(a);
+		size_t len = zcrx_parse_size(a);
 		void *area = mmap(NULL, len, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
 				  -1, 0);

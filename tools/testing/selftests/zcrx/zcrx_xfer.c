@@ -33,7 +33,6 @@
 #include <net/if.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -46,36 +45,6 @@
 
 static const char *ready_file;
 static volatile sig_atomic_t stop_sending;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'k': case 'K': return v << 10;
-	case 'm': case 'M': return v << 20;
-	case 'g': case 'G': return v << 30;
-	default: return v;
-	}
-}
 
 static void bad_args(const char *prog)
 {
@@ -229,8 +198,8 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 		return 1;
 	seed = zcrx_seed(fd);
 
-	t0 = now();
-	c0 = cpu_seconds();
+	t0 = zcrx_now();
+	c0 = zcrx_cpu_seconds();
 	zcrx_prep_recv(io_uring_get_sqe(&ring), fd, 0, reg.zcrx_id);
 	while (!done) {
 		struct io_uring_cqe *cqe;
@@ -279,8 +248,8 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 		io_uring_cq_advance(&ring, seen);
 		zcrx_rq_commit(&rq);
 	}
-	t = now() - t0;
-	c = cpu_seconds() - c0;
+	t = zcrx_now() - t0;
+	c = zcrx_cpu_seconds() - c0;
 	report("recv_zc", got, t, c, bad, expect, !untouched);
 	printf("recv_zc: %llu completions, zero-copy %lld bytes, copied %lld bytes in %lld buffers\n",
 	       (unsigned long long)cqes, zcrx_fdinfo_counter(ring.ring_fd, "zc_bytes"),
@@ -310,8 +279,8 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 	if (fd < 0)
 		return 1;
 	seed = zcrx_seed(fd);
-	t0 = now();
-	c0 = cpu_seconds();
+	t0 = zcrx_now();
+	c0 = zcrx_cpu_seconds();
 	for (;;) {
 		ssize_t n = recv(fd, buf, bufsize, 0);
 		size_t off;
@@ -331,8 +300,8 @@ static int do_listen(int family, int port, size_t bufsize, uint64_t expect)
 			bad = got + off;
 		got += n;
 	}
-	t = now() - t0;
-	c = cpu_seconds() - c0;
+	t = zcrx_now() - t0;
+	c = zcrx_cpu_seconds() - c0;
 	report("recv", got, t, c, bad, expect, true);
 	/* recv() copied every byte it returned into our buffer. */
 	printf("result: mode=recv bytes=%llu secs=%.3f cpu=%.3f calls=%llu",
@@ -355,7 +324,7 @@ static void on_sigusr1(int sig)
 static int connect_to(const char *addr, int port, int type)
 {
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	double deadline = now() + CONNECT_TIMEOUT;
+	double deadline = zcrx_now() + CONNECT_TIMEOUT;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd;
@@ -373,7 +342,7 @@ static int connect_to(const char *addr, int port, int type)
 		if (!connect(fd, (struct sockaddr *)&ss, len))
 			return fd;
 		close(fd);
-		if (errno != ECONNREFUSED || now() > deadline) {
+		if (errno != ECONNREFUSED || zcrx_now() > deadline) {
 			perror("connect");
 			return -1;
 		}
@@ -573,19 +542,19 @@ int main(int argc, char **argv)
 			port = atoi(optarg);
 			break;
 		case 'b':
-			bufsize = parse_size(optarg);
+			bufsize = zcrx_parse_size(optarg);
 			break;
 		case 'S':
-			size = parse_size(optarg);
+			size = zcrx_parse_size(optarg);
 			break;
 		case 'z':
 			ifq_spec = optarg;
 			break;
 		case 'A':
-			area_size = parse_size(optarg);
+			area_size = zcrx_parse_size(optarg);
 			break;
 		case 'B':
-			rx_buf_len = parse_size(optarg);
+			rx_buf_len = zcrx_parse_size(optarg);
 			break;
 		case 'n':
 			untouched = true;
