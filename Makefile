@@ -28,6 +28,7 @@ help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "other targets: deps tree kernel kernel-perf selftests vm CMD='...'"
 	@echo "               series series-check pull tree-reset kernel-path bench-nsim"
+	@echo "               bench-scale (an ifq's cost against its size and flow count)"
 	@echo "               bench-lib (liburing-zc against hand-written RECV_ZC code)"
 	@echo "               bench-bufs (RECV_ZC with 4, 16 and 64 KiB rx buffers)"
 

@@ -22,7 +22,7 @@ cd "$dir" || die "no selftests in $dir"
 echo "== registration, close, kernel memory and fdinfo against the ifq's size"
 ./zcrx_scale -n "$rounds" | tee "$out/scale.txt" ||
 	die "zcrx_scale failed"
-printf '%-12s %10s %10s %10s %12s %12s\n' area rq_entries "reg us" "close us" "kernel KiB" "fdinfo us"
+printf '%-12s %10s %10s %10s %12s %12s\n' area rq_entries "reg us" "release us" "kernel KiB" "fdinfo us"
 sed -n 's/^scale: //p' "$out/scale.txt" | tr ' ' '\n' | cut -d= -f2 | paste -d' ' - - - - - - |
 	awk '{ printf "%-12s %10s %10s %10s %12s %12s\n", $1 / 1048576 " MiB", $2, $3, $4, $5, $6 }'
 echo

@@ -23,12 +23,22 @@
 # tcp_mmap's -x hash); SIZE bytes in all per run, over FLOWS concurrent
 # connections.
 #
-# The sender runs on CPU 0; the receiver and the receiving port's NAPI,
-# in a kthread (threaded NAPI), on CPU 1.  Receiver CPU is CPU 1's busy
-# time from /proc/stat (user, nice, system, irq, softirq) over the
-# transfer: the application, the TCP/IP stack and the driver.  It also
-# holds netdevsim's receive engine, which copies each frame into the
-# queue's buffers as a NIC's DMA would: the same work for every receiver.
+# The senders, this script and the sending port's NAPI run on CPU 0; the
+# receiver and the receiving port's NAPI, both in kthreads (threaded
+# NAPI), on CPU 1.  Receiver CPU is CPU 1's busy time from /proc/stat
+# (user, nice, system, irq, softirq) over the transfer: the application,
+# the TCP/IP stack and the driver.  It also holds netdevsim's receive
+# engine, which copies each frame into the queue's buffers as a NIC's DMA
+# would: the same work for every receiver, which narrows the ratios
+# between them.  Throughput is the receiver's own (first byte accepted
+# to last byte), and "util" CPU 1's busy share of the transfer: below
+# 100 % the receiver was not what limited it.  The guest runs under
+# QEMU's TCG unless the host has KVM: absolute figures are an emulator's,
+# only the ratios within one run mean something.
+#
+# "touched" is a pattern check of every byte for zcrx_bench and
+# liburing-zc's zcrx-server, and tcp_mmap's -x, an XOR over every word:
+# lighter work, which flatters tcp_mmap's touched figures.
 # Each run appends a CSV line to OUT/bench.csv; the summary (median of the
 # rounds, min and max) goes to OUT/summary.csv and the terminal.
 set -euo pipefail
@@ -56,9 +66,13 @@ die() {
 
 cd "$dir" || die "no selftests in $dir"
 [ "$(nproc)" -ge 2 ] || die "the benchmark needs two CPUs, the guest has $(nproc)"
+# this script and all it starts stay off the receiver's CPU
+taskset -pc $tx_cpu $$ >/dev/null || die "cannot pin the benchmark to CPU $tx_cpu"
 huge0=$(cat /proc/sys/vm/nr_hugepages)
 work=$(mktemp -d) || die "mktemp failed"
+rx=
 cleanup() {
+	[ -z "$rx" ] || kill "$rx" 2>/dev/null || true
 	pkill -x tcp_mmap 2>/dev/null || true
 	./nsim_env.sh down $a $b 2>/dev/null || true
 	echo "$huge0" >/proc/sys/vm/nr_hugepages
@@ -72,18 +86,31 @@ ip -n $a link set eth0 mtu $mtu
 ip -n $b link set eth0 mtu $mtu
 ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
 	die "ethtool refused the rule that steers port $port to queue 1"
-# the receive softirq work moves to kthreads, pinned next to the receiver
-ip netns exec $b sh -c 'echo 1 >/sys/class/net/eth0/threaded' ||
-	die "cannot make the receiving port's NAPI threaded"
-napis=$(pgrep '^napi/eth0-' || true)
-[ -n "$napis" ] || die "no NAPI kthread for the receiving port"
-for p in $napis; do
-	taskset -pc $rx_cpu "$p" >/dev/null
-done
+# NAPI moves to kthreads: the sender's (its ACKs, scheduled by the
+# receiver's transmit) next to the senders, the receiver's next to it
+threaded_napi() {	# threaded_napi NS CPU: pin the new NAPI kthreads
+	local before after p
+	before=$(pgrep '^napi/' | sort || true)
+	ip netns exec "$1" sh -c 'echo 1 >/sys/class/net/eth0/threaded' ||
+		die "cannot make the NAPI of eth0 in $1 threaded"
+	after=$(pgrep '^napi/' | sort || true)
+	p=$(comm -13 <(echo "$before") <(echo "$after"))
+	[ -n "$p" ] || die "no NAPI kthread for eth0 in $1"
+	for p in $p; do
+		taskset -pc "$2" "$p" >/dev/null || die "cannot pin NAPI kthread $p"
+	done
+}
+threaded_napi $a $tx_cpu
+threaded_napi $b $rx_cpu
 # 64 MiB areas of 2 MiB pages, one receiver at a time
 echo 64 >/proc/sys/vm/nr_hugepages
 hz=$(getconf CLK_TCK)
 total=$(numfmt --from=iec "$size") || die "bad size $size"
+for f in $flows_list; do
+	# tcp_mmap reports whole MiB: each flow must be some
+	[ $((total % (f << 20))) = 0 ] ||
+		die "$size does not split into $f flows of whole MiB"
+done
 
 busy() {	# CPU $rx_cpu's busy ticks so far
 	awk -v c="cpu$rx_cpu" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
@@ -91,37 +118,34 @@ busy() {	# CPU $rx_cpu's busy ticks so far
 
 field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
 
-# The receiver command for RECEIVER MODE FLOWS (each flow $per bytes).
+# The receiver command for RECEIVER MODE FLOWS (each flow $per bytes),
+# into the array cmd.
 rx_cmd() {
-	local r=$1 mode=$2 flows=$3 t='' size=$per
-	[ "$mode" = touched ] && t=-t
+	local r=$1 mode=$2 flows=$3 bench
+	bench=(./zcrx_bench -p "$port" -F "$flows" -S "$per" -r "$work/ready")
+	[ "$mode" = touched ] && bench+=(-t)
 	case $r in
-	recv|uring|nodev)
-		echo ./zcrx_bench -m $r -p $port -F $flows -S $size $t -r $work/ready ;;
-	zc_4k)
-		echo ./zcrx_bench -m zc -z eth0:1 -p $port -F $flows -S $size $t -r $work/ready ;;
-	zc_16k|zc_64k)
-		echo ./zcrx_bench -m zc -z eth0:1 -B ${r#zc_} -p $port -F $flows -S $size \
-			$t -r $work/ready ;;
+	recv|uring|nodev) cmd=("${bench[@]}" -m "$r") ;;
+	zc_4k) cmd=("${bench[@]}" -m zc -z eth0:1) ;;
+	zc_16k|zc_64k) cmd=("${bench[@]}" -m zc -z eth0:1 -B "${r#zc_}") ;;
 	liburing_zc)
-		[ "$mode" = touched ] && t= || t=-N
-		echo "$lzc/examples/zcrx-server" -i eth0 -q 1 -p $port -s $size $t ;;
+		cmd=("$lzc/examples/zcrx-server" -i eth0 -q 1 -p "$port" -s "$per")
+		[ "$mode" = touched ] || cmd+=(-N) ;;
 	tcp_mmap)
-		[ "$mode" = touched ] && t=-x
 		# its report goes to a file: line-buffered, or it stays in stdio
 		# until the server, which never exits, is killed
-		echo stdbuf -oL "$tcp_mmap" -4 -s -z -p $port $t ;;
+		cmd=(stdbuf -oL "$tcp_mmap" -4 -s -z -p "$port")
+		[ "$mode" = touched ] && cmd+=(-x) ;;
 	esac
 }
 
 # one RECEIVER MODE FLOWS ROUND: run it, append a CSV line
 one() {
-	local r=$1 mode=$2 flows=$3 round=$4 i pids=() rx b0 b1 t0 t1 bytes
-	local cmpl=- copied=- n per=$((total / $3))
+	local r=$1 mode=$2 flows=$3 round=$4 i pids=() b0 b1 t0 t1 bytes secs
+	local cmpl=- copied=- n per=$((total / $3)) cmd=()
 	rm -f "$work/ready" "$work/rx"
-	# shellcheck disable=SC2046
-	ip netns exec $b taskset -c $rx_cpu $(rx_cmd "$r" "$mode" "$flows") \
-		>"$work/rx" 2>&1 &
+	rx_cmd "$r" "$mode" "$flows"
+	ip netns exec $b taskset -c $rx_cpu "${cmd[@]}" >"$work/rx" 2>&1 &
 	rx=$!
 	case $r in
 	liburing_zc|tcp_mmap) sleep 1 ;;
@@ -139,7 +163,7 @@ one() {
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do
-		wait "$i" || { kill $rx 2>/dev/null; cat "$work/rx"; die "$r: a sender failed"; }
+		wait "$i" || { cat "$work/rx"; die "$r: a sender failed"; }
 	done
 	if [ "$r" = tcp_mmap ]; then
 		# the server never exits: it is done when every flow reported
@@ -153,30 +177,35 @@ one() {
 		kill $rx 2>/dev/null
 		wait $rx 2>/dev/null || true
 		[ "$n" -ge "$flows" ] || { cat "$work/rx"; die "tcp_mmap: $n of $flows flows ended"; }
-		# "received X MB (P % mmap'ed)": what was not mapped was copied
-		read -r bytes copied < <(awk '/^received/ {
-			b += $2 * 1048576; c += $2 * 1048576 * (100 - substr($4, 2)) / 100 }
-			END { printf "%.0f %.0f\n", b, c }' "$work/rx")
+		# "received X MB (P % mmap'ed) in S s": what was not mapped was
+		# copied; the flows ran side by side, the longest is the time
+		read -r bytes copied secs < <(awk '/^received/ {
+			b += $2 * 1048576; c += $2 * 1048576 * (100 - substr($4, 2)) / 100
+			if ($8 > s) s = $8 }
+			END { printf "%.0f %.0f %s\n", b, c, s }' "$work/rx")
 	else
 		wait $rx || { cat "$work/rx"; die "$r ($mode, $flows flows): the receiver failed"; }
 		t1=$(date +%s.%N)
 		b1=$(busy)
 		bytes=$(field bytes "$work/rx")
+		secs=$(field secs "$work/rx")
 		cmpl=$(field completions "$work/rx")
 		copied=$(field copy_bytes "$work/rx")
 	fi
+	rx=
 	[ "$bytes" = $((per * flows)) ] ||
 		{ cat "$work/rx"; die "$r ($mode, $flows flows): ${bytes:-no} bytes, not $((per * flows))"; }
+	[ -n "$secs" ] || { cat "$work/rx"; die "$r: no transfer time"; }
 	awk -v r="$r" -v m="$mode" -v f="$flows" -v n="$round" -v b="$bytes" \
-	    -v t0="$t0" -v t1="$t1" -v c="$(( b1 - b0 ))" -v hz="$hz" \
+	    -v s="$secs" -v t0="$t0" -v t1="$t1" -v c="$(( b1 - b0 ))" -v hz="$hz" \
 	    -v k="$cmpl" -v y="$copied" 'BEGIN {
-		printf "%s,%s,%d,%d,%.0f,%.3f,%.3f,%s,%s\n", r, m, f, n, b, t1 - t0,
-			c / hz, k, y }' \
+		printf "%s,%s,%d,%d,%.0f,%.3f,%.3f,%s,%s,%.2f\n", r, m, f, n, b, s,
+			c / hz, k, y, c / hz / (t1 - t0) }' \
 		| tee -a "$out/bench.csv"
 }
 
 echo "kernel $(uname -r), $(nproc) CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
-echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes" >"$out/bench.csv"
+echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes,util" >"$out/bench.csv"
 for n in $(seq "$rounds"); do
 	for f in $flows_list; do
 		for m in "${modes[@]}"; do
@@ -207,6 +236,7 @@ for r in rows:
                    if r['copy_bytes'] not in ('', '-') else None),
         'cpu_cmpl': (float(r['cpu_secs']) * 1e6 / float(r['completions'])
                      if r['completions'] not in ('', '-', '0') else None),
+        'util': float(r['util']) * 100,
     }
     runs.setdefault((r['mode'], int(r['flows']), r['receiver']), []).append(v)
 def med(vals):
@@ -225,30 +255,31 @@ with open(out + '/summary.csv', 'w') as f:
     w.writerow(['mode', 'flows', 'receiver', 'mib_s', 'mib_s_min', 'mib_s_max',
                 'cpu_s_per_gib', 'cpu_min', 'cpu_max', 'completions_per_gib',
                 'cpu_us_per_completion', 'copied_per_byte',
-                'mib_s_vs_recv', 'cpu_vs_recv'])
+                'mib_s_vs_recv', 'cpu_vs_recv', 'rx_cpu_util_pct'])
     last = None
     for mode, flows, rx, s in summary:
         if (mode, flows) != last:
             last = (mode, flows)
             print('\n%s payload, %d flow%s' % (mode, flows, 's' * (flows > 1)))
-            print('%-12s %22s %22s %12s %10s %8s %8s %8s' % (
+            print('%-12s %22s %22s %12s %10s %8s %8s %8s %6s' % (
                 'receiver', 'MiB/s', 'CPU s/GiB', 'compl/GiB', 'us/compl',
-                'copied', 'MiB/s x', 'CPU x'))
+                'copied', 'MiB/s x', 'CPU x', 'util'))
         b = base.get((mode, flows))
         tx = '%.2f' % (s['mibs'][0] / b['mibs'][0]) if b else '-'
         cx = '%.2f' % (s['cpu_gib'][0] / b['cpu_gib'][0]) if b else '-'
         c = s['cmpl_gib'][0] if s['cmpl_gib'] else None
         u = s['cpu_cmpl'][0] if s['cpu_cmpl'] else None
         y = s['copied'][0] if s['copied'] else None
-        print('%-12s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8s %8s' % (
+        print('%-12s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8s %8s %5.0f%%' % (
             rx, *s['mibs'], *s['cpu_gib'],
             '%.0f' % c if c is not None else '-',
             '%.1f' % u if u is not None else '-',
-            '%.2f' % y if y is not None else '-', tx, cx))
+            '%.2f' % y if y is not None else '-', tx, cx, s['util'][0]))
         w.writerow([mode, flows, rx, '%.1f' % s['mibs'][0], '%.1f' % s['mibs'][1],
                     '%.1f' % s['mibs'][2], '%.3f' % s['cpu_gib'][0],
                     '%.3f' % s['cpu_gib'][1], '%.3f' % s['cpu_gib'][2],
                     '' if c is None else '%.0f' % c,
                     '' if u is None else '%.2f' % u,
-                    '' if y is None else '%.3f' % y, tx, cx])
+                    '' if y is None else '%.3f' % y, tx, cx,
+                    '%.0f' % s['util'][0]])
 EOF

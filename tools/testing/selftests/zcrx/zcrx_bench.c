@@ -50,7 +50,7 @@
 #define CQ_ENTRIES	8192
 #define HUGE_PAGE	(2UL << 20)
 
-enum mode { MODE_RECV, MODE_URING, MODE_ZC, MODE_NODEV };
+enum mode { MODE_NONE = -1, MODE_RECV, MODE_URING, MODE_ZC, MODE_NODEV };
 
 static const char * const mode_names[] = {
 	[MODE_RECV] = "recv", [MODE_URING] = "uring",
@@ -85,11 +85,16 @@ struct bench {
 	long long copy_bytes;
 	int bad;		/* a mismatch, a short flow or an error */
 
-	/* zc and nodev */
+	/* uring, zc and nodev */
 	struct io_uring ring;
+	/* uring: the provided buffers */
+	struct io_uring_buf_ring *br;
+	uint8_t *bufs;
+	/* zc and nodev */
 	struct io_uring_zcrx_ifq_reg reg;
 	struct zcrx_rq rq;
 	uint8_t *area;
+	size_t area_len;
 };
 
 static void usage(const char *prog)
@@ -191,9 +196,9 @@ static int run_recv(struct bench *b)
 	for (i = 0; i < b->nflows; i++) {
 		struct epoll_event e = { .events = EPOLLIN, .data.u32 = i };
 
-		fcntl(b->flows[i].fd, F_SETFL, O_NONBLOCK);
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, b->flows[i].fd, &e)) {
-			perror("epoll_ctl");
+		if (fcntl(b->flows[i].fd, F_SETFL, O_NONBLOCK) ||
+		    epoll_ctl(ep, EPOLL_CTL_ADD, b->flows[i].fd, &e)) {
+			perror("fcntl/epoll_ctl");
 			return -1;
 		}
 	}
@@ -232,9 +237,24 @@ static int run_recv(struct bench *b)
 	return 0;
 }
 
-static void prep_recv_mshot(struct io_uring *ring, struct bench *b, int i)
+/*
+ * An SQE: the SQ has room for two per flow and is submitted before more
+ * are prepared, so running out is a bug.
+ */
+static struct io_uring_sqe *get_sqe(struct io_uring *ring)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe) {
+		fprintf(stderr, "the SQ is full\n");
+		exit(1);
+	}
+	return sqe;
+}
+
+static void prep_recv_mshot(struct io_uring *ring, struct bench *b, int i)
+{
+	struct io_uring_sqe *sqe = get_sqe(ring);
 
 	io_uring_prep_recv_multishot(sqe, b->flows[i].fd, NULL, 0, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -242,83 +262,99 @@ static void prep_recv_mshot(struct io_uring *ring, struct bench *b, int i)
 	io_uring_sqe_set_data64(sqe, i);
 }
 
-static int run_uring(struct bench *b)
+/* The ring and its provided buffers, faulted in, before any connection. */
+static int setup_uring(struct bench *b)
 {
+	int mask = io_uring_buf_ring_mask(PBUF_COUNT);
 	struct io_uring_buf_reg breg = {};
-	struct io_uring_buf_ring *br;
 	struct io_uring_params p = {};
-	struct io_uring ring;
-	uint8_t *bufs;
 	int i, ret;
 
 	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
 		  IORING_SETUP_CQSIZE;
 	p.cq_entries = CQ_ENTRIES;
-	ret = io_uring_queue_init_params(MAX_FLOWS * 2, &ring, &p);
+	ret = io_uring_queue_init_params(MAX_FLOWS * 2, &b->ring, &p);
 	if (ret) {
 		fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-ret));
 		return -1;
 	}
-	br = mmap(NULL, PBUF_COUNT * sizeof(struct io_uring_buf),
-		  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	bufs = mmap(NULL, (size_t)PBUF_COUNT * RECV_BUF, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (br == MAP_FAILED || bufs == MAP_FAILED) {
+	b->br = mmap(NULL, PBUF_COUNT * sizeof(struct io_uring_buf),
+		     PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	b->bufs = mmap(NULL, (size_t)PBUF_COUNT * RECV_BUF,
+		       PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (b->br == MAP_FAILED || b->bufs == MAP_FAILED) {
 		perror("mmap");
 		return -1;
 	}
-	breg.ring_addr = (uintptr_t)br;
+	breg.ring_addr = (uintptr_t)b->br;
 	breg.ring_entries = PBUF_COUNT;
 	breg.bgid = PBUF_GROUP;
-	ret = io_uring_register_buf_ring(&ring, &breg, 0);
+	ret = io_uring_register_buf_ring(&b->ring, &breg, 0);
 	if (ret) {
 		fprintf(stderr, "io_uring_register_buf_ring: %s\n",
 			strerror(-ret));
 		return -1;
 	}
-	io_uring_buf_ring_init(br);
+	io_uring_buf_ring_init(b->br);
 	for (i = 0; i < PBUF_COUNT; i++)
-		io_uring_buf_ring_add(br, bufs + (size_t)i * RECV_BUF, RECV_BUF,
-				      i, io_uring_buf_ring_mask(PBUF_COUNT), i);
-	io_uring_buf_ring_advance(br, PBUF_COUNT);
+		io_uring_buf_ring_add(b->br, b->bufs + (size_t)i * RECV_BUF,
+				      RECV_BUF, i, mask, i);
+	io_uring_buf_ring_advance(b->br, PBUF_COUNT);
+	return 0;
+}
+
+static int run_uring(struct bench *b)
+{
+	int mask = io_uring_buf_ring_mask(PBUF_COUNT);
+	struct io_uring *ring = &b->ring;
+	int i, ret;
 
 	for (i = 0; i < b->nflows; i++)
-		prep_recv_mshot(&ring, b, i);
+		prep_recv_mshot(ring, b, i);
 	while (b->open_flows) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0, given = 0;
 
-		ret = io_uring_submit_and_wait(&ring, 1);
+		ret = io_uring_submit_and_wait(ring, 1);
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "io_uring_submit_and_wait: %s\n",
 				strerror(-ret));
 			return -1;
 		}
-		io_uring_for_each_cqe(&ring, head, cqe) {
+		io_uring_for_each_cqe(ring, head, cqe) {
 			struct flow *f = &b->flows[cqe->user_data];
 
 			seen++;
 			if (cqe->res > 0) {
 				unsigned int bid = cqe->flags >>
 						   IORING_CQE_BUFFER_SHIFT;
-				uint8_t *data = bufs + (size_t)bid * RECV_BUF;
-				int mask = io_uring_buf_ring_mask(PBUF_COUNT);
+				uint8_t *data;
 
+				if (bid >= PBUF_COUNT || cqe->res > RECV_BUF) {
+					fprintf(stderr, "buffer %u, %d bytes\n",
+						bid, cqe->res);
+					return -1;
+				}
+				data = b->bufs + (size_t)bid * RECV_BUF;
 				take(b, f, data, cqe->res);
-				io_uring_buf_ring_add(br, data, RECV_BUF, bid,
+				io_uring_buf_ring_add(b->br, data, RECV_BUF, bid,
 						      mask, given++);
 			}
 			if (cqe->flags & IORING_CQE_F_MORE)
 				continue;
 			if (cqe->res > 0 || cqe->res == -ENOBUFS)
-				prep_recv_mshot(&ring, b, cqe->user_data);
+				prep_recv_mshot(ring, b, cqe->user_data);
 			else
 				end_flow(b, f, -cqe->res);
 		}
-		io_uring_buf_ring_advance(br, given);
-		io_uring_cq_advance(&ring, seen);
+		io_uring_buf_ring_advance(b->br, given);
+		io_uring_cq_advance(ring, seen);
 	}
-	io_uring_queue_exit(&ring);
+	io_uring_queue_exit(ring);
+	munmap(b->bufs, (size_t)PBUF_COUNT * RECV_BUF);
+	munmap(b->br, PBUF_COUNT * sizeof(struct io_uring_buf));
 	b->copy_bytes = b->bytes;
 	b->zc_bytes = 0;
 	return 0;
@@ -356,6 +392,10 @@ static int setup_zc(struct bench *b)
 			return -1;
 		}
 		reg->if_idx = if_nametoindex(ifname);
+		if (!reg->if_idx) {
+			perror(ifname);
+			return -1;
+		}
 		reg->if_rxq = queue;
 	}
 	if (b->buf_len > (size_t)sysconf(_SC_PAGESIZE)) {
@@ -387,12 +427,13 @@ static int setup_zc(struct bench *b)
 	}
 	zcrx_rq_init(&b->rq, rqmem, reg, area_reg.rq_area_token);
 	b->area = area;
+	b->area_len = area_size;
 	return 0;
 }
 
 static void prep_recv_zc(struct bench *b, int i)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+	struct io_uring_sqe *sqe = get_sqe(&b->ring);
 
 	zcrx_prep_recv(sqe, b->flows[i].fd, 0, b->reg.zcrx_id);
 	io_uring_sqe_set_data64(sqe, i);
@@ -421,9 +462,21 @@ static int run_zc(struct bench *b)
 
 			seen++;
 			if (cqe->res > 0) {
-				take(b, f,
-				     b->area + (off & ~IORING_ZCRX_AREA_MASK),
-				     cqe->res);
+				uint64_t at = off & ~IORING_ZCRX_AREA_MASK;
+
+				if (at > b->area_len ||
+				    cqe->res > b->area_len - at) {
+					fprintf(stderr, "outside the area: %llu + %d\n",
+						(unsigned long long)at, cqe->res);
+					return -1;
+				}
+				take(b, f, b->area + at, cqe->res);
+				if (zcrx_rq_push(&b->rq, off, cqe->res)) {
+					/* let the kernel take what waits */
+					zcrx_rq_commit(&b->rq);
+					zcrx_flush_rq(ring->ring_fd,
+						      b->reg.zcrx_id);
+				}
 				if (zcrx_rq_push(&b->rq, off, cqe->res)) {
 					fprintf(stderr, "refill ring full\n");
 					return -1;
@@ -444,13 +497,14 @@ static int run_zc(struct bench *b)
 	b->zc_bytes = zcrx_fdinfo_counter(ring->ring_fd, "zc_bytes");
 	b->copy_bytes = zcrx_fdinfo_counter(ring->ring_fd, "copy_bytes");
 	io_uring_queue_exit(ring);
+	munmap(b->area, b->area_len);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static struct bench b = {
-		.mode = -1, .family = AF_INET, .port = 9000, .nflows = 1,
+		.mode = MODE_NONE, .family = AF_INET, .port = 9000, .nflows = 1,
 		.expect = UINT64_MAX, .area_size = 64 << 20,
 	};
 	double t0, c0, t, c;
@@ -502,14 +556,16 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if ((int)b.mode < 0 || b.nflows < 1 || b.nflows > MAX_FLOWS ||
+	if (b.mode == MODE_NONE || b.nflows < 1 || b.nflows > MAX_FLOWS ||
 	    b.buf_len > UINT32_MAX ||
 	    ((b.ifq_spec || b.buf_len) && b.mode != MODE_ZC &&
 	     b.mode != MODE_NODEV))
 		usage(argv[0]);
 
-	/* the queue is registered before any connection comes */
+	/* rings, buffers and queues are set up before any connection comes */
 	if ((b.mode == MODE_ZC || b.mode == MODE_NODEV) && setup_zc(&b))
+		return 1;
+	if (b.mode == MODE_URING && setup_uring(&b))
 		return 1;
 	if (accept_flows(&b))
 		return 1;

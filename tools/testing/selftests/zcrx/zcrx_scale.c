@@ -11,12 +11,15 @@
  *   zcrx_scale [-a "16M 64M 256M 1G"] [-q "64 512 4096 32768"] [-n reps]
  *
  * Prints one line per (area, rq_entries):
- *   scale: area=BYTES rq_entries=N reg_us=T close_us=T kernel_kib=K fdinfo_us=T
- * (median of -n repetitions): reg_us the registration call, close_us the
- * ring's close() (the queue itself goes in the ring's exit work, which
- * the next repetition waits for), kernel_kib the drop of MemAvailable
- * across the registration, fdinfo_us one read of the ring's fdinfo.
- * Exits non-zero if a registration fails.
+ *   scale: area=BYTES rq_entries=N reg_us=T release_us=T kernel_kib=K
+ *          fdinfo_us=T
+ * (median of -n repetitions): reg_us the registration call, release_us
+ * from the ring's close() until its memory is back (the ifq goes in the
+ * ring's exit work, so this is polled, to a millisecond or so),
+ * kernel_kib the drop of MemAvailable across the registration (a
+ * system-wide figure: a few hundred KiB of noise), fdinfo_us one read of
+ * the ring's fdinfo.  Exits non-zero if a registration fails or the
+ * memory does not come back within five seconds.
  */
 #include <getopt.h>
 #include <sys/mman.h>
@@ -26,14 +29,6 @@
 
 #define MAX_REPS	16
 #define FDINFO_READS	100
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 /* MemAvailable in KiB. */
 static long long mem_available(void)
@@ -58,7 +53,7 @@ static double fdinfo_read_us(int ring_fd)
 	int i, fd;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
-	t0 = now_us();
+	t0 = zcrx_now() * 1e6;
 	for (i = 0; i < FDINFO_READS; i++) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -67,7 +62,7 @@ static double fdinfo_read_us(int ring_fd)
 			;
 		close(fd);
 	}
-	return (now_us() - t0) / FDINFO_READS;
+	return (zcrx_now() * 1e6 - t0) / FDINFO_READS;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -85,7 +80,7 @@ static double median(double *v, int n)
 
 /* One registration and release of a device-less ifq; -errno on failure. */
 static int one(void *area, size_t area_len, unsigned int rq_entries,
-	       double *reg_us, double *close_us, double *kib, double *fd_us)
+	       double *reg_us, double *release_us, double *kib, double *fd_us)
 {
 	struct io_uring_zcrx_area_reg area_reg = {};
 	struct io_uring_zcrx_ifq_reg reg = {};
@@ -120,9 +115,9 @@ static int one(void *area, size_t area_len, unsigned int rq_entries,
 	reg.region_ptr = (uintptr_t)&rd;
 
 	m0 = mem_available();
-	t0 = now_us();
+	t0 = zcrx_now() * 1e6;
 	ret = zcrx_register_ifq(ring.ring_fd, &reg);
-	*reg_us = now_us() - t0;
+	*reg_us = zcrx_now() * 1e6 - t0;
 	m1 = mem_available();
 	if (ret) {
 		io_uring_queue_exit(&ring);
@@ -131,13 +126,20 @@ static int one(void *area, size_t area_len, unsigned int rq_entries,
 	}
 	*kib = m0 - m1;
 	*fd_us = fdinfo_read_us(ring.ring_fd);
-	t0 = now_us();
+	t0 = zcrx_now() * 1e6;
 	io_uring_queue_exit(&ring);
-	*close_us = now_us() - t0;
 	munmap(rq, rq_len);
 	/* the exit work frees the ifq a little later: wait for its memory */
-	for (ret = 0; ret < 200 && mem_available() < m0 - 256; ret++)
-		usleep(10 * 1000);
+	for (ret = 0; mem_available() < m0 - (long long)(*kib / 4) - 256;
+	     ret++) {
+		if (ret == 5000) {
+			fprintf(stderr, "%lld KiB not back 5 s after close()\n",
+				m0 - mem_available());
+			return -ENOMEM;
+		}
+		usleep(1000);
+	}
+	*release_us = zcrx_now() * 1e6 - t0;
 	return 0;
 }
 
@@ -164,8 +166,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (reps < 1 || reps > MAX_REPS)
-		reps = 3;
+	if (reps < 1 || reps > MAX_REPS) {
+		fprintf(stderr, "-n takes 1 to %d\n", MAX_REPS);
+		return 2;
+	}
 	snprintf(abuf, sizeof(abuf), "%s", areas);
 	for (a = strtok_r(abuf, " ,", &sa); a; a = strtok_r(NULL, " ,", &sa)) {
 		size_t len = zcrx_parse_size(a);
@@ -193,7 +197,7 @@ int main(int argc, char **argv)
 			}
 			printf("scale: area=%zu rq_entries=%s reg_us=%.0f",
 			       len, q, median(r, reps));
-			printf(" close_us=%.0f kernel_kib=%.0f fdinfo_us=%.1f\n",
+			printf(" release_us=%.0f kernel_kib=%.0f fdinfo_us=%.1f\n",
 			       median(u, reps), median(k, reps),
 			       median(f, reps));
 			fflush(stdout);
