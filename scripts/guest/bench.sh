@@ -65,7 +65,8 @@ die() {
 }
 
 cd "$dir" || die "no selftests in $dir"
-[ "$(nproc)" -ge 2 ] || die "the benchmark needs two CPUs, the guest has $(nproc)"
+ncpu=$(nproc)
+[ "$ncpu" -ge 2 ] || die "the benchmark needs two CPUs, the guest has $ncpu"
 # this script and all it starts stay off the receiver's CPU
 taskset -pc $tx_cpu $$ >/dev/null || die "cannot pin the benchmark to CPU $tx_cpu"
 huge0=$(cat /proc/sys/vm/nr_hugepages)
@@ -123,19 +124,25 @@ field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
 rx_cmd() {
 	local r=$1 mode=$2 flows=$3 bench
 	bench=(./zcrx_bench -p "$port" -F "$flows" -S "$per" -r "$work/ready")
-	[ "$mode" = touched ] && bench+=(-t)
+	if [ "$mode" = touched ]; then
+		bench+=(-t)
+	fi
 	case $r in
 	recv|uring|nodev) cmd=("${bench[@]}" -m "$r") ;;
 	zc_4k) cmd=("${bench[@]}" -m zc -z eth0:1) ;;
 	zc_16k|zc_64k) cmd=("${bench[@]}" -m zc -z eth0:1 -B "${r#zc_}") ;;
 	liburing_zc)
 		cmd=("$lzc/examples/zcrx-server" -i eth0 -q 1 -p "$port" -s "$per")
-		[ "$mode" = touched ] || cmd+=(-N) ;;
+		if [ "$mode" != touched ]; then
+			cmd+=(-N)
+		fi ;;
 	tcp_mmap)
 		# its report goes to a file: line-buffered, or it stays in stdio
 		# until the server, which never exits, is killed
 		cmd=(stdbuf -oL "$tcp_mmap" -4 -s -z -p "$port")
-		[ "$mode" = touched ] && cmd+=(-x) ;;
+		if [ "$mode" = touched ]; then
+			cmd+=(-x)
+		fi ;;
 	esac
 }
 
@@ -204,7 +211,7 @@ one() {
 		| tee -a "$out/bench.csv"
 }
 
-echo "kernel $(uname -r), $(nproc) CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
+echo "kernel $(uname -r), $ncpu CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
 echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes,util" >"$out/bench.csv"
 for n in $(seq "$rounds"); do
 	for f in $flows_list; do
