@@ -115,18 +115,13 @@ FIXTURE_TEARDOWN(xfer)
 /* Page pool statistic @name of the io_uring-fed pools of eth0, or -1. */
 static long long pp_stat(const char *name)
 {
-	long long val = -1;
-	char cmd[128];
-	FILE *f;
+	long long val;
+	char out[64];
 
-	snprintf(cmd, sizeof(cmd), "./zcrx_nic %s ppstat %s", IFNAME, name);
-	f = popen(cmd, "r");
-	if (!f)
+	if (zcrx_run((char *const []){ "./zcrx_nic", IFNAME, "ppstat",
+				      (char *)name, NULL }, out, sizeof(out)) ||
+	    sscanf(out, "%lld", &val) != 1)
 		return -1;
-	if (fscanf(f, "%lld", &val) != 1)
-		val = -1;
-	if (pclose(f))
-		val = -1;
 	return val;
 }
 

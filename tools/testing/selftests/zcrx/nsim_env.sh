@@ -20,25 +20,29 @@
 set -u
 
 NSIM_SYS=/sys/bus/netdevsim
-HERE=$(cd "$(dirname "$0")" && pwd)
+# Every process start is slow under a debug kernel, and the tests run this
+# script for each of their cases: bash's builtins wherever they will do.
+case $0 in
+*/*) HERE=${0%/*} ;;
+*) HERE=. ;;
+esac
 # The kernel's netlink specs and ynl: installed next to the tests (the
 # Makefile's TEST_FILES), or those of the kernel tree the tests run from.
 if [ -d "$HERE/ynl" ] && [ -d "$HERE/specs" ]; then
 	YNL=$HERE/ynl
 	SPECS=$HERE/specs
 else
-	KSRC=${KSRC:-$(cd "$HERE/../../../.." && pwd)}
+	KSRC=${KSRC:-$HERE/../../../..}
 	YNL=$KSRC/tools/net/ynl
 	SPECS=$KSRC/Documentation/netlink/specs
 fi
 
-ns_id_file() {
-	echo "/run/netns/.$1.nsim"
-}
+# /run/netns/.NS.nsim holds the id of the netdevsim device in NS.
 
-# Create a netdevsim device with one port; prints "ID IFNAME".
+# Create a netdevsim device with one port: its id, interface name and
+# ifindex go to new_id, new_name and new_ifindex.
 new_dev() {
-	local queues=$1 id tries=0 dev
+	local queues=$1 id tries=0 devs
 
 	while :; do
 		id=$((1000 + RANDOM % 30000))
@@ -47,23 +51,25 @@ new_dev() {
 		[ $tries -lt 100 ] || return 1
 	done
 	echo "$id 1 $queues" >$NSIM_SYS/new_device || return 1
-	dev=$(ls $NSIM_SYS/devices/netdevsim$id/net/ 2>/dev/null)
-	[ -n "$dev" ] || return 1
-	echo "$id $dev"
+	devs=($NSIM_SYS/devices/netdevsim$id/net/*)
+	[ -e "${devs[0]}" ] || return 1
+	new_id=$id
+	new_name=${devs[0]##*/}
+	read -r new_ifindex <"${devs[0]}/ifindex" || return 1
 }
 
 # Every ip command is a process start, slow under a debug kernel: batch.
 up() {
-	local a=$1 b=$2 queues=${3:-1} ida idb deva devb
+	local a=$1 b=$2 queues=${3:-1} ida idb deva devb ixa ixb
 
 	[ -d $NSIM_SYS ] || modprobe -q netdevsim 2>/dev/null
 	[ -d $NSIM_SYS ] || { echo "netdevsim is not available" >&2; return 4; }
-	read -r ida deva < <(new_dev "$queues")
-	[ -n "$ida" ] || return 1
-	echo "$ida" >"$(ns_id_file "$a")"
-	read -r idb devb < <(new_dev "$queues")
-	[ -n "$idb" ] || return 1
-	echo "$idb" >"$(ns_id_file "$b")"
+	new_dev "$queues" || return 1
+	ida=$new_id deva=$new_name ixa=$new_ifindex
+	echo "$ida" >"/run/netns/.$a.nsim"
+	new_dev "$queues" || return 1
+	idb=$new_id devb=$new_name ixb=$new_ifindex
+	echo "$idb" >"/run/netns/.$b.nsim"
 	# "netns add" leaves ip in the new namespace: a batch of its own.
 	ip -b - <<-EOF || return 1
 		netns add $a
@@ -75,7 +81,7 @@ up() {
 	EOF
 	port_up "$a" "$deva" 1 || return 1
 	port_up "$b" "$devb" 2 || return 1
-	link_ports "$a" "$b" || return 1
+	link_ports "$a" "$b" "$ixa" "$ixb" || return 1
 	echo "$ida $idb"
 }
 
@@ -92,15 +98,20 @@ port_up() {
 	EOF
 }
 
-# Link the eth0 ports of namespaces A and B as peers.
+# Link the eth0 ports of namespaces A and B as peers.  A device moved into
+# a namespace keeps its ifindex unless the namespace has it taken: the
+# callers pass what it was before the move, asked for only if that fails.
 link_ports() {
-	local a=$1 b=$2 fa fb ia ib rc=0
+	local a=$1 b=$2 ia=${3:-} ib=${4:-} fa fb rc=0
 
 	exec {fa}</run/netns/"$a"
 	exec {fb}</run/netns/"$b"
-	ia=$(ip -n "$a" -o link show eth0 | cut -d: -f1)
-	ib=$(ip -n "$b" -o link show eth0 | cut -d: -f1)
-	echo "$fa:$ia $fb:$ib" >$NSIM_SYS/link_device || rc=1
+	if [ -z "$ia" ] || [ -z "$ib" ] ||
+	   ! echo "$fa:$ia $fb:$ib" 2>/dev/null >$NSIM_SYS/link_device; then
+		ia=$(ip -n "$a" -o link show eth0 | cut -d: -f1)
+		ib=$(ip -n "$b" -o link show eth0 | cut -d: -f1)
+		echo "$fa:$ia $fb:$ib" >$NSIM_SYS/link_device || rc=1
+	fi
 	exec {fa}<&- {fb}<&-
 	return $rc
 }
@@ -111,10 +122,10 @@ link_ports() {
 renew() {
 	local a=$1 b=$2 queues=${3:-1} idb devb
 
-	[ ! -e "$(ns_id_file "$b")" ] || { echo "renew: $b still has its device" >&2; return 1; }
-	read -r idb devb < <(new_dev "$queues")
-	[ -n "$idb" ] || return 1
-	echo "$idb" >"$(ns_id_file "$b")"
+	[ ! -e "/run/netns/.$b.nsim" ] || { echo "renew: $b still has its device" >&2; return 1; }
+	new_dev "$queues" || return 1
+	idb=$new_id devb=$new_name
+	echo "$idb" >"/run/netns/.$b.nsim"
 	ip link set "$devb" netns "$b" || return 1
 	port_up "$b" "$devb" 2 || return 1
 	link_ports "$a" "$b" || return 1
@@ -126,10 +137,10 @@ down() {
 	local ns id rc=0 del=
 
 	for ns in "$@"; do
-		if [ -e "$(ns_id_file "$ns")" ]; then
-			id=$(cat "$(ns_id_file "$ns")")
+		if [ -e "/run/netns/.$ns.nsim" ]; then
+			read -r id <"/run/netns/.$ns.nsim"
 			echo "$id" >$NSIM_SYS/del_device || rc=1
-			rm -f "$(ns_id_file "$ns")"
+			rm -f "/run/netns/.$ns.nsim"
 		fi
 		[ -e /run/netns/"$ns" ] && del+="netns del $ns"$'\n'
 	done
@@ -161,7 +172,7 @@ counter() {
 dfs() {
 	local id
 
-	id=$(cat "$(ns_id_file "$1")") || return 1
+	read -r id <"/run/netns/.$1.nsim" || return 1
 	echo "/sys/kernel/debug/netdevsim/netdevsim$id/ports/0"
 }
 

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #define ZCRX_NS_A_ADDR4	"192.0.2.1"
 #define ZCRX_NS_B_ADDR4	"192.0.2.2"
@@ -189,40 +190,86 @@ static inline int zcrx_enter_netns(const char *name)
 	return ret;
 }
 
+/*
+ * Run @argv[0], a program next to the tests, with no shell in between: a
+ * process start is slow under a debug kernel, and the tests start many.
+ * If @out is not NULL, its standard output goes there (at most @len - 1
+ * bytes, NUL-terminated; the rest is read and dropped), otherwise to
+ * /dev/null.  Returns its exit status, or -1 if it could not run or was
+ * killed.
+ */
+static inline int zcrx_run(char *const argv[], char *out, size_t len)
+{
+	size_t got = 0;
+	int p[2], status;
+	char drop[256];
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(p[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		if (out && got + 1 < len)
+			n = read(p[0], out + got, len - 1 - got);
+		else
+			n = read(p[0], drop, sizeof(drop));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out && got + 1 < len)
+			got += n;
+	}
+	close(p[0]);
+	if (out && len)
+		out[got] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* Create the two linked netdevsim ports in namespaces @a and @b. */
 static inline int zcrx_env_up(const char *a, const char *b, int queues)
 {
-	char cmd[256];
+	char q[16];
 
-	snprintf(cmd, sizeof(cmd), "./nsim_env.sh up %s %s %d >/dev/null",
-		 a, b, queues);
-	return system(cmd);
+	snprintf(q, sizeof(q), "%d", queues);
+	return zcrx_run((char *const []){ "./nsim_env.sh", "up", (char *)a,
+					 (char *)b, q, NULL }, NULL, 0);
 }
 
 /* Turn tcp-data-split of eth0 in namespace @ns on or off. */
 static inline int zcrx_env_hds(const char *ns, int on)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "./nsim_env.sh hds %s %s", ns, on ? "on" : "off");
-	return system(cmd);
+	return zcrx_run((char *const []){ "./zcrx_nic", "-N", (char *)ns, "eth0",
+					 "hds", on ? "on" : "off", NULL }, NULL, 0);
 }
 
 /* A counter of "ethtool -S eth0" in namespace @ns, or -1. */
 static inline long long zcrx_counter(const char *ns, const char *name)
 {
-	long long val = -1;
-	char cmd[256];
-	FILE *f;
+	long long val;
+	char out[64];
 
-	snprintf(cmd, sizeof(cmd), "./nsim_env.sh stat %s %s", ns, name);
-	f = popen(cmd, "r");
-	if (!f)
+	if (zcrx_run((char *const []){ "./zcrx_nic", "-N", (char *)ns, "eth0",
+				      "stat", (char *)name, NULL },
+		     out, sizeof(out)) ||
+	    sscanf(out, "%lld", &val) != 1)
 		return -1;
-	if (fscanf(f, "%lld", &val) != 1)
-		val = -1;
-	if (pclose(f))
-		val = -1;
 	return val;
 }
 
@@ -243,12 +290,11 @@ static inline int zcrx_nsim_id(const char *ns)
 	return id;
 }
 
+/* Delete the ports and namespaces that zcrx_env_up() created. */
 static inline int zcrx_env_down(const char *a, const char *b)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "./nsim_env.sh down %s %s", a, b);
-	return system(cmd);
+	return zcrx_run((char *const []){ "./nsim_env.sh", "down", (char *)a,
+					 (char *)b, NULL }, NULL, 0);
 }
 
 static inline int zcrx_sockaddr(int family, const char *addr, int port,
