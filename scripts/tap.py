@@ -20,8 +20,9 @@ started but has no result line (the output ends in its middle) fails.
 
 --expect names a program that must report; --expected-from TOP derives the
 list from the sources: TEST_GEN_PROGS and TEST_PROGS of
-tools/testing/selftests/zcrx/Makefile, "scripts/guest/upstream-tests.sh --list"
-and "liburing-zc/test/vm/run.sh --list".  Every expected program without a
+tools/testing/selftests/zcrx/Makefile, "scripts/guest/upstream-tests.sh --list",
+"liburing-zc/test/vm/run.sh --list" and "scripts/guest/bench.sh --list" (make
+bench's receivers, each run once).  Every expected program without a
 result fails, so a VM step that died early or printed nothing is a failure
 by name.  With --skips-fail, a skip is a failure: the VM runs the series'
 own kernel and configuration, which provide everything these tests need.
@@ -71,6 +72,8 @@ def expected_from(top):
     exp += ['netdevsim:' + p for p in script_list(os.path.join(top, 'scripts/guest/upstream-tests.sh'))]
     exp += ['liburing-zc:' + p for p in
             script_list(os.path.join(top, 'liburing-zc/test/vm/run.sh'))]
+    exp += ['bench:' + p for p in
+            script_list(os.path.join(top, 'scripts/guest/bench.sh'))]
     return exp
 
 

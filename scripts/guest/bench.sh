@@ -7,6 +7,13 @@
 #
 #   bench.sh ZCRX_DIR TCP_MMAP LIBURING_ZC_BUILD OUT [SIZE [ROUNDS [FLOWS
 #            [RECEIVERS]]]]
+#   bench.sh --smoke ZCRX_DIR TCP_MMAP LIBURING_ZC_BUILD OUT
+#       make check's run: each receiver once, touched, on 4 MiB in one
+#       flow (and zc_4k in 4 flows), on whatever CPUs the guest has; the
+#       TAP of run_kselftest.sh ("selftests: bench: bench_RECEIVER"), no
+#       figures
+#   bench.sh --list
+#       the names the smoke run reports
 #
 # Receivers (zcrx_bench unless noted):
 #   recv        recv() into 64 KiB, epoll over the flows
@@ -42,6 +49,20 @@
 # Each run appends a CSV line to OUT/bench.csv; the summary (median of the
 # rounds, min and max) goes to OUT/summary.csv and the terminal.
 set -euo pipefail
+all_receivers="recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev"
+if [ "${1:-}" = --list ]; then
+	for r in $all_receivers zc_4k_4flows; do
+		echo "bench_$r"
+	done
+	exit 0
+fi
+smoke=false
+if [ "${1:-}" = --smoke ]; then
+	smoke=true
+	shift
+	set -- "$1" "$2" "$3" "$4" 4M 1 1
+	mkdir -p "$4"
+fi
 dir=$1
 tcp_mmap=$2
 lzc=$3
@@ -56,7 +77,7 @@ tx_cpu=0
 rx_cpu=1
 # MSS 4096: whole pages of payload per segment, as tcp_mmap needs
 mtu=$((4096 + 20 + 20 + 12))
-read -r -a receivers <<<"${8:-recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev}"
+read -r -a receivers <<<"${8:-$all_receivers}"
 modes=(untouched touched)
 
 die() {
@@ -66,7 +87,11 @@ die() {
 
 cd "$dir" || die "no selftests in $dir"
 ncpu=$(nproc)
-[ "$ncpu" -ge 2 ] || die "the benchmark needs two CPUs, the guest has $ncpu"
+if $smoke && [ "$ncpu" -lt 2 ]; then
+	rx_cpu=0
+else
+	[ "$ncpu" -ge 2 ] || die "the benchmark needs two CPUs, the guest has $ncpu"
+fi
 # this script and all it starts stay off the receiver's CPU
 taskset -pc $tx_cpu $$ >/dev/null || die "cannot pin the benchmark to CPU $tx_cpu"
 huge0=$(cat /proc/sys/vm/nr_hugepages)
@@ -211,8 +236,34 @@ one() {
 		| tee -a "$out/bench.csv"
 }
 
-echo "kernel $(uname -r), $ncpu CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
 echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes,util" >"$out/bench.csv"
+if $smoke; then
+	# every receiver once, each byte checked; the figures mean nothing
+	n=0
+	runs=("${receivers[@]}" zc_4k_4flows)
+	echo "TAP version 13"
+	echo "1..${#runs[@]}"
+	for r in "${runs[@]}"; do
+		n=$((n + 1))
+		f=1
+		if [ "$r" = zc_4k_4flows ]; then
+			f=4
+		fi
+		echo "# selftests: bench: bench_$r"
+		if (one "${r%_4flows}" touched $f 1) 2>&1 | sed 's/^/# /'; then
+			echo "ok $n selftests: bench: bench_$r"
+		else
+			echo "not ok $n selftests: bench: bench_$r"
+			# what a failed run left behind must not fail the next
+			pkill -x zcrx_bench || true
+			pkill -x tcp_mmap || true
+			pkill -x zcrx-server || true
+			sleep 1
+		fi
+	done
+	exit 0
+fi
+echo "kernel $(uname -r), $ncpu CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
 for n in $(seq "$rounds"); do
 	for f in $flows_list; do
 		for m in "${modes[@]}"; do

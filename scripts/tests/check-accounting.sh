@@ -122,13 +122,17 @@ TEST_GEN_PROGS += iou_zcrx_new \
 TEST_PROGS := nsim_queues.sh
 TEST_GEN_FILES := zcrx_xfer
 EOF
-cp "$ZCRX_TOP/scripts/guest/upstream-tests.sh" "$work/top/scripts/guest/"
+cp "$ZCRX_TOP/scripts/guest/upstream-tests.sh" "$ZCRX_TOP/scripts/guest/bench.sh" \
+	"$work/top/scripts/guest/"
 cp "$ZCRX_TOP/liburing-zc/test/vm/run.sh" "$work/top/liburing-zc/test/vm/"
 # (lib.sh is what the VM scripts source: not a program of its own)
 touch "$work/top/liburing-zc/test/vm/new-case.sh" "$work/top/liburing-zc/test/vm/lib.sh"
 expect "expected programs derived from the sources" \
 	"$(tap --expected-from "$work/top" </dev/null | cut -f2 | xargs)" \
-	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_new (no result) iou_zcrx_more (no result) nsim_queues.sh (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)"
+	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_new (no result) iou_zcrx_more (no result) nsim_queues.sh (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)$(
+	for r in recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev zc_4k_4flows; do
+		printf ' bench_%s (no result)' $r
+	done)"
 rm "$work/top/tools/testing/selftests/zcrx/Makefile"
 expect "no list of expected programs is a failure" \
 	"$(tap --expected-from "$work/top" </dev/null | grep -c '^fail	expected tests')" 1
@@ -139,7 +143,8 @@ missing=
 for p in nsim_tcp iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure iou_zcrx_teardown \
 	 iou_zcrx_nodev iou_zcrx_share iou_zcrx_events iou_zcrx_dmabuf iou_zcrx_bufs \
 	 nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
-	 examples.sh nic.sh mainline-abi.sh areas.sh; do
+	 examples.sh nic.sh mainline-abi.sh areas.sh bench_recv bench_tcp_mmap \
+	 bench_zc_64k bench_liburing_zc bench_nodev; do
 	[[ " $real " == *" $p "* ]] || missing+=" $p"
 done
 if [ -z "$missing" ]; then ok "the sources name every VM program ($real)"
