@@ -71,9 +71,12 @@ stress: kernel
 
 # Every receiver side by side: recv(), io_uring recv, TCP_ZEROCOPY_RECEIVE,
 # RECV_ZC with 4/16/64 KiB buffers, liburing-zc, the device-less mode;
-# untouched and touched payload, 1, 4 and 16 flows.  SIZE, ROUNDS, FLOWS.
+# untouched and touched payload, 1, 4 and 16 flows.  SIZE, ROUNDS, FLOWS,
+# RECEIVERS; PERF=1 profiles each run with perf built from the tree;
+# KERNELS="LABEL=BZIMAGE ..." compares kernels, rounds alternated.
 bench: kernel-perf
-	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' FLOWS='$(FLOWS)' bash $(S)/bench.sh
+	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' FLOWS='$(FLOWS)' RECEIVERS='$(RECEIVERS)' \
+	PERF='$(PERF)' KERNELS='$(KERNELS)' bash $(S)/bench.sh
 
 # How the cost grows: registration, memory and fdinfo against the ifq's
 # size, and receive cost from 1 to 64 flows on one ifq.  SIZE, ROUNDS.

@@ -14,6 +14,9 @@
 #       figures
 #   bench.sh --list
 #       the names the smoke run reports
+#   bench.sh --summary OUT
+#       only the summary of OUT/bench.csv (the host runs it when it
+#       booted several kernels, see scripts/bench.sh)
 #
 # Receivers (zcrx_bench unless noted):
 #   recv        recv() into 64 KiB, epoll over the flows
@@ -48,21 +51,32 @@
 # lighter work, which flatters tcp_mmap's touched figures.
 # Each run appends a CSV line to OUT/bench.csv; the summary (median of the
 # rounds, min and max) goes to OUT/summary.csv and the terminal.
+# With ZCRX_BENCH_PERF naming a perf binary, perf samples CPU 1 (its
+# clock, 999 Hz, with call chains) during each run and writes
+# OUT/perf-RECEIVER-MODE-FLOWS-ROUND.txt: where the receiver's CPU went.
+# ZCRX_BENCH_KERNEL labels the rows of this boot's kernel (a column of
+# the CSV; receivers show as RECEIVER@LABEL), ZCRX_BENCH_ROUND numbers
+# its one round, and the rows are added to an existing OUT/bench.csv.
 set -euo pipefail
 all_receivers="recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev"
-if [ "${1:-}" = --list ]; then
+if [ "${1:-}" = --summary ]; then
+	out=$2
+	summary_only=true
+elif [ "${1:-}" = --list ]; then
 	for r in $all_receivers zc_4k_4flows; do
 		echo "bench_$r"
 	done
 	exit 0
 fi
 smoke=false
+summary_only=${summary_only:-false}
 if [ "${1:-}" = --smoke ]; then
 	smoke=true
 	shift
 	set -- "$1" "$2" "$3" "$4" 4M 1 1
 	mkdir -p "$4"
 fi
+if ! $summary_only; then
 dir=$1
 tcp_mmap=$2
 lzc=$3
@@ -173,7 +187,7 @@ rx_cmd() {
 
 # one RECEIVER MODE FLOWS ROUND: run it, append a CSV line
 one() {
-	local r=$1 mode=$2 flows=$3 round=$4 i pids=() b0 b1 t0 t1 bytes secs
+	local r=$1 mode=$2 flows=$3 round=$4 i pids=() b0 b1 t0 t1 bytes secs prof perf_pid
 	local cmpl=- copied=- n per=$((total / $3)) cmd=()
 	rm -f "$work/ready" "$work/rx"
 	rx_cmd "$r" "$mode" "$flows"
@@ -187,6 +201,13 @@ one() {
 		done
 		[ -e "$work/ready" ] || { cat "$work/rx"; die "$r: the receiver is not ready"; } ;;
 	esac
+	if [ -n "${ZCRX_BENCH_PERF:-}" ]; then
+		prof=$out/perf-$r${label:+-$label}-$mode-$flows-$round
+		"$ZCRX_BENCH_PERF" record -q -e cpu-clock -F 999 -C $rx_cpu -g \
+			-o "$prof.data" >"$prof.log" 2>&1 &
+		perf_pid=$!
+		sleep 2
+	fi
 	b0=$(busy)
 	t0=$(date +%s.%N)
 	for i in $(seq "$flows"); do
@@ -225,18 +246,26 @@ one() {
 		copied=$(field copy_bytes "$work/rx")
 	fi
 	rx=
+	if [ -n "${ZCRX_BENCH_PERF:-}" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+	fi
 	[ "$bytes" = $((per * flows)) ] ||
 		{ cat "$work/rx"; die "$r ($mode, $flows flows): ${bytes:-no} bytes, not $((per * flows))"; }
 	[ -n "$secs" ] || { cat "$work/rx"; die "$r: no transfer time"; }
 	awk -v r="$r" -v m="$mode" -v f="$flows" -v n="$round" -v b="$bytes" \
 	    -v s="$secs" -v t0="$t0" -v t1="$t1" -v c="$(( b1 - b0 ))" -v hz="$hz" \
-	    -v k="$cmpl" -v y="$copied" 'BEGIN {
-		printf "%s,%s,%d,%d,%.0f,%.3f,%.3f,%s,%s,%.2f\n", r, m, f, n, b, s,
-			c / hz, k, y, c / hz / (t1 - t0) }' \
+	    -v k="$cmpl" -v y="$copied" -v l="$label" 'BEGIN {
+		printf "%s,%s,%d,%d,%.0f,%.3f,%.3f,%s,%s,%.2f,%s\n", r, m, f, n, b, s,
+			c / hz, k, y, c / hz / (t1 - t0), l }' \
 		| tee -a "$out/bench.csv"
 }
 
-echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes,util" >"$out/bench.csv"
+label=${ZCRX_BENCH_KERNEL:-}
+if [ -z "${ZCRX_BENCH_KERNEL+set}" ] || [ ! -s "$out/bench.csv" ]; then
+	echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes,util,kernel" \
+		>"$out/bench.csv"
+fi
 if $smoke; then
 	# every receiver once, each byte checked; the figures mean nothing
 	n=0
@@ -263,8 +292,9 @@ if $smoke; then
 	done
 	exit 0
 fi
-echo "kernel $(uname -r), $ncpu CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
-for n in $(seq "$rounds"); do
+echo "kernel $(uname -r)${label:+ ($label)}, $ncpu CPUs, MTU $mtu, $size per run, $rounds rounds, flows: $flows_list"
+first=${ZCRX_BENCH_ROUND:-1}
+for n in $(seq "$first" $((first + rounds - 1))); do
 	for f in $flows_list; do
 		for m in "${modes[@]}"; do
 			for r in "${receivers[@]}"; do
@@ -274,6 +304,19 @@ for n in $(seq "$rounds"); do
 		done
 	done
 done
+
+if [ -n "${ZCRX_BENCH_PERF:-}" ]; then
+	for f in "$out"/perf-*.data; do
+		"$ZCRX_BENCH_PERF" report -i "$f" --stdio --no-children \
+			--sort sym --percent-limit 0.3 -g none >"${f%.data}.txt" 2>&1 || true
+		"$ZCRX_BENCH_PERF" report -i "$f" --stdio --children \
+			--sort sym --percent-limit 2 -g none >"${f%.data}-children.txt" 2>&1 || true
+		rm -f "$f"
+	done
+	echo "profiles: $out/perf-*.txt"
+fi
+[ -z "$label" ] || exit 0
+fi	# ! $summary_only
 
 # median, min and max over the rounds, and each against recv() in the
 # same mode and flow count
@@ -296,44 +339,50 @@ for r in rows:
                      if r['completions'] not in ('', '-', '0') else None),
         'util': float(r['util']) * 100,
     }
-    runs.setdefault((r['mode'], int(r['flows']), r['receiver']), []).append(v)
+    k = r.get('kernel') or ''
+    runs.setdefault((r['mode'], int(r['flows']), r['receiver'], k), []).append(v)
 def med(vals):
     vals = [x for x in vals if x is not None]
     return (statistics.median(vals), min(vals), max(vals)) if vals else None
 summary = []
-for (mode, flows, rx), vs in runs.items():
+kernels = []
+for (mode, flows, rx, kern), vs in runs.items():
     s = {k: med([v[k] for v in vs]) for k in vs[0]}
-    summary.append((mode, flows, rx, s))
-base = {(m, f): s for m, f, rx, s in summary if rx == 'recv'}
+    summary.append((mode, flows, rx, kern, s))
+    if kern not in kernels:
+        kernels.append(kern)
+# each against recv() of the same kernel
+base = {(m, f, k): s for m, f, rx, k, s in summary if rx == 'recv'}
 order = ['recv', 'uring', 'tcp_mmap', 'zc_4k', 'zc_16k', 'zc_64k',
          'liburing_zc', 'nodev']
-summary.sort(key=lambda x: (x[0] != 'untouched', x[1], order.index(x[2])))
+summary.sort(key=lambda x: (x[0] != 'untouched', x[1], order.index(x[2]),
+                            kernels.index(x[3])))
 with open(out + '/summary.csv', 'w') as f:
     w = csv.writer(f)
-    w.writerow(['mode', 'flows', 'receiver', 'mib_s', 'mib_s_min', 'mib_s_max',
+    w.writerow(['mode', 'flows', 'receiver', 'kernel', 'mib_s', 'mib_s_min', 'mib_s_max',
                 'cpu_s_per_gib', 'cpu_min', 'cpu_max', 'completions_per_gib',
                 'cpu_us_per_completion', 'copied_per_byte',
                 'mib_s_vs_recv', 'cpu_vs_recv', 'rx_cpu_util_pct'])
     last = None
-    for mode, flows, rx, s in summary:
+    for mode, flows, rx, kern, s in summary:
         if (mode, flows) != last:
             last = (mode, flows)
             print('\n%s payload, %d flow%s' % (mode, flows, 's' * (flows > 1)))
-            print('%-12s %22s %22s %12s %10s %8s %8s %8s %6s' % (
+            print('%-16s %22s %22s %12s %10s %8s %8s %8s %6s' % (
                 'receiver', 'MiB/s', 'CPU s/GiB', 'compl/GiB', 'us/compl',
                 'copied', 'MiB/s x', 'CPU x', 'util'))
-        b = base.get((mode, flows))
+        b = base.get((mode, flows, kern))
         tx = '%.2f' % (s['mibs'][0] / b['mibs'][0]) if b else '-'
         cx = '%.2f' % (s['cpu_gib'][0] / b['cpu_gib'][0]) if b else '-'
         c = s['cmpl_gib'][0] if s['cmpl_gib'] else None
         u = s['cpu_cmpl'][0] if s['cpu_cmpl'] else None
         y = s['copied'][0] if s['copied'] else None
-        print('%-12s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8s %8s %5.0f%%' % (
-            rx, *s['mibs'], *s['cpu_gib'],
+        print('%-16s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8s %8s %5.0f%%' % (
+            rx + ('@' + kern if kern else ''), *s['mibs'], *s['cpu_gib'],
             '%.0f' % c if c is not None else '-',
             '%.1f' % u if u is not None else '-',
             '%.2f' % y if y is not None else '-', tx, cx, s['util'][0]))
-        w.writerow([mode, flows, rx, '%.1f' % s['mibs'][0], '%.1f' % s['mibs'][1],
+        w.writerow([mode, flows, rx, kern, '%.1f' % s['mibs'][0], '%.1f' % s['mibs'][1],
                     '%.1f' % s['mibs'][2], '%.3f' % s['cpu_gib'][0],
                     '%.3f' % s['cpu_gib'][1], '%.3f' % s['cpu_gib'][2],
                     '' if c is None else '%.0f' % c,
