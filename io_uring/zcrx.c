@@ -87,22 +87,27 @@ static inline atomic_t *io_get_user_counter(struct net_iov *niov)
 	return &area->user_refs[net_iov_idx(niov)];
 }
 
-/* Drop one user reference; false if there was none (a stale entry). */
-static bool io_zcrx_put_niov_uref(struct net_iov *niov)
+/*
+ * Drop one user reference: -1 if there was none (a stale entry), 1 if it
+ * was the buffer's last, 0 otherwise.  The caller counts the buffers that
+ * left the application in ifq->user_bufs, once per batch.
+ */
+static int io_zcrx_put_niov_uref(struct net_iov *niov)
 {
 	int refs = atomic_dec_if_positive(io_get_user_counter(niov));
 
 	if (refs < 0)
-		return false;
-	if (!refs)
-		atomic_dec(&io_zcrx_iov_to_area(niov)->ifq->user_bufs);
-	return true;
+		return -1;
+	return !refs;
 }
 
-static void io_zcrx_get_niov_uref(struct net_iov *niov)
+/*
+ * Take a user reference; true if the buffer was not the application's
+ * yet, for the caller to count in ifq->user_bufs once per batch.
+ */
+static bool io_zcrx_get_niov_uref(struct net_iov *niov)
 {
-	if (atomic_inc_return(io_get_user_counter(niov)) == 1)
-		atomic_inc(&io_zcrx_iov_to_area(niov)->ifq->user_bufs);
+	return atomic_inc_return(io_get_user_counter(niov)) == 1;
 }
 
 /* The page of a buffer, or NULL in a dmabuf area: the CPU has none. */
@@ -1409,38 +1414,66 @@ static struct net_iov *io_zcrx_parse_rqe(struct io_zcrx_ifq *ifq,
 	return &area->nia.niovs[idx];
 }
 
+/* What a batch of refill entries did, counted once for the batch. */
+struct io_zcrx_rq_batch {
+	u32	consumed;	/* entries that returned a reference */
+	u32	invalid;	/* entries that named no buffer of ours */
+	u32	released;	/* buffers the application no longer holds */
+};
+
 /*
  * Consume the next refill entry, with rq_lock held. Returns its buffer if
  * the application's reference was the last one, NULL otherwise.
  */
-static struct net_iov *io_zcrx_consume_rqe(struct io_zcrx_ifq *ifq)
+static struct net_iov *io_zcrx_consume_rqe(struct io_zcrx_ifq *ifq,
+					   struct io_zcrx_rq_batch *b)
 {
 	struct io_uring_zcrx_rqe *rqe;
 	struct net_iov *niov;
+	int last;
 
 	lockdep_assert_held(&ifq->rq_lock);
 
 	rqe = &ifq->rqes[ifq->cached_rq_head++ & (ifq->rq_entries - 1)];
 	niov = io_zcrx_parse_rqe(ifq, rqe);
-	if (!niov || !io_zcrx_put_niov_uref(niov)) {
-		WRITE_ONCE(ifq->rq_invalid, ifq->rq_invalid + 1);
+	last = niov ? io_zcrx_put_niov_uref(niov) : -1;
+	if (last < 0) {
+		b->invalid++;
 		return NULL;
 	}
-	WRITE_ONCE(ifq->rq_consumed, ifq->rq_consumed + 1);
+	b->consumed++;
+	b->released += last;
 	if (page_pool_unref_netmem(net_iov_to_netmem(niov), 1) != 0)
 		return NULL;
 	return niov;
 }
 
+/* Publish a batch's counts, with rq_lock held. */
+static void io_zcrx_rq_batch_done(struct io_zcrx_ifq *ifq,
+				  const struct io_zcrx_rq_batch *b)
+{
+	lockdep_assert_held(&ifq->rq_lock);
+
+	if (b->invalid)
+		WRITE_ONCE(ifq->rq_invalid, ifq->rq_invalid + b->invalid);
+	if (b->consumed)
+		WRITE_ONCE(ifq->rq_consumed, ifq->rq_consumed + b->consumed);
+	if (b->released)
+		atomic_sub(b->released, &ifq->user_bufs);
+	/* entries up to the head are read: the application may reuse them */
+	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
+}
+
 static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 {
+	struct io_zcrx_rq_batch b = {};
 	u32 entries;
 
 	guard(spinlock_bh)(&ifq->rq_lock);
 	entries = io_zcrx_rqring_entries(ifq);
 	entries = min_t(u32, entries, PP_ALLOC_CACHE_REFILL - pp->alloc.count);
 	while (entries--) {
-		struct net_iov *niov = io_zcrx_consume_rqe(ifq);
+		struct net_iov *niov = io_zcrx_consume_rqe(ifq, &b);
 
 		if (!niov)
 			continue;
@@ -1451,8 +1484,7 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 		io_zcrx_sync_for_device(pp, niov);
 		pp->alloc.cache[pp->alloc.count++] = net_iov_to_netmem(niov);
 	}
-	/* entries up to the head are read: the application may reuse them */
-	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
+	io_zcrx_rq_batch_done(ifq, &b);
 }
 
 /*
@@ -1464,18 +1496,18 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 static u32 io_zcrx_flush_rq_batch(struct io_zcrx_ifq *ifq)
 {
 	struct net_iov *niovs[IO_ZCRX_FLUSH_BATCH];
+	struct io_zcrx_rq_batch b = {};
 	u32 entries, i, nr = 0;
 
 	spin_lock_bh(&ifq->rq_lock);
 	entries = min_t(u32, io_zcrx_rqring_entries(ifq), IO_ZCRX_FLUSH_BATCH);
 	for (i = 0; i < entries; i++) {
-		struct net_iov *niov = io_zcrx_consume_rqe(ifq);
+		struct net_iov *niov = io_zcrx_consume_rqe(ifq, &b);
 
 		if (niov)
 			niovs[nr++] = niov;
 	}
-	/* pairs with the application's load-acquire of the head */
-	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
+	io_zcrx_rq_batch_done(ifq, &b);
 	spin_unlock_bh(&ifq->rq_lock);
 
 	for (i = 0; i < nr; i++)
@@ -1685,13 +1717,21 @@ struct io_zcrx_args {
 	struct io_kiocb		*req;
 	struct io_zcrx_ifq	*ifq;
 	unsigned int		nr_skbs;
+	/* counted in the ifq once per issue, not per buffer */
+	unsigned int		new_user_bufs;
+	u64			zc_bytes;
+	/* the last zero-copy completion, while it may still grow */
+	struct io_uring_cqe	*last_cqe;
+	struct net_iov		*last_niov;
+	unsigned int		last_end;
 	/* an error met after some bytes were already handed over */
 	int			err;
 	bool			budget_hit;
 };
 
-static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
-			      unsigned int off, unsigned int len)
+static struct io_uring_cqe *io_zcrx_queue_cqe(struct io_kiocb *req,
+					      struct net_iov *niov,
+					      unsigned int off, unsigned int len)
 {
 	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
 	struct io_ring_ctx *ctx = req->ctx;
@@ -1702,7 +1742,7 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	lockdep_assert_held(&ctx->uring_lock);
 
 	if (!io_defer_get_uncommited_cqe(ctx, &cqe))
-		return false;
+		return NULL;
 
 	offset = ((u64)net_iov_idx(niov) << area->ifq->niov_shift) + off;
 	cqe->user_data = req->cqe.user_data;
@@ -1711,6 +1751,28 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	rcqe = (struct io_uring_zcrx_cqe *)(cqe + 1);
 	rcqe->off = offset | ((u64)area->area_id << IORING_ZCRX_AREA_SHIFT);
 	rcqe->__pad = 0;
+	return cqe;
+}
+
+/*
+ * If the stream's next @len bytes sit in @niov at @off, right after those
+ * of the last completion, and no other completion was posted since (it is
+ * the last one in the ring, not yet visible to the application), let that
+ * one cover them: payload that a NIC packed into one buffer, frame after
+ * frame, costs one completion, one refill entry and one reference instead
+ * of one per frame.
+ */
+static bool io_zcrx_extend_cqe(struct io_zcrx_args *args,
+			       struct net_iov *niov, unsigned int off,
+			       unsigned int len)
+{
+	struct io_ring_ctx *ctx = args->req->ctx;
+
+	if (args->last_niov != niov || args->last_end != off ||
+	    ctx->cqe_cached != args->last_cqe + 2)
+		return false;
+	args->last_cqe->res += len;
+	args->last_end += len;
 	return true;
 }
 
@@ -1793,7 +1855,7 @@ static ssize_t io_zcrx_copy_chunk(struct io_zcrx_args *args,
 			ret = -ENOSPC;
 			break;
 		}
-		io_zcrx_get_niov_uref(niov);
+		args->new_user_bufs += io_zcrx_get_niov_uref(niov);
 		off += n;
 		len -= n;
 		copied += n;
@@ -1817,20 +1879,31 @@ static ssize_t io_zcrx_recv_frag(struct io_zcrx_args *args,
 		return io_zcrx_copy_chunk(args, skb_frag_page(frag), off, len);
 
 	niov = netmem_to_net_iov(frag->netmem);
-	if (niov->type != NET_IOV_IOURING || !niov->pp ||
-	    niov->pp->mp_ops != &io_uring_pp_zc_ops ||
-	    io_zcrx_iov_to_area(niov) != ifq->area)
+	/*
+	 * Only buffers of our own area are ours to hand over: that one
+	 * comparison also rules out devmem's net_iovs and other areas'.
+	 */
+	if (unlikely(net_iov_owner(niov) != &ifq->area->nia))
 		return -EFAULT;
 	if (WARN_ON_ONCE(off + len > io_zcrx_buf_len(ifq)))
 		return -EFAULT;
 
-	if (!io_zcrx_queue_cqe(args->req, niov, off, len))
+	args->zc_bytes += len;
+	if (io_zcrx_extend_cqe(args, niov, off, len))
+		return len;
+
+	args->last_cqe = io_zcrx_queue_cqe(args->req, niov, off, len);
+	if (!args->last_cqe) {
+		args->zc_bytes -= len;
+		args->last_niov = NULL;
 		return -ENOSPC;
+	}
+	args->last_niov = niov;
+	args->last_end = off + len;
 
 	/* the skb keeps its reference, the application gets its own */
 	page_pool_ref_netmem(net_iov_to_netmem(niov));
-	io_zcrx_get_niov_uref(niov);
-	atomic64_add(len, &ifq->zc_bytes);
+	args->new_user_bufs += io_zcrx_get_niov_uref(niov);
 	return len;
 }
 
@@ -2046,6 +2119,10 @@ static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		ret = 0;
 	}
 out:
+	if (args.new_user_bufs)
+		atomic_add(args.new_user_bufs, &ifq->user_bufs);
+	if (args.zc_bytes)
+		atomic64_add(args.zc_bytes, &ifq->zc_bytes);
 	release_sock(sk);
 	return ret;
 }

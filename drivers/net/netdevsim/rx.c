@@ -14,7 +14,11 @@
  *  - with split off, writes the whole frame into page pool buffers and
  *    pulls the headers into the linear part, as drivers do.
  * Both modes copy every byte once, so they cost the same: a real NIC
- * always DMAs.  The buffers are written through their DMA addresses, as a
+ * always DMAs.  Buffers larger than a page (a memory provider's choice)
+ * are filled frame after frame for the length of a NAPI poll, as a
+ * striding RQ or an aggregation ring packs payload: the frames of a flow
+ * that arrive together then lie back to back in one buffer, each frame's
+ * frag holding its own reference.  The buffers are written through their DMA addresses, as a
  * device would, and synced for the CPU as a driver must; the sender's skb
  * is freed, never handed to the receiver.
  *
@@ -182,8 +186,8 @@ static int nsim_rx_copy(const struct sk_buff *frame, unsigned int off,
  * written through their CPU address.
  */
 static int nsim_rx_dma(struct page_pool *pool, netmem_ref netmem,
-		       const struct sk_buff *frame, unsigned int off,
-		       unsigned int len, struct nsim_rx_l4 *l4)
+		       unsigned int boff, const struct sk_buff *frame,
+		       unsigned int off, unsigned int len, struct nsim_rx_l4 *l4)
 {
 	unsigned int done, n;
 	phys_addr_t phys;
@@ -191,7 +195,8 @@ static int nsim_rx_dma(struct page_pool *pool, netmem_ref netmem,
 	int err;
 
 	if (!pool->dma_map) {
-		if (netmem_is_net_iov(netmem))
+		/* only a mapping pool fills a buffer at an offset */
+		if (netmem_is_net_iov(netmem) || boff)
 			return -EFAULT;
 		va = kmap_local_page(netmem_to_page(netmem));
 		err = nsim_rx_copy(frame, off, va, len, l4);
@@ -199,7 +204,8 @@ static int nsim_rx_dma(struct page_pool *pool, netmem_ref netmem,
 		return err;
 	}
 
-	phys = dma_to_phys(pool->p.dev, page_pool_get_dma_addr_netmem(netmem));
+	phys = dma_to_phys(pool->p.dev, page_pool_get_dma_addr_netmem(netmem)) +
+	       boff;
 	for (done = 0; done < len; done += n) {
 		if (!pfn_valid(PHYS_PFN(phys + done)))
 			return -EFAULT;
@@ -212,8 +218,45 @@ static int nsim_rx_dma(struct page_pool *pool, netmem_ref netmem,
 		if (err)
 			return err;
 	}
-	page_pool_dma_sync_netmem_for_cpu(pool, netmem, 0, len);
+	page_pool_dma_sync_netmem_for_cpu(pool, netmem, boff, len);
 	return 0;
+}
+
+/**
+ * nsim_rx_fill_done() - give back the buffer a NAPI poll was filling
+ * @rq: the rx queue
+ *
+ * The frames written into it hold their own references.
+ *
+ * Context: the queue's NAPI poll, at its end.
+ */
+void nsim_rx_fill_done(struct nsim_rq *rq)
+{
+	if (!rq->fill)
+		return;
+	page_pool_put_full_netmem(rq->page_pool, rq->fill, true);
+	rq->fill = 0;
+}
+
+/*
+ * The next @len bytes of a frame go into the buffer being filled, or a
+ * new one if it is full: where (*@boff) and how much (the return value,
+ * 0 if no buffer was free).  The caller takes the frag's reference.
+ */
+static unsigned int nsim_rx_fill_get(struct nsim_rq *rq, unsigned int buf_len,
+				     unsigned int len, unsigned int *boff)
+{
+	if (rq->fill && rq->fill_off == buf_len)
+		nsim_rx_fill_done(rq);
+	if (!rq->fill) {
+		rq->fill = page_pool_alloc_netmems(rq->page_pool,
+						   GFP_ATOMIC | __GFP_NOWARN);
+		if (!rq->fill)
+			return 0;
+		rq->fill_off = 0;
+	}
+	*boff = rq->fill_off;
+	return min(len, buf_len - rq->fill_off);
 }
 
 enum nsim_rx_result {
@@ -256,7 +299,8 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 	struct page_pool *pool = rq->page_pool;
 	unsigned int buf_len = PAGE_SIZE << pool->p.order;
 	bool split = READ_ONCE(ns->tcp_data_split);
-	unsigned int linear, off, len, frags = 0;
+	bool pack = pool->p.order && pool->dma_map;
+	unsigned int linear, off, len, boff, frags = 0;
 	struct net_device *dev = ns->netdev;
 	struct nsim_rx_l4 l4;
 	struct sk_buff *skb;
@@ -293,6 +337,23 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 	for (off = linear; off < frame->len; off += len) {
 		if (frags == MAX_SKB_FRAGS)
 			goto drop;
+		if (pack) {
+			len = nsim_rx_fill_get(rq, buf_len, frame->len - off,
+					       &boff);
+			if (!len)
+				goto drop_alloc;
+			netmem = rq->fill;
+			if (nsim_rx_dma(pool, netmem, boff, frame, off, len,
+					&l4)) {
+				nsim_rx_fill_done(rq);
+				goto drop;
+			}
+			page_pool_ref_netmem(netmem);
+			rq->fill_off += len;
+			skb_add_rx_frag_netmem(skb, frags++, netmem, boff, len,
+					       len);
+			continue;
+		}
 		netmem = page_pool_alloc_netmems(pool, GFP_ATOMIC | __GFP_NOWARN);
 		if (!netmem)
 			goto drop_alloc;
@@ -301,7 +362,7 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 		 * it goes, as hardware GRO packs them.
 		 */
 		len = min_t(unsigned int, frame->len - off, buf_len);
-		if (nsim_rx_dma(pool, netmem, frame, off, len, &l4)) {
+		if (nsim_rx_dma(pool, netmem, 0, frame, off, len, &l4)) {
 			page_pool_put_full_netmem(pool, netmem, true);
 			goto drop;
 		}

@@ -2,7 +2,8 @@
 /*
  * io_uring zero-copy receive with rx buffers larger than a page
  * (rx_buf_len), cut from an area of 2 MiB huge pages; netdevsim packs the
- * payload of a burst into as few of them as it can, as hardware GRO does.
+ * payload of a burst, and the frames of one NAPI poll, into as few of them
+ * as it can, as hardware GRO and striding rx rings do.
  *
  *   bufs.reg            the errnos of sizes the kernel, the area or the
  *                       device cannot do; what is written back
@@ -11,6 +12,9 @@
  *                       longer than a page, none longer than a buffer
  *   zcrx.copy_64k       a flow on a queue with ordinary pages, copied
  *                       into 64 KiB buffers
+ *   zcrx.zc_64k_packed  frames of one segment each (the sender's TSO and
+ *                       GSO off) packed back to back into 64 KiB
+ *                       buffers: completions that span frames
  *   zcrx.bufs_device    a size beyond the device's largest
  *   bufs.nodev          a device-less ifq with 16 KiB buffers over
  *                       loopback, every byte copied and checked
@@ -358,6 +362,41 @@ TEST_F_TIMEOUT(zcrx, copy_64k, 300)
 	EXPECT_EQ(0ULL, info.zc_bytes);
 	EXPECT_EQ(size, info.copy_bytes);
 	EXPECT_EQ((unsigned long long)s.data_cqes, info.copy_count);
+}
+
+/* Set the sender's TSO and GSO: 0 or the exit status of ethtool. */
+static int sender_gso(struct env *env, const char *onoff)
+{
+	char cmd[192];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s ethtool -K eth0 tso %s gso %s >/dev/null",
+		 env->ns_a, onoff, onoff);
+	return system(cmd);
+}
+
+/*
+ * Without TSO and GSO every frame carries one segment, at most an MTU
+ * (1500) of payload.  netdevsim packs the frames of a poll back to back
+ * into a 64 KiB buffer, and RECV_ZC hands over payload that lies
+ * contiguous in one buffer in one completion: completions longer than
+ * two frames, and fewer than half as many as frames.  Last in this
+ * program: the sender's offloads are the pair's, put back at the end.
+ */
+TEST_F_TIMEOUT(zcrx, zc_64k_packed, 300)
+{
+	const uint64_t size = 4 * MiB;
+	struct zcrx_info info;
+	struct stream s;
+
+	ASSERT_EQ(0, sender_gso(&self->env, "off"));
+	bufs_stream(_metadata, &self->env, PORT, ZC_QUEUE, 64 * KiB, size,
+		    &info, &s);
+	EXPECT_EQ(0, sender_gso(&self->env, "on"));
+	EXPECT_EQ(size, info.zc_bytes);
+	EXPECT_EQ(0ULL, info.copy_bytes);
+	EXPECT_GT(s.max_cqe, 2 * 1500);
+	EXPECT_LT((uint64_t)s.data_cqes, size / 1500 / 2);
 }
 
 TEST_HARNESS_MAIN
