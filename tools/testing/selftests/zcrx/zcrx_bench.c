@@ -472,14 +472,14 @@ static int run_zc(struct bench *b)
 				}
 				take(b, f, b->area + at, cqe->res);
 				if (zcrx_rq_push(&b->rq, off, cqe->res)) {
-					/* let the kernel take what waits */
+					/* full: let the kernel take what waits */
 					zcrx_rq_commit(&b->rq);
 					zcrx_flush_rq(ring->ring_fd,
 						      b->reg.zcrx_id);
-				}
-				if (zcrx_rq_push(&b->rq, off, cqe->res)) {
-					fprintf(stderr, "refill ring full\n");
-					return -1;
+					if (zcrx_rq_push(&b->rq, off, cqe->res)) {
+						fprintf(stderr, "refill ring full\n");
+						return -1;
+					}
 				}
 			}
 			if (cqe->flags & IORING_CQE_F_MORE)
@@ -496,6 +496,11 @@ static int run_zc(struct bench *b)
 	}
 	b->zc_bytes = zcrx_fdinfo_counter(ring->ring_fd, "zc_bytes");
 	b->copy_bytes = zcrx_fdinfo_counter(ring->ring_fd, "copy_bytes");
+	/* each completion went back once, as it came */
+	if (zcrx_fdinfo_counter(ring->ring_fd, "rq_invalid") != 0) {
+		fprintf(stderr, "the kernel refused refill entries\n");
+		b->bad = 1;
+	}
 	io_uring_queue_exit(ring);
 	munmap(b->area, b->area_len);
 	return 0;
