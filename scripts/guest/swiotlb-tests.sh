@@ -12,11 +12,12 @@
 #       print the TAP of a few transfers, every byte checked: nsim_tcp
 #       through page pool pages, split and not, IPv4 and IPv6; the
 #       io_uring transfer fixture into an area of user memory and into a
-#       kernel region; a zero-copy transfer whose area must take its
+#       kernel region; frames packed into 64 KiB buffers, each synced
+#       at its offset; a zero-copy transfer whose area must take its
 #       bounce slots (below).  With --full (make check-full), also
 #       nsim_tcp's split IPv4 1 MiB and IPv6 4 KiB, the transfer fixture
-#       up to 4 MiB and nsim_csum.sh: the same code paths again, at other
-#       sizes.  The TAP is in run_kselftest.sh's format (so that
+#       up to 4 MiB, 64 KiB buffers filled by bursts and nsim_csum.sh: the
+#       same code paths again, at other sizes.  The TAP is in run_kselftest.sh's format (so that
 #       scripts/tap.py reads it); exits non-zero on any failure
 #   swiotlb-tests.sh --list [--full]
 #       the names of the results it reports
@@ -95,10 +96,12 @@ guest() {
 	if [ "$full" = 1 ]; then
 		# Transfers up to 4 MiB: the long ones add time, not coverage.
 		runs=("./nsim_tcp -v ipv4_1m -v ipv6_4k -v split_ipv4_1m -v split_ipv6_1m"
-		      "./iou_zcrx_data -V ipv4_64m -V ipv4_256m -f xfer" "./nsim_csum.sh")
+		      "./iou_zcrx_data -V ipv4_64m -V ipv4_256m -f xfer"
+		      "./iou_zcrx_bufs -r zcrx.zc_64k -r zcrx.zc_64k_packed" "./nsim_csum.sh")
 	else
 		runs=("./nsim_tcp -v ipv4_1m -v split_ipv6_1m"
-		      "./iou_zcrx_data -r xfer.ipv4_1m.zc -r xfer.ipv6_4k.zc -r xfer.ipv4_1m_kernel_region.zc")
+		      "./iou_zcrx_data -r xfer.ipv4_1m.zc -r xfer.ipv6_4k.zc -r xfer.ipv4_1m_kernel_region.zc"
+		      "./iou_zcrx_bufs -r zcrx.zc_64k_packed")
 	fi
 	echo "TAP version 13"
 	echo "1..$((${#runs[@]} + 3))"
@@ -129,7 +132,8 @@ guest() {
 
 # The results the guest reports, one a line (make check expects them all).
 if [ "${1:-}" = --list ]; then
-	printf 'swiotlb_%s\n' forced nsim_tcp iou_zcrx_data bounced zc_area_bounced
+	printf 'swiotlb_%s\n' forced nsim_tcp iou_zcrx_data iou_zcrx_bufs bounced \
+		zc_area_bounced
 	[ "${2:-}" != --full ] || echo swiotlb_nsim_csum.sh
 	exit 0
 fi
