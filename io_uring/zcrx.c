@@ -1724,6 +1724,7 @@ struct io_zcrx_args {
 	struct io_uring_cqe	*last_cqe;
 	struct net_iov		*last_niov;
 	unsigned int		last_end;
+	unsigned int		last_tail;	/* the ring's tail after it */
 	/* an error met after some bytes were already handed over */
 	int			err;
 	bool			budget_hit;
@@ -1768,8 +1769,15 @@ static bool io_zcrx_extend_cqe(struct io_zcrx_args *args,
 {
 	struct io_ring_ctx *ctx = args->req->ctx;
 
+	lockdep_assert_held(&ctx->uring_lock);
+
+	/*
+	 * Nothing posted since (the cached tail is still the one after it)
+	 * and nothing published (the tail the application sees is behind).
+	 */
 	if (args->last_niov != niov || args->last_end != off ||
-	    ctx->cqe_cached != args->last_cqe + 2)
+	    ctx->cached_cq_tail != args->last_tail ||
+	    READ_ONCE(ctx->rings->cq.tail) == args->last_tail)
 		return false;
 	args->last_cqe->res += len;
 	args->last_end += len;
@@ -1888,18 +1896,20 @@ static ssize_t io_zcrx_recv_frag(struct io_zcrx_args *args,
 	if (WARN_ON_ONCE(off + len > io_zcrx_buf_len(ifq)))
 		return -EFAULT;
 
-	args->zc_bytes += len;
-	if (io_zcrx_extend_cqe(args, niov, off, len))
+	if (io_zcrx_extend_cqe(args, niov, off, len)) {
+		args->zc_bytes += len;
 		return len;
+	}
 
 	args->last_cqe = io_zcrx_queue_cqe(args->req, niov, off, len);
 	if (!args->last_cqe) {
-		args->zc_bytes -= len;
 		args->last_niov = NULL;
 		return -ENOSPC;
 	}
 	args->last_niov = niov;
 	args->last_end = off + len;
+	args->last_tail = args->req->ctx->cached_cq_tail;
+	args->zc_bytes += len;
 
 	/* the skb keeps its reference, the application gets its own */
 	page_pool_ref_netmem(net_iov_to_netmem(niov));

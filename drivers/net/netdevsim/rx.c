@@ -16,9 +16,9 @@
  * Both modes copy every byte once, so they cost the same: a real NIC
  * always DMAs.  Buffers larger than a page (a memory provider's choice)
  * are filled frame after frame for the length of a NAPI poll, as a
- * striding RQ or an aggregation ring packs payload: the frames of a flow
- * that arrive together then lie back to back in one buffer, each frame's
- * frag holding its own reference.  The buffers are written through their DMA addresses, as a
+ * striding RQ or an aggregation ring packs payload: the frames of a
+ * flow that arrive together then lie back to back in one buffer, each
+ * frame's frag holding its own reference.  The buffers are written through their DMA addresses, as a
  * device would, and synced for the CPU as a driver must; the sender's skb
  * is freed, never handed to the receiver.
  *
@@ -226,9 +226,10 @@ static int nsim_rx_dma(struct page_pool *pool, netmem_ref netmem,
  * nsim_rx_fill_done() - give back the buffer a NAPI poll was filling
  * @rq: the rx queue
  *
- * The frames written into it hold their own references.
+ * When it is full, when a write into it failed, and at the end of each
+ * poll.  The frames written into it hold their own references.
  *
- * Context: the queue's NAPI poll, at its end.
+ * Context: the queue's NAPI poll.
  */
 void nsim_rx_fill_done(struct nsim_rq *rq)
 {

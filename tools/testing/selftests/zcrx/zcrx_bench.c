@@ -497,7 +497,7 @@ static int run_zc(struct bench *b)
 	b->zc_bytes = zcrx_fdinfo_counter(ring->ring_fd, "zc_bytes");
 	b->copy_bytes = zcrx_fdinfo_counter(ring->ring_fd, "copy_bytes");
 	/* each completion went back once, as it came */
-	if (zcrx_fdinfo_counter(ring->ring_fd, "rq_invalid") != 0) {
+	if (zcrx_fdinfo_counter(ring->ring_fd, "rq_invalid") > 0) {
 		fprintf(stderr, "the kernel refused refill entries\n");
 		b->bad = 1;
 	}

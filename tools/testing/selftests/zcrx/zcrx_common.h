@@ -191,12 +191,12 @@ static inline int zcrx_enter_netns(const char *name)
 }
 
 /*
- * Run @argv[0], a program next to the tests, with no shell in between: a
- * process start is slow under a debug kernel, and the tests start many.
- * If @out is not NULL, its standard output goes there (at most @len - 1
- * bytes, NUL-terminated; the rest is read and dropped), otherwise to
- * /dev/null.  Returns its exit status, or -1 if it could not run or was
- * killed.
+ * Run @argv[0] (a program next to the tests, or one found in $PATH) with
+ * no shell in between: a process start is slow under a debug kernel, and
+ * the tests start many.  If @out is not NULL, its standard output goes
+ * there (at most @len - 1 bytes, NUL-terminated; the rest is read and
+ * dropped), otherwise to /dev/null.  Returns its exit status, or -1 if it
+ * could not run or was killed.
  */
 static inline int zcrx_run(char *const argv[], char *out, size_t len)
 {
@@ -215,9 +215,11 @@ static inline int zcrx_run(char *const argv[], char *out, size_t len)
 		return -1;
 	}
 	if (pid == 0) {
-		if (dup2(p[1], STDOUT_FILENO) < 0)
+		int fd = out ? p[1] : open("/dev/null", O_WRONLY);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
 			_exit(127);
-		execv(argv[0], argv);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(p[1]);
