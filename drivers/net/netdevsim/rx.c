@@ -18,9 +18,10 @@
  * are filled frame after frame for the length of a NAPI poll, as a
  * striding RQ or an aggregation ring packs payload: the frames of a
  * flow that arrive together then lie back to back in one buffer, each
- * frame's frag holding its own reference.  The buffers are written through their DMA addresses, as a
- * device would, and synced for the CPU as a driver must; the sender's skb
- * is freed, never handed to the receiver.
+ * frame's frag holding its own reference.  The buffers are written
+ * through their DMA addresses, as a device would, and synced for the CPU
+ * as a driver must; the sender's skb is freed, never handed to the
+ * receiver.
  *
  * Like a NIC's receive checksum offload, the engine sums each TCP or UDP
  * frame while writing it: frames whose checksum holds reach the stack as
