@@ -352,8 +352,14 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 			}
 			page_pool_ref_netmem(netmem);
 			rq->fill_off += len;
+			/*
+			 * Any frag may be the one that keeps the whole
+			 * buffer: charge the socket for all of it, so that
+			 * its receive memory bounds the buffers it pins (an
+			 * out-of-order queue must not hold them all).
+			 */
 			skb_add_rx_frag_netmem(skb, frags++, netmem, boff, len,
-					       len);
+					       buf_len);
 			continue;
 		}
 		netmem = page_pool_alloc_netmems(pool, GFP_ATOMIC | __GFP_NOWARN);
