@@ -116,9 +116,9 @@ unset "${!ZCRX_STRESS_@}"
 # kind; make check-full runs them all.
 tcp_sizes="KSELFTEST_NSIM_TCP_ARGS='-V ipv6_64m -V split_ipv4_64m -V split_ipv6_64m'"
 [ -z "$full" ] || tcp_sizes=
-# Measured from an empty cache (2-core machine): main 2329 s (the stress
-# campaign's 10,000 operations 352 s of it), hardening 2010 s + swiotlb
-# 280 s.
+# Measured from an empty cache (2-core machine): main 2124 s (the stress
+# campaign's 10,000 operations about 350 s of it), hardening 1704 s (the
+# benchmark's receivers about 360 s of it) + swiotlb 239 s.
 # The stress campaign first: its kmemleak scan at the end then speaks for
 # it alone (the boot's own scan, at the end, covers the rest).
 main_progs=(iou_zcrx_stress iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure
