@@ -89,10 +89,10 @@ done
 # TCG guest keeps one host core busy):
 #   main      the stress campaign's quick profile (10,000 operations, a
 #             new seed each run, printed with the command that replays
-#             it), the io_uring, checksum and provider kselftests, the
-#             upstream netdevsim tests and liburing-zc's VM tests;
-#   hardening the TCP transfer, urgent-data, lifetime and queue
-#             kselftests, and then
+#             it), the io_uring and provider kselftests, the upstream
+#             netdevsim tests and liburing-zc's VM tests;
+#   hardening the TCP transfer, urgent-data, lifetime, queue and
+#             checksum kselftests, the benchmark's smoke run, and then
 #   swiotlb   transfers again with every DMA mapping bounced
 #             (swiotlb=force): one of each kind, every size with
 #             ZCRX_CHECK_FULL=1;
@@ -121,10 +121,11 @@ tcp_sizes="KSELFTEST_NSIM_TCP_ARGS='-V ipv6_64m -V split_ipv4_64m -V split_ipv6_
 # benchmark's receivers about 360 s of it) + swiotlb 239 s.
 # The stress campaign first: its kmemleak scan at the end then speaks for
 # it alone (the boot's own scan, at the end, covers the rest).
+# nsim_csum.sh runs in the hardening lane, which was the shorter one.
 main_progs=(iou_zcrx_stress iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure
-	iou_zcrx_teardown iou_zcrx_nodev iou_zcrx_dmabuf nsim_provider.py nsim_csum.sh)
+	iou_zcrx_teardown iou_zcrx_nodev iou_zcrx_dmabuf nsim_provider.py)
 hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life iou_zcrx_share iou_zcrx_events iou_zcrx_bufs
-	nsim_queues.sh)
+	nsim_queues.sh nsim_csum.sh)
 # The kselftests run as a user who copied the installed directory into a
 # VM of their own would run them: from a copy in the guest's /tmp, with no
 # kernel tree in reach (they carry the netlink specs and ynl they need).
