@@ -112,6 +112,7 @@ static int nsim_queue_stop(struct net_device *dev, void *per_queue_mem, int idx)
 	struct nsim_rq *rq = &ns->rq[idx];
 
 	napi_disable(&rq->napi);
+	nsim_rx_fill_done(rq, false);
 	/* The old pool outlives the NAPI instance it was tied to. */
 	page_pool_disable_direct_recycling(rq->page_pool);
 	qmem->pp = rq->page_pool;

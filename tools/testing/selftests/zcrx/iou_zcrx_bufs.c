@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * io_uring zero-copy receive with rx buffers larger than a page
- * (rx_buf_len), cut from an area of 2 MiB huge pages; netdevsim packs the
- * payload of a burst, and the frames of one NAPI poll, into as few of them
- * as it can, as hardware GRO and striding rx rings do.
+ * (rx_buf_len), cut from an area of 2 MiB huge pages; netdevsim packs
+ * payload frame after frame into a buffer until it is full, across NAPI
+ * polls, as hardware GRO and striding rx rings do.
  *
  *   bufs.reg            the errnos of sizes the kernel, the area or the
  *                       device cannot do; what is written back
@@ -374,13 +374,13 @@ static int sender_gso(struct env *env, char *onoff)
 
 /*
  * Without TSO and GSO every frame carries one segment, at most an MTU
- * (1500) of payload.  netdevsim packs the frames of a NAPI poll back to
- * back into a 64 KiB buffer, and RECV_ZC hands over payload that lies
- * contiguous in one buffer in one completion: completions longer than
- * two frames, and fewer completions than frames.  (How many frames a poll
- * finds depends on the sender: those sent from its ACKs' softirq come
- * together, those of its sendmsg() one by one; 4 MiB are about 2,900
- * frames, which have always come in fewer than 500 completions.)  Last in
+ * (1500) of payload.  netdevsim packs frames back to back into a 64 KiB
+ * buffer until it is full, keeping it from one NAPI poll to the next, and
+ * RECV_ZC hands over payload that lies contiguous in one buffer in one
+ * completion: completions longer than two frames, fewer completions than
+ * frames, and about one completion starting a buffer per 64 KiB of the
+ * stream (if each poll started a buffer, it would be one per poll, and
+ * the 2,900 frames of 4 MiB come in hundreds of polls).  Last in
  * this program: the sender's offloads are the pair's, put back at the
  * end (the pair goes with the program).
  */
@@ -398,6 +398,9 @@ TEST_F_TIMEOUT(zcrx, zc_64k_packed, 300)
 	EXPECT_EQ(0ULL, info.copy_bytes);
 	EXPECT_GT(s.max_cqe, 2 * 1500);
 	EXPECT_LT((uint64_t)s.data_cqes, size / 1500);
+	/* one buffer after the other; a drop may cost one more */
+	EXPECT_LE((uint64_t)s.buf_starts, 2 * size / (64 * KiB));
+	TH_LOG("%u completions started a buffer", s.buf_starts);
 }
 
 TEST_HARNESS_MAIN

@@ -785,6 +785,7 @@ struct stream {
 	uint64_t req_bytes;	/* received under the current limit */
 	unsigned int data_cqes;
 	unsigned int max_cqe;	/* bytes of the longest data completion */
+	unsigned int buf_starts; /* data completions at a buffer's start */
 	unsigned int enospc;	/* requests ended by a full CQ */
 	unsigned int enomem;	/* requests ended by an empty freelist */
 	unsigned int limits;	/* requests ended by their len */
@@ -1045,6 +1046,8 @@ static inline void rx_data(struct rx *rx, struct stream *s,
 		s->off += len;
 		return;
 	}
+	if (off % q->buf_len == 0)
+		s->buf_starts++;
 	if (off / q->buf_len != (off + len - 1) / q->buf_len)
 		rx_violation(rx, "CQE off %#llx len %u spans two buffers",
 			     (unsigned long long)off, len);
