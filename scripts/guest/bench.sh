@@ -35,14 +35,23 @@
 #
 # The senders, this script and the sending port's NAPI run on CPU 0; the
 # receiver and the receiving port's NAPI, both in kthreads (threaded
-# NAPI), on CPU 1.  Receiver CPU is CPU 1's busy time from /proc/stat
-# (user, nice, system, irq, softirq) over the transfer: the application,
-# the TCP/IP stack and the driver.  It also holds netdevsim's receive
-# engine, which copies each frame into the queue's buffers as a NIC's DMA
-# would: the same work for every receiver, which narrows the ratios
-# between them.  Throughput is the receiver's own (first byte accepted
-# to last byte), and "util" CPU 1's busy share of the transfer: below
-# 100 % the receiver was not what limited it.  The guest runs under
+# NAPI), on CPU 1.  Receiver CPU is CPU 1's busy time over the transfer,
+# the wall time less what /proc/stat counts idle (and iowait, which an
+# io_uring waiter is) on it: the application, the TCP/IP stack and the
+# driver, whatever context they run in.  The kernel measures idle time
+# exactly (NO_HZ), unlike user and system time, which it samples at each
+# tick: the figure is good to the 10 ms of /proc/stat's unit rather than
+# a statistical share of a few hundred ticks.  CPU 1 also runs
+# netdevsim's receive engine, which copies and checksums each frame into
+# the queue's buffers as a NIC's DMA would: work a real NIC does without
+# a CPU, the same for every receiver.  The engine counts the time it
+# spends so (ethtool -S rxN_dma_ns), and the receiver's CPU time is the
+# busy time less that (the CSV has both: cpu_secs and model_secs).
+# Throughput is the receiver's own (all flows accepted to last byte), and
+# "util" CPU 1's busy time over that time: below 100 % the receiver was
+# not what limited it.  The senders compute their whole stream before
+# they connect (zcrx_xfer -P) and then only send it, so that a receiver
+# is the bottleneck where it can be.  The guest runs under
 # QEMU's TCG unless the host has KVM: absolute figures are an emulator's,
 # only the ratios within one run mean something.
 #
@@ -152,8 +161,43 @@ for f in $flows_list; do
 		die "$size does not split into $f flows of whole MiB"
 done
 
-busy() {	# CPU $rx_cpu's busy ticks so far
-	awk -v c="cpu$rx_cpu" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
+# stamp: the time now and CPU $rx_cpu's idle and iowait ticks so far, in
+# $stamp_t and $stamp_idle; without a fork, so that the two are read
+# together
+stamp() {
+	local c u n y i w rest
+	while read -r c u n y i w rest; do
+		if [ "$c" = "cpu$rx_cpu" ]; then
+			stamp_idle=$((i + w))
+			stamp_t=$EPOCHREALTIME
+			return 0
+		fi
+	done </proc/stat
+	die "no cpu$rx_cpu in /proc/stat"
+}
+
+# settle: wait (up to 30 s) until CPU $rx_cpu is idle for 90 % of half a
+# second: what the last run left behind (an io_uring ring's exit work,
+# which unregisters a queue and unpins an area, runs after the process
+# is gone) must not be charged to the next
+settle() {
+	local n ta ia
+	for n in $(seq 60); do
+		stamp
+		ta=$stamp_t ia=$stamp_idle
+		sleep 0.5
+		stamp
+		awk -v t="$ta" -v u="$stamp_t" -v i="$((stamp_idle - ia))" -v hz="$hz" \
+			'BEGIN { exit !(i / hz >= 0.9 * (u - t)) }' && return 0
+	done
+	echo "warning: CPU $rx_cpu did not settle" >&2
+}
+
+# the receive engine's device time on the receiving port so far, in ns
+# ("-" for a kernel that does not count it)
+model_ns() {
+	ip netns exec $b ethtool -S eth0 |
+		awk '/^ *rx[0-9]+_dma_ns:/ { s += $2; n++ } END { print n ? s : "-" }'
 }
 
 field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
@@ -162,7 +206,9 @@ field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
 # into the array cmd.
 rx_cmd() {
 	local r=$1 mode=$2 flows=$3 bench
-	bench=(./zcrx_bench -p "$port" -F "$flows" -S "$per" -r "$work/ready")
+	# stdout is a pipe: line-buffered, so that each report comes when it
+	# is printed, not at exit
+	bench=(stdbuf -oL ./zcrx_bench -p "$port" -F "$flows" -S "$per" -r "$work/ready")
 	if [ "$mode" = touched ]; then
 		bench+=(-t)
 	fi
@@ -171,13 +217,12 @@ rx_cmd() {
 	zc_4k) cmd=("${bench[@]}" -m zc -z eth0:1) ;;
 	zc_16k|zc_64k) cmd=("${bench[@]}" -m zc -z eth0:1 -B "${r#zc_}") ;;
 	liburing_zc)
-		cmd=("$lzc/examples/zcrx-server" -i eth0 -q 1 -p "$port" -s "$per")
+		cmd=(stdbuf -oL "$lzc/examples/zcrx-server" -i eth0 -q 1 -p "$port" -s "$per")
 		if [ "$mode" != touched ]; then
 			cmd+=(-N)
 		fi ;;
 	tcp_mmap)
-		# its report goes to a file: line-buffered, or it stays in stdio
-		# until the server, which never exits, is killed
+		# the server never exits: its reports must not wait in stdio
 		cmd=(stdbuf -oL "$tcp_mmap" -4 -s -z -p "$port")
 		if [ "$mode" = touched ]; then
 			cmd+=(-x)
@@ -185,14 +230,33 @@ rx_cmd() {
 	esac
 }
 
+# The receiver's output, line by line from the FIFO on fd $rxfd into
+# $work/rx, until its report is complete: the result line, or one
+# "received" line per flow for tcp_mmap (whose server never exits).
+# Reading the pipe, with no polling, stamps the end of the transfer the
+# moment the receiver reports it, before it tears anything down.
+rx_report() {	# rx_report RECEIVER FLOWS
+	local line n=0
+	while IFS= read -r -u "$rxfd" line; do
+		printf '%s\n' "$line" >>"$work/rx"
+		case $line in
+		result:*) [ "$1" != tcp_mmap ] && return 0 ;;
+		received*) n=$((n + 1)); [ "$1" = tcp_mmap ] && [ "$n" -ge "$2" ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
 # one RECEIVER MODE FLOWS ROUND: run it, append a CSV line
 one() {
-	local r=$1 mode=$2 flows=$3 round=$4 i pids=() b0 b1 t0 t1 bytes secs prof perf_pid
-	local cmpl=- copied=- n per=$((total / $3)) cmd=()
-	rm -f "$work/ready" "$work/rx"
+	local r=$1 mode=$2 flows=$3 round=$4 i pids=() i0 i1 t0 t1 m0 m1 bytes secs prof perf_pid
+	local cmpl=- copied=- n per=$((total / $3)) cmd=() pid reported=true
+	rm -f "$work/ready" "$work/rx" "$work"/go.* "$work/out"
+	mkfifo "$work/out"
 	rx_cmd "$r" "$mode" "$flows"
-	ip netns exec $b taskset -c $rx_cpu "${cmd[@]}" >"$work/rx" 2>&1 &
+	ip netns exec $b taskset -c $rx_cpu "${cmd[@]}" >"$work/out" 2>&1 &
 	rx=$!
+	exec {rxfd}<"$work/out"
 	case $r in
 	liburing_zc|tcp_mmap) sleep 1 ;;
 	*)	for i in $(seq 100); do
@@ -208,28 +272,43 @@ one() {
 		perf_pid=$!
 		sleep 2
 	fi
-	b0=$(busy)
-	t0=$(date +%s.%N)
+	# the senders compute their streams, bound to their ports, and wait
 	for i in $(seq "$flows"); do
 		ip netns exec $a taskset -c $tx_cpu ./zcrx_xfer -c 192.0.2.2 -p $port \
-			-S $per >/dev/null &
+			-P -r "$work/go.$i" -S $per >/dev/null &
 		pids+=($!)
 	done
+	for i in $(seq "$flows"); do
+		for n in $(seq 600); do
+			[ -s "$work/go.$i" ] && break
+			sleep 0.1
+		done
+		[ -s "$work/go.$i" ] || die "$r: sender $i is not ready"
+	done
+	$smoke || settle
+	m0=$(model_ns)
+	stamp
+	t0=$stamp_t i0=$stamp_idle
+	for i in $(seq "$flows"); do
+		read -r pid <"$work/go.$i"
+		kill -USR2 "$pid"
+	done
+	rx_report "$r" "$flows" || reported=false
+	stamp
+	t1=$stamp_t i1=$stamp_idle
+	m1=$(model_ns)
 	for i in "${pids[@]}"; do
 		wait "$i" || { cat "$work/rx"; die "$r: a sender failed"; }
 	done
 	if [ "$r" = tcp_mmap ]; then
-		# the server never exits: it is done when every flow reported
-		for i in $(seq 600); do
-			n=$(grep -c '^received' "$work/rx" || true)
-			[ "$n" -ge "$flows" ] && break
-			sleep 0.1
-		done
-		t1=$(date +%s.%N)
-		b1=$(busy)
+		# the server never exits
 		kill $rx 2>/dev/null
+	fi
+	cat <&"$rxfd" >>"$work/rx"
+	exec {rxfd}<&-
+	if [ "$r" = tcp_mmap ]; then
 		wait $rx 2>/dev/null || true
-		[ "$n" -ge "$flows" ] || { cat "$work/rx"; die "tcp_mmap: $n of $flows flows ended"; }
+		$reported || { cat "$work/rx"; die "tcp_mmap: not every flow ended"; }
 		# "received X MB (P % mmap'ed) in S s": what was not mapped was
 		# copied; the flows ran side by side, the longest is the time
 		read -r bytes copied secs < <(awk '/^received/ {
@@ -238,8 +317,7 @@ one() {
 			END { printf "%.0f %.0f %s\n", b, c, s }' "$work/rx")
 	else
 		wait $rx || { cat "$work/rx"; die "$r ($mode, $flows flows): the receiver failed"; }
-		t1=$(date +%s.%N)
-		b1=$(busy)
+		$reported || { cat "$work/rx"; die "$r: no result line"; }
 		bytes=$(field bytes "$work/rx")
 		secs=$(field secs "$work/rx")
 		cmpl=$(field completions "$work/rx")
@@ -254,16 +332,27 @@ one() {
 		{ cat "$work/rx"; die "$r ($mode, $flows flows): ${bytes:-no} bytes, not $((per * flows))"; }
 	[ -n "$secs" ] || { cat "$work/rx"; die "$r: no transfer time"; }
 	awk -v r="$r" -v m="$mode" -v f="$flows" -v n="$round" -v b="$bytes" \
-	    -v s="$secs" -v t0="$t0" -v t1="$t1" -v c="$(( b1 - b0 ))" -v hz="$hz" \
-	    -v k="$cmpl" -v y="$copied" -v l="$label" 'BEGIN {
-		printf "%s,%s,%d,%d,%.0f,%.3f,%.3f,%s,%s,%.2f,%s\n", r, m, f, n, b, s,
-			c / hz, k, y, c / hz / (t1 - t0), l }' \
+	    -v s="$secs" -v t0="$t0" -v t1="$t1" -v idle="$(( i1 - i0 ))" -v hz="$hz" \
+	    -v k="$cmpl" -v y="$copied" -v l="$label" -v m0="$m0" -v m1="$m1" 'BEGIN {
+		busy = t1 - t0 - idle / hz
+		if (busy < 0) busy = 0
+		u = s > 0 ? busy / s : 0
+		if (u > 1) u = 1
+		ms = "-"
+		c = busy
+		if (m0 != "-" && m1 != "-") {
+			ms = sprintf("%.3f", (m1 - m0) / 1e9)
+			c = busy - (m1 - m0) / 1e9
+			if (c < 0) c = 0
+		}
+		printf "%s,%s,%d,%d,%.0f,%.3f,%.3f,%s,%s,%.2f,%s,%s\n", r, m, f, n, b, s,
+			c, k, y, u, l, ms }' \
 		| tee -a "$out/bench.csv"
 }
 
 label=${ZCRX_BENCH_KERNEL:-}
 if [ -z "${ZCRX_BENCH_KERNEL+set}" ] || [ ! -s "$out/bench.csv" ]; then
-	echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes,util,kernel" \
+	echo "receiver,mode,flows,round,bytes,secs,cpu_secs,completions,copy_bytes,util,kernel,model_secs" \
 		>"$out/bench.csv"
 fi
 if $smoke; then
@@ -338,6 +427,8 @@ for r in rows:
         'cpu_cmpl': (float(r['cpu_secs']) * 1e6 / float(r['completions'])
                      if r['completions'] not in ('', '-', '0') else None),
         'util': float(r['util']) * 100,
+        'model_gib': (float(r['model_secs']) * GiB / b
+                      if r.get('model_secs') not in (None, '', '-') else None),
     }
     k = r.get('kernel') or ''
     runs.setdefault((r['mode'], int(r['flows']), r['receiver'], k), []).append(v)
@@ -362,31 +453,35 @@ with open(out + '/summary.csv', 'w') as f:
     w.writerow(['mode', 'flows', 'receiver', 'kernel', 'mib_s', 'mib_s_min', 'mib_s_max',
                 'cpu_s_per_gib', 'cpu_min', 'cpu_max', 'completions_per_gib',
                 'cpu_us_per_completion', 'copied_per_byte',
-                'mib_s_vs_recv', 'cpu_vs_recv', 'rx_cpu_util_pct'])
+                'mib_s_vs_recv', 'cpu_vs_recv', 'rx_cpu_util_pct',
+                'model_s_per_gib'])
     last = None
     for mode, flows, rx, kern, s in summary:
         if (mode, flows) != last:
             last = (mode, flows)
             print('\n%s payload, %d flow%s' % (mode, flows, 's' * (flows > 1)))
-            print('%-16s %22s %22s %12s %10s %8s %8s %8s %6s' % (
+            print('%-16s %22s %22s %12s %10s %8s %8s %8s %6s %6s' % (
                 'receiver', 'MiB/s', 'CPU s/GiB', 'compl/GiB', 'us/compl',
-                'copied', 'MiB/s x', 'CPU x', 'util'))
+                'copied', 'MiB/s x', 'CPU x', 'util', 'model'))
         b = base.get((mode, flows, kern))
         tx = '%.2f' % (s['mibs'][0] / b['mibs'][0]) if b else '-'
         cx = '%.2f' % (s['cpu_gib'][0] / b['cpu_gib'][0]) if b else '-'
         c = s['cmpl_gib'][0] if s['cmpl_gib'] else None
         u = s['cpu_cmpl'][0] if s['cpu_cmpl'] else None
         y = s['copied'][0] if s['copied'] else None
-        print('%-16s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8s %8s %5.0f%%' % (
+        md = s['model_gib'][0] if s['model_gib'] else None
+        print('%-16s %7.1f [%5.1f-%5.1f] %6.2f [%5.2f-%5.2f] %12s %10s %8s %8s %8s %5.0f%% %6s' % (
             rx + ('@' + kern if kern else ''), *s['mibs'], *s['cpu_gib'],
             '%.0f' % c if c is not None else '-',
             '%.1f' % u if u is not None else '-',
-            '%.2f' % y if y is not None else '-', tx, cx, s['util'][0]))
+            '%.2f' % y if y is not None else '-', tx, cx, s['util'][0],
+            '%.2f' % md if md is not None else '-'))
         w.writerow([mode, flows, rx, kern, '%.1f' % s['mibs'][0], '%.1f' % s['mibs'][1],
                     '%.1f' % s['mibs'][2], '%.3f' % s['cpu_gib'][0],
                     '%.3f' % s['cpu_gib'][1], '%.3f' % s['cpu_gib'][2],
                     '' if c is None else '%.0f' % c,
                     '' if u is None else '%.2f' % u,
                     '' if y is None else '%.3f' % y, tx, cx,
-                    '%.0f' % s['util'][0]])
+                    '%.0f' % s['util'][0],
+                    '' if md is None else '%.3f' % md])
 EOF

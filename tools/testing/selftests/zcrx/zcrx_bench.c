@@ -352,9 +352,6 @@ static int run_uring(struct bench *b)
 		io_uring_buf_ring_advance(b->br, given);
 		io_uring_cq_advance(ring, seen);
 	}
-	io_uring_queue_exit(ring);
-	munmap(b->bufs, (size_t)PBUF_COUNT * RECV_BUF);
-	munmap(b->br, PBUF_COUNT * sizeof(struct io_uring_buf));
 	b->copy_bytes = b->bytes;
 	b->zc_bytes = 0;
 	return 0;
@@ -494,16 +491,39 @@ static int run_zc(struct bench *b)
 		io_uring_cq_advance(ring, seen);
 		zcrx_rq_commit(&b->rq);
 	}
-	b->zc_bytes = zcrx_fdinfo_counter(ring->ring_fd, "zc_bytes");
-	b->copy_bytes = zcrx_fdinfo_counter(ring->ring_fd, "copy_bytes");
+	return 0;
+}
+
+/* The ifq's counters, once the transfer is over. */
+static void zc_counters(struct bench *b)
+{
+	int fd = b->ring.ring_fd;
+
+	b->zc_bytes = zcrx_fdinfo_counter(fd, "zc_bytes");
+	b->copy_bytes = zcrx_fdinfo_counter(fd, "copy_bytes");
 	/* each completion went back once, as it came */
-	if (zcrx_fdinfo_counter(ring->ring_fd, "rq_invalid") > 0) {
+	if (zcrx_fdinfo_counter(fd, "rq_invalid") > 0) {
 		fprintf(stderr, "the kernel refused refill entries\n");
 		b->bad = 1;
 	}
-	io_uring_queue_exit(ring);
-	munmap(b->area, b->area_len);
-	return 0;
+}
+
+/*
+ * Rings, areas and buffers go once the result is out: the transfer's
+ * time, and the CPU a benchmark counts until the result line, do not
+ * include unregistering a queue or unpinning an area.
+ */
+static void teardown(struct bench *b)
+{
+	if (b->mode == MODE_RECV)
+		return;
+	io_uring_queue_exit(&b->ring);
+	if (b->mode == MODE_URING) {
+		munmap(b->bufs, (size_t)PBUF_COUNT * RECV_BUF);
+		munmap(b->br, PBUF_COUNT * sizeof(struct io_uring_buf));
+	} else {
+		munmap(b->area, b->area_len);
+	}
 }
 
 int main(int argc, char **argv)
@@ -591,10 +611,14 @@ int main(int argc, char **argv)
 	c = zcrx_cpu_seconds() - c0;
 	if (ret)
 		return 1;
+	if (b.mode == MODE_ZC || b.mode == MODE_NODEV)
+		zc_counters(&b);
 	printf("result: mode=%s flows=%d bytes=%llu secs=%.3f cpu=%.3f",
 	       mode_names[b.mode], b.nflows, (unsigned long long)b.bytes, t, c);
 	printf(" completions=%llu zc_bytes=%lld copy_bytes=%lld\n",
 	       (unsigned long long)b.completions, b.zc_bytes, b.copy_bytes);
+	fflush(stdout);
+	teardown(&b);
 	for (i = 0; i < b.nflows; i++)
 		close(b.flows[i].fd);
 	close(b.lfd);

@@ -101,24 +101,27 @@ static inline uint8_t zcrx_byte(uint64_t seed, uint64_t off)
 }
 
 /*
- * The seed of the connected TCP socket @fd: both ends compute the same one
- * from the connection's two ports, and other connections get other seeds.
+ * The seed of a TCP connection between ports @p and @q: both ends compute
+ * the same one, and other connections get other seeds.
  */
+static inline uint64_t zcrx_seed_ports(uint16_t p, uint16_t q)
+{
+	return zcrx_word(0x7a637278, p < q ? (uint64_t)p << 16 | q :
+					     (uint64_t)q << 16 | p);
+}
+
+/* The seed of the connected TCP socket @fd, from its two ports. */
 static inline uint64_t zcrx_seed(int fd)
 {
 	struct sockaddr_in6 a, b;	/* the port is where sockaddr_in has it */
 	socklen_t la = sizeof(a), lb = sizeof(b);
-	uint16_t p, q;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	if (getsockname(fd, (struct sockaddr *)&a, &la) ||
 	    getpeername(fd, (struct sockaddr *)&b, &lb))
 		return 0;
-	p = ntohs(a.sin6_port);
-	q = ntohs(b.sin6_port);
-	return zcrx_word(0x7a637278, p < q ? (uint64_t)p << 16 | q :
-					     (uint64_t)q << 16 | p);
+	return zcrx_seed_ports(ntohs(a.sin6_port), ntohs(b.sin6_port));
 }
 
 /* The word as it lies in memory. */

@@ -7,7 +7,7 @@
  *
  *   zcrx_xfer -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]
  *             [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]
- *   zcrx_xfer -c ADDR [-N netns] [-p port] -S size|-u
+ *   zcrx_xfer -c ADDR [-N netns] [-p port] [-P [-r READYFILE]] -S size|-u
  *   zcrx_xfer -l -U [-6] [-N netns] [-p port] [-r READYFILE]
  *   zcrx_xfer -c ADDR -U [-N netns] [-p port] -S size
  *
@@ -21,7 +21,13 @@
  * -z, once the queue is registered), so that a script can start the sender
  * only then; the sender also retries a refused connection for up to
  * CONNECT_TIMEOUT seconds.  With -u the sender streams until it gets
- * SIGUSR1, then closes the connection and prints "sent: bytes=N".
+ * SIGUSR1, then closes the connection and prints "sent: bytes=N".  With -P
+ * the sender computes the whole stream before it connects (its source
+ * port, bound first, gives the seed) and then only sends it: a sender as
+ * cheap as send() can be, for benchmarks that need the receiver to be the
+ * bottleneck.  With -r as well it then writes its pid to READYFILE and
+ * connects only when it gets SIGUSR2, so that a benchmark can start every
+ * sender, ready, at one moment of its choosing.
  *
  * -U sends -S bytes of the pattern as UDP datagrams of UDP_DGRAM bytes,
  * each led by its 64-bit index, then an 8-byte end marker; the receiver
@@ -30,6 +36,7 @@
  * datagram shows in N, which the caller checks.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -51,7 +58,7 @@ static void bad_args(const char *prog)
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
 		"          [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]\n"
-		"       %s -c ADDR [-N netns] [-p port] -S size|-u\n"
+		"       %s -c ADDR [-N netns] [-p port] [-P [-r READYFILE]] -S size|-u\n"
 		"       %s -l -U [-6] [-N netns] [-p port] [-r READYFILE]\n"
 		"       %s -c ADDR -U [-N netns] [-p port] -S size\n",
 		prog, prog, prog, prog);
@@ -318,36 +325,142 @@ static void on_sigusr1(int sig)
 }
 
 /*
- * Connect a @type socket to @addr:@port.  A TCP listener that is not up yet
- * refuses the connection: retry until CONNECT_TIMEOUT seconds have passed.
+ * Connect a @type socket to @addr:@port: @fd if >= 0 (bound already), else
+ * a new one.  A TCP listener that is not up yet refuses the connection:
+ * retry until CONNECT_TIMEOUT seconds have passed.
  */
-static int connect_to(const char *addr, int port, int type)
+static int connect_to(const char *addr, int port, int type, int fd)
 {
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 	double deadline = zcrx_now() + CONNECT_TIMEOUT;
 	struct sockaddr_storage ss;
+	bool own = fd < 0;
 	socklen_t len;
-	int fd;
 
 	if (zcrx_sockaddr(family, addr, port, &ss, &len)) {
 		fprintf(stderr, "bad address %s\n", addr);
-		return -1;
+		goto fail;
 	}
 	for (;;) {
-		fd = socket(family, type, 0);
+		if (fd < 0)
+			fd = socket(family, type, 0);
 		if (fd < 0) {
 			perror("socket");
 			return -1;
 		}
 		if (!connect(fd, (struct sockaddr *)&ss, len))
 			return fd;
-		close(fd);
 		if (errno != ECONNREFUSED || zcrx_now() > deadline) {
 			perror("connect");
-			return -1;
+			goto fail;
+		}
+		/* a TCP socket whose connect() was refused can try again */
+		if (own) {
+			close(fd);
+			fd = -1;
 		}
 		usleep(20 * 1000);
 	}
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/*
+ * A TCP socket for @addr's family bound to a free port, and the whole
+ * stream of @size bytes it will carry to @port in *@bufp, with the seed in
+ * *@seed: computed before the connection exists, so that sending costs
+ * nothing else.
+ */
+static int precompute(const char *addr, int port, uint64_t size,
+		      uint8_t **bufp, uint64_t *seed)
+{
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	struct sockaddr_in6 sa = { .sin6_family = family };
+	socklen_t len = family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					     sizeof(struct sockaddr_in);
+	uint8_t *buf;
+	int fd;
+
+	/* sockaddr_in is a prefix of sockaddr_in6: port 0, any address */
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0) {
+		perror("socket");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, len) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
+		perror("bind");
+		goto fail;
+	}
+	buf = mmap(NULL, size ?: 1, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("mmap");
+		goto fail;
+	}
+	*seed = zcrx_seed_ports(ntohs(sa.sin6_port), port);
+	zcrx_fill(buf, size, *seed, 0);
+	*bufp = buf;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
+ * Write the pid to READYFILE (whole: through a rename) and wait for
+ * SIGUSR2, which is blocked from before the file exists, for up to
+ * CONNECT_TIMEOUT seconds.
+ */
+static int wait_for_go(void)
+{
+	struct timespec ts = { .tv_sec = CONNECT_TIMEOUT };
+	char tmp[PATH_MAX];
+	sigset_t set;
+	int fd, ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
+		perror("sigprocmask");
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ready_file);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		perror(tmp);
+		return -1;
+	}
+	ret = dprintf(fd, "%d\n", getpid());
+	if (close(fd) || ret < 0 || rename(tmp, ready_file)) {
+		perror(ready_file);
+		return -1;
+	}
+	if (sigtimedwait(&set, NULL, &ts) < 0) {
+		fprintf(stderr, "no SIGUSR2 to start: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Send @size bytes of @buf; 0 or -errno. */
+static int send_all(int fd, const uint8_t *buf, uint64_t size)
+{
+	uint64_t off = 0;
+
+	while (off < size) {
+		ssize_t n = send(fd, buf + off, size - off, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += n;
+	}
+	return 0;
 }
 
 /* Stream the pattern until SIGUSR1; returns the bytes sent or -errno. */
@@ -371,20 +484,37 @@ static int64_t send_until_signal(int fd)
 	return off;
 }
 
-static int do_connect(const char *addr, int port, uint64_t size, bool until)
+static int do_connect(const char *addr, int port, uint64_t size, bool until,
+		      bool pre)
 {
 	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	uint64_t seed = 0;
+	uint8_t *buf = NULL;
+	int fd = -1, ret;
 	int64_t sent;
-	int fd, ret;
 
 	/* No SA_RESTART: a blocked send() returns at the signal. */
 	if (until && sigaction(SIGUSR1, &sa, NULL)) {
 		perror("sigaction");
 		return 1;
 	}
-	fd = connect_to(addr, port, SOCK_STREAM);
+	if (pre) {
+		fd = precompute(addr, port, size, &buf, &seed);
+		if (fd < 0)
+			return 1;
+		if (ready_file && wait_for_go()) {
+			close(fd);
+			return 1;
+		}
+	}
+	fd = connect_to(addr, port, SOCK_STREAM, fd);
 	if (fd < 0)
 		return 1;
+	/* a refused connect() gives the port back: the next try takes another */
+	if (pre && zcrx_seed(fd) != seed) {
+		fprintf(stderr, "connect refused: computing the stream again\n");
+		zcrx_fill(buf, size, zcrx_seed(fd), 0);
+	}
 	if (until) {
 		sent = send_until_signal(fd);
 		if (sent < 0) {
@@ -398,7 +528,7 @@ static int do_connect(const char *addr, int port, uint64_t size, bool until)
 		printf("sent: bytes=%lld\n", (long long)sent);
 		return 0;
 	}
-	ret = zcrx_send_pattern(fd, size);
+	ret = pre ? send_all(fd, buf, size) : zcrx_send_pattern(fd, size);
 	if (ret) {
 		fprintf(stderr, "send: %s\n", strerror(-ret));
 		return 1;
@@ -420,7 +550,7 @@ static int do_udp_send(const char *addr, int port, uint64_t size)
 	size_t len;
 	int fd;
 
-	fd = connect_to(addr, port, SOCK_DGRAM);
+	fd = connect_to(addr, port, SOCK_DGRAM, -1);
 	if (fd < 0)
 		return 1;
 	for (idx = 0; idx <= n; idx++) {
@@ -516,11 +646,11 @@ int main(int argc, char **argv)
 	const char *ifq_spec = NULL;
 	int family = AF_INET;
 	int listen_mode = 0;
-	bool until = false, udp = false, untouched = false;
+	bool until = false, udp = false, untouched = false, pre = false;
 	int port = 9000;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:nr:uU")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:nr:uUP")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -568,12 +698,17 @@ int main(int argc, char **argv)
 		case 'U':
 			udp = true;
 			break;
+		case 'P':
+			pre = true;
+			break;
 		default:
 			bad_args(argv[0]);
 		}
 	}
-	if (listen_mode == !!peer || !bufsize || (ready_file && !listen_mode) ||
+	if (listen_mode == !!peer || !bufsize ||
+	    (ready_file && !listen_mode && !pre) ||
 	    (until && (listen_mode || udp || size != UINT64_MAX)) ||
+	    (pre && (listen_mode || udp || until)) ||
 	    (udp && ifq_spec) || ((rx_buf_len || untouched) && !ifq_spec) ||
 	    rx_buf_len > UINT32_MAX)
 		bad_args(argv[0]);
@@ -588,5 +723,5 @@ int main(int argc, char **argv)
 		bad_args(argv[0]);
 	if (udp)
 		return do_udp_send(peer, port, size);
-	return do_connect(peer, port, size, until);
+	return do_connect(peer, port, size, until, pre);
 }
