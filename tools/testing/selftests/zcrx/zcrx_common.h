@@ -322,6 +322,24 @@ static inline int zcrx_sockaddr(int family, const char *addr, int port,
 	return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? 0 : -EINVAL;
 }
 
+/* Send @len bytes of @buf, whatever send() takes at a time; 0 or -errno. */
+static inline int zcrx_send_all(int fd, const uint8_t *buf, uint64_t len)
+{
+	uint64_t off = 0;
+
+	while (off < len) {
+		ssize_t n = send(fd, buf + off, len - off, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += n;
+	}
+	return 0;
+}
+
 /*
  * Send @total bytes of the pattern, starting at stream offset 0, with the
  * seed of the connection.
@@ -329,23 +347,18 @@ static inline int zcrx_sockaddr(int family, const char *addr, int port,
 static inline int zcrx_send_pattern(int fd, uint64_t total)
 {
 	static uint8_t buf[256 * 1024];
-	uint64_t off = 0, seed = zcrx_seed(fd);
+	uint64_t off, seed = zcrx_seed(fd);
+	int ret;
 
-	while (off < total) {
+	for (off = 0; off < total; off += sizeof(buf)) {
 		size_t chunk = sizeof(buf);
-		ssize_t n;
 
 		if (chunk > total - off)
 			chunk = total - off;
 		zcrx_fill(buf, chunk, seed, off);
-		n = send(fd, buf, chunk, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		/* A short send: refill from the new offset. */
-		off += n;
+		ret = zcrx_send_all(fd, buf, chunk);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

@@ -445,24 +445,6 @@ static int wait_for_go(void)
 	return 0;
 }
 
-/* Send @size bytes of @buf; 0 or -errno. */
-static int send_all(int fd, const uint8_t *buf, uint64_t size)
-{
-	uint64_t off = 0;
-
-	while (off < size) {
-		ssize_t n = send(fd, buf + off, size - off, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		off += n;
-	}
-	return 0;
-}
-
 /* Stream the pattern until SIGUSR1; returns the bytes sent or -errno. */
 static int64_t send_until_signal(int fd)
 {
@@ -528,7 +510,7 @@ static int do_connect(const char *addr, int port, uint64_t size, bool until,
 		printf("sent: bytes=%lld\n", (long long)sent);
 		return 0;
 	}
-	ret = pre ? send_all(fd, buf, size) : zcrx_send_pattern(fd, size);
+	ret = pre ? zcrx_send_all(fd, buf, size) : zcrx_send_pattern(fd, size);
 	if (ret) {
 		fprintf(stderr, "send: %s\n", strerror(-ret));
 		return 1;
