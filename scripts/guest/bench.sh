@@ -48,8 +48,8 @@
 # spends so (ethtool -S rxN_dma_ns), and the receiver's CPU time is the
 # busy time less that (the CSV has both: cpu_secs and model_secs).
 # Throughput is the receiver's own (all flows accepted to last byte), and
-# "util" CPU 1's busy time over that time: below 100 % the receiver was
-# not what limited it.  The senders compute their whole stream before
+# "util" CPU 1's busy share of the run (senders started to the receiver's
+# report): below 100 % the receiver was not what limited it.  The senders compute their whole stream before
 # they connect (zcrx_xfer -P) and then only send it, so that a receiver
 # is the bottleneck where it can be.  The guest runs under
 # QEMU's TCG unless the host has KVM: absolute figures are an emulator's,
@@ -67,6 +67,8 @@
 # the CSV; receivers show as RECEIVER@LABEL), ZCRX_BENCH_ROUND numbers
 # its one round, and the rows are added to an existing OUT/bench.csv.
 set -euo pipefail
+# $EPOCHREALTIME and awk's numbers with a decimal point, whatever the host's
+export LC_ALL=C
 all_receivers="recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev"
 if [ "${1:-}" = --summary ]; then
 	out=$2
@@ -122,6 +124,8 @@ work=$(mktemp -d) || die "mktemp failed"
 rx=
 cleanup() {
 	[ -z "$rx" ] || kill "$rx" 2>/dev/null || true
+	# senders that still wait for their start
+	pkill -x zcrx_xfer 2>/dev/null || true
 	pkill -x tcp_mmap 2>/dev/null || true
 	./nsim_env.sh down $a $b 2>/dev/null || true
 	echo "$huge0" >/proc/sys/vm/nr_hugepages
@@ -154,6 +158,12 @@ threaded_napi $b $rx_cpu
 # 64 MiB areas of 2 MiB pages, one receiver at a time
 echo 64 >/proc/sys/vm/nr_hugepages
 hz=$(getconf CLK_TCK)
+# how long a receiver may take to report
+if $smoke; then
+	run_timeout=300
+else
+	run_timeout=1200
+fi
 total=$(numfmt --from=iec "$size") || die "bad size $size"
 for f in $flows_list; do
 	# tcp_mmap reports whole MiB: each flow must be some
@@ -197,7 +207,8 @@ settle() {
 # ("-" for a kernel that does not count it)
 model_ns() {
 	ip netns exec $b ethtool -S eth0 |
-		awk '/^ *rx[0-9]+_dma_ns:/ { s += $2; n++ } END { print n ? s : "-" }'
+		awk '/^ *rx[0-9]+_dma_ns:/ { s += $2; n++ }
+		     END { if (n) printf "%.0f\n", s; else print "-" }'
 }
 
 field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
@@ -234,24 +245,43 @@ rx_cmd() {
 # $work/rx, until its report is complete: the result line, or one
 # "received" line per flow for tcp_mmap (whose server never exits).
 # Reading the pipe, with no polling, stamps the end of the transfer the
-# moment the receiver reports it, before it tears anything down.
+# moment the receiver reports it, before it tears anything down.  Fails
+# at the end of the output, or after $run_timeout seconds.
 rx_report() {	# rx_report RECEIVER FLOWS
-	local line n=0
-	while IFS= read -r -u "$rxfd" line; do
+	local line part= n=0 end=$((SECONDS + run_timeout)) rc
+	while [ $SECONDS -lt $end ]; do
+		line=
+		IFS= read -r -t 5 -u "$rxfd" line && rc=0 || rc=$?
+		if [ $rc -gt 128 ]; then	# no whole line yet
+			part+=$line
+			continue
+		fi
+		line=$part$line
+		part=
+		[ -n "$line" ] || [ $rc = 0 ] || return 1	# the end
 		printf '%s\n' "$line" >>"$work/rx"
 		case $line in
 		result:*) [ "$1" != tcp_mmap ] && return 0 ;;
 		received*) n=$((n + 1)); [ "$1" = tcp_mmap ] && [ "$n" -ge "$2" ] && return 0 ;;
 		esac
+		[ $rc = 0 ] || return 1
 	done
+	echo "$1: no report after $run_timeout s" >>"$work/rx"
 	return 1
+}
+
+# what the receiver printed, for a failure: no longer than 5 s
+rx_drain() {
+	timeout 5 cat <&"$rxfd" >>"$work/rx" || true
+	cat "$work/rx"
 }
 
 # one RECEIVER MODE FLOWS ROUND: run it, append a CSV line
 one() {
 	local r=$1 mode=$2 flows=$3 round=$4 i pids=() i0 i1 t0 t1 m0 m1 bytes secs prof perf_pid
 	local cmpl=- copied=- n per=$((total / $3)) cmd=() pid reported=true
-	rm -f "$work/ready" "$work/rx" "$work"/go.* "$work/out"
+	rm -f "$work/ready" "$work"/go.* "$work/out"
+	: >"$work/rx"
 	mkfifo "$work/out"
 	rx_cmd "$r" "$mode" "$flows"
 	ip netns exec $b taskset -c $rx_cpu "${cmd[@]}" >"$work/out" 2>&1 &
@@ -263,7 +293,7 @@ one() {
 			[ -e "$work/ready" ] && break
 			sleep 0.1
 		done
-		[ -e "$work/ready" ] || { cat "$work/rx"; die "$r: the receiver is not ready"; } ;;
+		[ -e "$work/ready" ] || { rx_drain; die "$r: the receiver is not ready"; } ;;
 	esac
 	if [ -n "${ZCRX_BENCH_PERF:-}" ]; then
 		prof=$out/perf-$r${label:+-$label}-$mode-$flows-$round
@@ -283,7 +313,7 @@ one() {
 			[ -s "$work/go.$i" ] && break
 			sleep 0.1
 		done
-		[ -s "$work/go.$i" ] || die "$r: sender $i is not ready"
+		[ -s "$work/go.$i" ] || { rx_drain; die "$r: sender $i is not ready"; }
 	done
 	$smoke || settle
 	m0=$(model_ns)
@@ -297,13 +327,13 @@ one() {
 	stamp
 	t1=$stamp_t i1=$stamp_idle
 	m1=$(model_ns)
-	for i in "${pids[@]}"; do
-		wait "$i" || { cat "$work/rx"; die "$r: a sender failed"; }
-	done
-	if [ "$r" = tcp_mmap ]; then
-		# the server never exits
-		kill $rx 2>/dev/null
+	if [ "$r" = tcp_mmap ] || ! $reported; then
+		# the server never exits; a receiver without a report is stuck
+		kill $rx 2>/dev/null || true
 	fi
+	for i in "${pids[@]}"; do
+		wait "$i" || { rx_drain; die "$r: a sender failed"; }
+	done
 	cat <&"$rxfd" >>"$work/rx"
 	exec {rxfd}<&-
 	if [ "$r" = tcp_mmap ]; then
@@ -336,7 +366,7 @@ one() {
 	    -v k="$cmpl" -v y="$copied" -v l="$label" -v m0="$m0" -v m1="$m1" 'BEGIN {
 		busy = t1 - t0 - idle / hz
 		if (busy < 0) busy = 0
-		u = s > 0 ? busy / s : 0
+		u = t1 > t0 ? busy / (t1 - t0) : 0
 		if (u > 1) u = 1
 		ms = "-"
 		c = busy
@@ -373,6 +403,7 @@ if $smoke; then
 		else
 			echo "not ok $n selftests: bench: bench_$r"
 			# what a failed run left behind must not fail the next
+			pkill -x zcrx_xfer || true
 			pkill -x zcrx_bench || true
 			pkill -x tcp_mmap || true
 			pkill -x zcrx-server || true
