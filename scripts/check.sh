@@ -118,7 +118,9 @@ tcp_sizes="KSELFTEST_NSIM_TCP_ARGS='-V ipv6_64m -V split_ipv4_64m -V split_ipv6_
 [ -z "$full" ] || tcp_sizes=
 # Measured from an empty cache (2-core machine): main 2124 s (the stress
 # campaign's 10,000 operations about 350 s of it), hardening 1704 s (the
-# benchmark's receivers about 360 s of it) + swiotlb 239 s.
+# benchmark's receivers about 360 s of it) + swiotlb 239 s; after
+# nsim_csum.sh moved, on a quieter host, main 1024 s, hardening 1131 s +
+# swiotlb 145 s.
 # The stress campaign first: its kmemleak scan at the end then speaks for
 # it alone (the boot's own scan, at the end, covers the rest).
 # nsim_csum.sh runs in the hardening lane, which was the shorter one.
