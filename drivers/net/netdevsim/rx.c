@@ -18,7 +18,9 @@
  * are filled frame after frame until full, across NAPI polls, as a
  * striding RQ keeps its multi-packet buffer or an aggregation ring packs
  * payload: the frames of a flow then lie back to back in one buffer,
- * each frame's frag holding its own reference.  The buffers are written
+ * each frame's frag holding its own reference.  A frame that would not
+ * fit in what is left starts the next buffer, unless it is larger than a
+ * buffer anyway.  The buffers are written
  * through their DMA addresses, as a device would, and synced for the CPU
  * as a driver must; the sender's skb is freed, never handed to the
  * receiver.
@@ -259,12 +261,19 @@ void nsim_rx_fill_done(struct nsim_rq *rq, bool napi_safe)
 /*
  * The next @len bytes of a frame go into the buffer being filled, or a
  * new one: where (*@boff) and how much (the return value, 0 if no buffer
- * was free).  The caller takes the frag's reference and gives the buffer
- * back once it is full.
+ * was free).  A frame's payload (@first) that fits in a buffer but not in
+ * what is left of this one starts a new buffer, as a striding RQ moves to
+ * its next multi-packet buffer rather than split a packet: a burst that
+ * fits in one buffer then takes one completion.  The caller takes the
+ * frag's reference and gives the buffer back once it is full.
  */
 static unsigned int nsim_rx_fill_get(struct nsim_rq *rq, unsigned int buf_len,
-				     unsigned int len, unsigned int *boff)
+				     unsigned int len, bool first,
+				     unsigned int *boff)
 {
+	if (rq->fill && first && len > buf_len - rq->fill_off &&
+	    len <= buf_len)
+		nsim_rx_fill_done(rq, true);
 	if (!rq->fill) {
 		rq->fill = page_pool_alloc_netmems(rq->page_pool,
 						   GFP_ATOMIC | __GFP_NOWARN);
@@ -368,7 +377,7 @@ void nsim_rx_frame(struct netdevsim *ns, struct nsim_rq *rq,
 			goto drop;
 		if (pack) {
 			len = nsim_rx_fill_get(rq, buf_len, frame->len - off,
-					       &boff);
+					       off == linear, &boff);
 			if (!len)
 				goto drop_alloc;
 			netmem = rq->fill;
