@@ -9,9 +9,9 @@
 #            [RECEIVERS]]]]
 #   bench.sh --smoke ZCRX_DIR TCP_MMAP LIBURING_ZC_BUILD OUT
 #       make check's run: each receiver once, touched, on 4 MiB in one
-#       flow (and zc_4k in 4 flows), on whatever CPUs the guest has; the
-#       TAP of run_kselftest.sh ("selftests: bench: bench_RECEIVER"), no
-#       figures
+#       flow (and zc_4k in 4 flows), on whatever CPUs the guest has, and
+#       zcrx_scale on two small areas (bench_scale); the TAP of
+#       run_kselftest.sh ("selftests: bench: bench_RECEIVER"), no figures
 #   bench.sh --list
 #       the names the smoke run reports
 #   bench.sh --summary OUT
@@ -74,7 +74,7 @@ if [ "${1:-}" = --summary ]; then
 	out=$2
 	summary_only=true
 elif [ "${1:-}" = --list ]; then
-	for r in $all_receivers zc_4k_4flows; do
+	for r in $all_receivers zc_4k_4flows scale; do
 		echo "bench_$r"
 	done
 	exit 0
@@ -388,7 +388,7 @@ fi
 if $smoke; then
 	# every receiver once, each byte checked; the figures mean nothing
 	n=0
-	runs=("${receivers[@]}" zc_4k_4flows)
+	runs=("${receivers[@]}" zc_4k_4flows scale)
 	echo "TAP version 13"
 	echo "1..${#runs[@]}"
 	for r in "${runs[@]}"; do
@@ -398,7 +398,13 @@ if $smoke; then
 			f=4
 		fi
 		echo "# selftests: bench: bench_$r"
-		if (one "${r%_4flows}" touched $f 1) 2>&1 | sed 's/^/# /'; then
+		if [ "$r" = scale ]; then
+			# make bench-scale's first half, on two small areas
+			cmd=(./zcrx_scale -a "16M 64M" -q "64 4096" -n 1)
+		else
+			cmd=(one "${r%_4flows}" touched $f 1)
+		fi
+		if ("${cmd[@]}") 2>&1 | sed 's/^/# /'; then
 			echo "ok $n selftests: bench: bench_$r"
 		else
 			echo "not ok $n selftests: bench: bench_$r"

@@ -130,7 +130,7 @@ touch "$work/top/liburing-zc/test/vm/new-case.sh" "$work/top/liburing-zc/test/vm
 expect "expected programs derived from the sources" \
 	"$(tap --expected-from "$work/top" </dev/null | cut -f2 | xargs)" \
 	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_new (no result) iou_zcrx_more (no result) nsim_queues.sh (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)$(
-	for r in recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev zc_4k_4flows; do
+	for r in recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev zc_4k_4flows scale; do
 		printf ' bench_%s (no result)' $r
 	done)"
 rm "$work/top/tools/testing/selftests/zcrx/Makefile"
@@ -144,7 +144,7 @@ for p in nsim_tcp iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure io
 	 iou_zcrx_nodev iou_zcrx_share iou_zcrx_events iou_zcrx_dmabuf iou_zcrx_bufs \
 	 nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
 	 examples.sh nic.sh mainline-abi.sh areas.sh bench_recv bench_tcp_mmap \
-	 bench_zc_64k bench_liburing_zc bench_nodev; do
+	 bench_zc_64k bench_liburing_zc bench_nodev bench_scale; do
 	[[ " $real " == *" $p "* ]] || missing+=" $p"
 done
 if [ -z "$missing" ]; then ok "the sources name every VM program ($real)"

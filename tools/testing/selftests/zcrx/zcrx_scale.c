@@ -16,10 +16,11 @@
  * (median of -n repetitions): reg_us the registration call, release_us
  * from the ring's close() until its memory is back (the ifq goes in the
  * ring's exit work, so this is polled, to a millisecond or so),
- * kernel_kib the drop of MemAvailable across the registration (a
- * system-wide figure: a few hundred KiB of noise), fdinfo_us one read of
+ * kernel_kib the growth of the kernel's unreclaimable slab and vmalloc
+ * memory across the registration (a system-wide figure: tens of KiB of
+ * noise), fdinfo_us one read of
  * the ring's fdinfo.  Exits non-zero if a registration fails or the
- * memory does not come back within five seconds.
+ * memory does not come back, to within 512 KiB, within five seconds.
  */
 #include <getopt.h>
 #include <sys/mman.h>
@@ -29,21 +30,33 @@
 
 #define MAX_REPS	16
 #define FDINFO_READS	100
+/* what the rest of an idle guest moves the kernel's memory by, at most */
+#define RELEASE_SLACK_KIB	512
 
-/* MemAvailable in KiB. */
-static long long mem_available(void)
+/*
+ * The kernel's own allocations in KiB: unreclaimable slab (which counts
+ * large kmalloc()s too) and vmalloc pages, where an ifq's arrays go.  Free
+ * memory would also see the page cache that kswapd reclaims while a
+ * large kmalloc() defragments, several MiB at a time.
+ */
+static long long kernel_kib(void)
 {
+	long long v, sum = 0;
 	char line[256];
-	long long v = -1;
+	int seen = 0;
 	FILE *f = fopen("/proc/meminfo", "re");
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %lld kB", &v) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "SUnreclaim: %lld kB", &v) == 1 ||
+		    sscanf(line, "VmallocUsed: %lld kB", &v) == 1) {
+			sum += v;
+			seen++;
+		}
+	}
 	fclose(f);
-	return v;
+	return seen == 2 ? sum : -1;
 }
 
 static double fdinfo_read_us(int ring_fd)
@@ -102,8 +115,11 @@ static int one(void *area, size_t area_len, unsigned int rq_entries,
 	rq_len = (rq_len + 4095) & ~4095UL;
 	rq = mmap(NULL, rq_len, PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (rq == MAP_FAILED)
-		return -errno;
+	if (rq == MAP_FAILED) {
+		ret = -errno;
+		io_uring_queue_exit(&ring);
+		return ret;
+	}
 	area_reg.addr = (uintptr_t)area;
 	area_reg.len = area_len;
 	rd.user_addr = (uintptr_t)rq;
@@ -114,27 +130,31 @@ static int one(void *area, size_t area_len, unsigned int rq_entries,
 	reg.area_ptr = (uintptr_t)&area_reg;
 	reg.region_ptr = (uintptr_t)&rd;
 
-	m0 = mem_available();
+	m0 = kernel_kib();
+	if (m0 < 0) {
+		io_uring_queue_exit(&ring);
+		munmap(rq, rq_len);
+		return -EIO;
+	}
 	t0 = zcrx_now() * 1e6;
 	ret = zcrx_register_ifq(ring.ring_fd, &reg);
 	*reg_us = zcrx_now() * 1e6 - t0;
-	m1 = mem_available();
+	m1 = kernel_kib();
 	if (ret) {
 		io_uring_queue_exit(&ring);
 		munmap(rq, rq_len);
 		return ret;
 	}
-	*kib = m0 - m1;
+	*kib = m1 - m0;
 	*fd_us = fdinfo_read_us(ring.ring_fd);
 	t0 = zcrx_now() * 1e6;
 	io_uring_queue_exit(&ring);
 	munmap(rq, rq_len);
 	/* the exit work frees the ifq a little later: wait for its memory */
-	for (ret = 0; mem_available() < m0 - (long long)(*kib / 4) - 256;
-	     ret++) {
+	for (ret = 0; kernel_kib() > m0 + RELEASE_SLACK_KIB; ret++) {
 		if (ret == 5000) {
 			fprintf(stderr, "%lld KiB not back 5 s after close()\n",
-				m0 - mem_available());
+				kernel_kib() - m0);
 			return -ENOMEM;
 		}
 		usleep(1000);
