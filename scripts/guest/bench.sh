@@ -26,7 +26,8 @@
 #   zc_4k, zc_16k, zc_64k
 #               IORING_OP_RECV_ZC with 4, 16 and 64 KiB buffers
 #   liburing_zc RECV_ZC through liburing-zc's zcrx-server (one flow only:
-#               the example serves one connection)
+#               the example serves one connection), with zc_4k's 64 MiB
+#               area
 #   nodev       RECV_ZC on a device-less ifq: every byte copied
 # Payload untouched (the receiver only learns where the data is and gives
 # it back) or touched (it reads every byte once: the pattern check, or
@@ -228,7 +229,9 @@ rx_cmd() {
 	zc_4k) cmd=("${bench[@]}" -m zc -z eth0:1) ;;
 	zc_16k|zc_64k) cmd=("${bench[@]}" -m zc -z eth0:1 -B "${r#zc_}") ;;
 	liburing_zc)
-		cmd=(stdbuf -oL "$lzc/examples/zcrx-server" -i eth0 -q 1 -p "$port" -s "$per")
+		# the same area as zcrx_bench's (64 MiB, not the example's
+		# 16): the two differ in their ring code only
+		cmd=(stdbuf -oL "$lzc/examples/zcrx-server" -i eth0 -q 1 -p "$port" -s "$per" -a 64M)
 		if [ "$mode" != touched ]; then
 			cmd+=(-N)
 		fi ;;
