@@ -33,13 +33,26 @@
 #include "zcrx_uring.h"
 
 #define MAX_REPS	16
-
-static bool no_memory;
 #define FDINFO_READS	100
 /* what the rest of an idle guest moves the kernel's memory by, at most */
 #define RELEASE_SLACK_KIB	512
 /* ... and at least (a kworker started meanwhile, with its stack) */
 #define RELEASE_MIN_SLACK_KIB	128
+
+static bool no_memory;
+
+/* Fold the per-CPU deltas of the memory counters into their totals. */
+static void fold_vmstat(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;	/* not root: the counters are only less exact */
+	n = write(fd, "1", 1);
+	close(fd);
+	(void)n;
+}
 
 /*
  * The kernel's own allocations in KiB: unreclaimable slab (which counts
@@ -53,17 +66,11 @@ static long long kernel_kib(bool refresh)
 {
 	long long v, sum = 0;
 	char line[256];
-	int seen = 0, fd;
+	int seen = 0;
 	FILE *f;
 
-	fd = refresh ? open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC) :
-		       -1;
-	if (fd >= 0) {
-		/* if it fails, the counters are only less exact */
-		if (write(fd, "1", 1) != 1)
-			seen = 0;
-		close(fd);
-	}
+	if (refresh)
+		fold_vmstat();
 	f = fopen("/proc/meminfo", "re");
 	if (!f)
 		return -1;
