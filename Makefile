@@ -3,6 +3,8 @@
 # io_uring zero-copy receive for Linux 6.12: build, boot and test.
 #
 #   make demo     build the kernel, boot it, and show the data path end to end
+#                 (NIC=e1000e: through two emulated Intel 82574L instead of
+#                 netdevsim)
 #   make check    every test, host and VM; ends with "N passed, N failed"
 #   make check-full  make check with the repetitions: every transfer size
 #                 again under swiotlb=force and the full stress profile
@@ -22,7 +24,7 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check check-full demo vm series \
-	series-check pull tree-reset kernel-path bench bench-scale bench-nsim bench-lib bench-bufs stress
+	series-check pull tree-reset kernel-path bench bench-scale bench-nsim bench-lib bench-bufs bench-e1000e stress
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -31,6 +33,7 @@ help:
 	@echo "               bench-scale (an ifq's cost against its size and flow count)"
 	@echo "               bench-lib (liburing-zc against hand-written RECV_ZC code)"
 	@echo "               bench-bufs (RECV_ZC with 4, 16 and 64 KiB rx buffers)"
+	@echo "               bench-e1000e (recv() against RECV_ZC through e1000e, IOMMU off and on)"
 
 deps:
 	@bash $(S)/deps.sh
@@ -61,7 +64,7 @@ check-full:
 	@ZCRX_CHECK_FULL=1 bash $(S)/check.sh
 
 demo:
-	@bash $(S)/demo.sh
+	@ZCRX_DEMO_NIC='$(NIC)' bash $(S)/demo.sh
 
 # Seeded randomized operations with fault injection; see scripts/stress.sh.
 stress: kernel
@@ -89,6 +92,11 @@ bench-nsim: kernel-perf
 	bash $(S)/vm-run --no-kmemleak \
 		--kernel $$(bash $(S)/kernel.sh perf kernel-path) -- \
 		bash $(CURDIR)/$(S)/guest/bench-nsim.sh $$ks/zcrx
+
+# Zero-copy receive through e1000e: recv() against RECV_ZC, without and
+# with an IOMMU; BEFORE=BZIMAGE adds the page pool's effect.  SIZE, ROUNDS.
+bench-e1000e: kernel-perf
+	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' BEFORE='$(BEFORE)' bash $(S)/bench-e1000e.sh
 
 # RECV_ZC throughput through liburing-zc against hand-written ring code.
 bench-lib: kernel-perf

@@ -97,7 +97,11 @@ done
 #             (swiotlb=force): one of each kind, every size with
 #             ZCRX_CHECK_FULL=1;
 #   stress    (ZCRX_CHECK_FULL=1 only, after main) the stress campaign's
-#             full profile.
+#             full profile;
+#   e1000e    (after swiotlb) zero-copy receive through e1000e: two
+#             emulated 82574L wired back to back (e1000e_zcrx.sh);
+#   e1000e-iommu (after main) the same behind QEMU's emulated Intel
+#             IOMMU, on a q35 machine.
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
 # expected across main, hardening and swiotlb.
 ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
@@ -132,13 +136,18 @@ hard_progs=(nsim_tcp iou_zcrx_urg iou_zcrx_life iou_zcrx_share iou_zcrx_events i
 # VM of their own would run them: from a copy in the guest's /tmp, with no
 # kernel tree in reach (they carry the netlink specs and ynl they need).
 standalone="cp -a '$ks' /tmp/kselftest && cd /tmp/kselftest && unset KSRC"
+# One CPU per guest: two guests side by side keep the two host cores busy.
 vm() {	# vm NAME [vm-run options] -- COMMAND
 	local name=$1
 	shift
-	$vm_nice bash "$ZCRX_TOP/scripts/vm-run" --boot-timeout 300 \
+	$vm_nice bash "$ZCRX_TOP/scripts/vm-run" --boot-timeout 300 --smp 1 \
 		--out "$logs/vm-$name" "$@" >"$logs/$name.tap" 2>"$logs/vm-$name.log"
 	echo $? >"$logs/vm-$name.rc"
 }
+# e1000e_zcrx.sh: 1 B to 64 MiB; make check-full adds 256 MiB.
+e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M 64M'"
+[ -z "$full" ] || e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M 64M 256M'"
+
 note "vm: kselftests, upstream tests and liburing-zc (TAP in $logs/main.tap)"
 note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP in $logs/hardening.tap, $logs/swiotlb.tap)"
 # The main lane starts with the stress campaign, whose 10,000 operations
@@ -154,14 +163,18 @@ note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP
 			'$logs/tcp_mmap' '$ZCRX_TOP/liburing-zc/build' /tmp/zcrx-bench; true"
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
 		"bash '$ZCRX_TOP/scripts/guest/swiotlb-tests.sh' '$ks' $full; true"
+	vm e1000e --nic e1000e --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
+		"$standalone && $e1k_sizes ./run_kselftest.sh -t zcrx:e1000e_zcrx.sh; true"
 ) &
-runs=(main hardening swiotlb)
+runs=(main hardening swiotlb e1000e e1000e-iommu)
 (
 	vm_nice=
 	vm main --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
 		"$standalone && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
 		 bash '$ZCRX_TOP/scripts/guest/upstream-tests.sh' '$ZCRX_TREE';
 		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
+	vm e1000e-iommu --nic e1000e --iommu --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
+		"$standalone && $e1k_sizes E1000E_ZCRX_IOMMU=1 ./run_kselftest.sh -t zcrx:e1000e_zcrx.sh; true"
 	[ -z "$full" ] || (
 		export ZCRX_STRESS_PROFILE=full
 		vm stress --timeout 7200 -- \
@@ -177,9 +190,16 @@ done
 # kernel is a failure; each run itself must end cleanly.
 while IFS=$'\t' read -r res name; do
 	result "$res" "vm/$name"
-done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" |
+done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" "$logs/e1000e.tap" |
 	python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail \
 		$(bash "$ZCRX_TOP/scripts/guest/swiotlb-tests.sh" --list $full | sed 's/^/--expect zcrx:/') ||
+	printf 'fail\tcounting the TAP failed\n')
+# The IOMMU run repeats e1000e_zcrx.sh: its results count under a name of
+# their own.
+while IFS=$'\t' read -r res name; do
+	result "$res" "vm/iommu: $name"
+done < <(python3 "$ZCRX_TOP/scripts/tap.py" --expect zcrx:e1000e_zcrx.sh \
+	--skips-fail <"$logs/e1000e-iommu.tap" ||
 	printf 'fail\tcounting the TAP failed\n')
 if [ -n "$full" ]; then
 	while IFS=$'\t' read -r res name; do

@@ -9,7 +9,9 @@
 # sent by liburing-zc's zcrx-send, are received twice: with plain recv()
 # into a 64 KiB buffer (the selftests' zcrx_xfer), then with io_uring
 # zero-copy receive bound to queue 1 (liburing-zc's zcrx-server).  Every
-# byte is checked.
+# byte is checked.  With ZCRX_NIC=e1000e the ports are two emulated 82574L
+# wired back to back, whose DMA QEMU performs, and the receiver binds their
+# only rx queue, 0, which then takes all the port's traffic: no steering.
 set -euo pipefail
 dir=$1
 size=$2
@@ -26,16 +28,27 @@ die() {
 }
 
 trap './nsim_env.sh down $a $b' EXIT
-ids=$(./nsim_env.sh up $a $b 2) || die "cannot create the linked netdevsim ports"
-echo "netdevsim devices $ids linked as peers:"
+if [ "${ZCRX_NIC:-netdevsim}" = e1000e ]; then
+	ids=$(./nsim_env.sh up $a $b 1) || die "cannot set up the two e1000e"
+	echo "e1000e (82574L) at PCI $ids, wired back to back:"
+	queue=0
+else
+	ids=$(./nsim_env.sh up $a $b 2) || die "cannot create the linked netdevsim ports"
+	echo "netdevsim devices $ids linked as peers:"
+	queue=1
+fi
 for ns in $a $b; do
 	printf '  netns %-12s %s\n' "$ns" \
 		"$(ip -n $ns -br addr show dev eth0 | awk '{ $2 = ""; print }')"
 done
 ./nsim_env.sh hds $b on || die "cannot turn tcp-data-split on in $b"
-ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
-	die "ethtool refused the rule that steers port $port to queue 1"
-echo "receiver: tcp-data-split on, TCP port $port steered to rx queue 1"
+if [ $queue = 1 ]; then
+	ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
+		die "ethtool refused the rule that steers port $port to queue 1"
+	echo "receiver: tcp-data-split on, TCP port $port steered to rx queue 1"
+else
+	echo "receiver: tcp-data-split on, rx queue 0 (the NIC's only one)"
+fi
 echo
 
 # run_one LABEL RECEIVER...: one verified transfer; the receiver prints its
@@ -62,7 +75,7 @@ run_one() {
 
 work=$(mktemp -d) || die "mktemp failed"
 run_one recv ./zcrx_xfer -l -p $port -S "$size" -b 64K
-run_one recv_zc "$zc/examples/zcrx-server" -i eth0 -q 1 -p $port -s "$size"
+run_one recv_zc "$zc/examples/zcrx-server" -i eth0 -q $queue -p $port -s "$size"
 
 # field NAME FILE: a value from a "result:" line
 field() {
@@ -97,3 +110,7 @@ BEGIN {
 	printf "  %-28s %14d %14d\n", "bytes copied to the user", ry, zy
 	printf "copies avoided: %d bytes the CPU did not copy from kernel to user memory\n", ry - zy
 }'
+if [ $queue = 0 ]; then
+	echo "e1000e of $b: $(./nsim_env.sh stat $b rx_header_split) frames split by the NIC," \
+		"$(./nsim_env.sh stat $b rx_mp_bytes) payload bytes written by its DMA into the area"
+fi

@@ -12,10 +12,25 @@
 #   nsim_env.sh hds NS on|off           tcp-data-split of NS's eth0
 #   nsim_env.sh stat NS NAME            a counter of "ethtool -S eth0" in NS
 #   nsim_env.sh dfs NS                  the netdevsim debugfs port directory
+#   nsim_env.sh unplug NS               unbind NS's e1000e from its driver
 #
 # Addresses: NS_A 192.0.2.1/24 2001:db8::1/64, NS_B .2 and ::2.  The ports
 # are called eth0 inside their namespaces.  On success "up" prints the
 # netdevsim device ids ("ID_A ID_B").
+#
+# With ZCRX_NIC=e1000e the ports are instead the machine's two e1000e
+# interfaces, which must be wired to each other (scripts/vm-run --nic
+# e1000e joins two emulated 82574L back to back): "up" moves them into the
+# namespaces (one rx queue each; QUEUES must be 1) and prints their PCI
+# addresses, "down" moves them back, "unplug" unbinds B's device from the
+# driver, as a hot unplug would, and "renew" binds it again.  While the
+# only rx queue of an 82574L is bound to a memory provider, ICMP cannot be
+# received (its payload lands in the provider's buffers), so neither can
+# IPv6 neighbour discovery: the pair knows its neighbours statically.
+# QEMU 7.2's e1000e model mis-parses some of the segments that the other
+# model cut from a TSO burst, and splits them after the IP header as if
+# they were not TCP, which a bound queue must drop (rx_mp_drops): the
+# ports segment in software (TSO off).
 
 set -u
 
@@ -37,7 +52,10 @@ else
 	SPECS=$KSRC/Documentation/netlink/specs
 fi
 
-# /run/netns/.NS.nsim holds the id of the netdevsim device in NS.
+# /run/netns/.NS.nsim holds the id of the netdevsim device in NS, or
+# "e1000e PCI-ADDRESS".
+NIC=${ZCRX_NIC:-netdevsim}
+E1K_DRV=/sys/bus/pci/drivers/e1000e
 
 # Create a netdevsim device with one port: its id, interface name and
 # ifindex go to new_id, new_name and new_ifindex.
@@ -133,13 +151,126 @@ renew() {
 	echo "$idb"
 }
 
+# The e1000e interfaces of the current namespace, in PCI order: their
+# names go to e1k_if, their PCI addresses to e1k_pci.
+e1k_find() {
+	local d n
+
+	e1k_if=() e1k_pci=()
+	for d in "$E1K_DRV"/0000:*; do
+		[ -d "$d/net" ] || continue
+		for n in "$d"/net/*; do
+			[ -e "$n" ] || continue
+			e1k_if+=("${n##*/}")
+			e1k_pci+=("${d##*/}")
+		done
+	done
+}
+
+# Wait until eth0 of namespace NS has a carrier (the watchdog of e1000e
+# reports the link within about two seconds of "up").
+e1k_carrier() {
+	local ns=$1 i c
+
+	for i in $(seq 100); do
+		c=$(ip netns exec "$ns" cat /sys/class/net/eth0/carrier 2>/dev/null)
+		[ "$c" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "e1000e: no link on eth0 of $ns" >&2
+	return 1
+}
+
+e1k_up() {
+	local a=$1 b=$2 queues=${3:-1}
+
+	[ "$queues" -le 1 ] ||
+		{ echo "e1000e: one rx queue, not $queues" >&2; return 4; }
+	e1k_find
+	[ ${#e1k_if[@]} -eq 2 ] ||
+		{ echo "e1000e: need two e1000e interfaces (vm-run --nic e1000e), found ${#e1k_if[@]}" >&2; return 4; }
+	echo "e1000e ${e1k_pci[0]}" >"/run/netns/.$a.nsim"
+	echo "e1000e ${e1k_pci[1]}" >"/run/netns/.$b.nsim"
+	ip -b - <<-EOF || return 1
+		netns add $a
+		netns add $b
+	EOF
+	ip -b - <<-EOF || return 1
+		link set ${e1k_if[0]} netns $a
+		link set ${e1k_if[1]} netns $b
+	EOF
+	port_up "$a" "${e1k_if[0]}" 1 || return 1
+	port_up "$b" "${e1k_if[1]}" 2 || return 1
+	e1k_neigh "$a" 2 "$b" && e1k_neigh "$b" 1 "$a" || return 1
+	ip netns exec "$a" ethtool -K eth0 tso off || return 1
+	ip netns exec "$b" ethtool -K eth0 tso off || return 1
+	e1k_carrier "$a" && e1k_carrier "$b" || return 1
+	echo "${e1k_pci[0]} ${e1k_pci[1]}"
+}
+
+# Namespace NS knows host HOST, whose eth0 is in namespace PEER.
+e1k_neigh() {
+	local ns=$1 host=$2 peer=$3 mac
+
+	mac=$(ip netns exec "$peer" cat /sys/class/net/eth0/address) || return 1
+	ip -n "$ns" -b - <<-EOF
+		neigh replace 192.0.2.$host lladdr $mac nud permanent dev eth0
+		neigh replace 2001:db8::$host lladdr $mac nud permanent dev eth0
+	EOF
+}
+
+# B's device was unbound ("unplug"): bind it again and put it back.
+e1k_renew() {
+	local b=$2 pci i
+
+	read -r _ pci <"/run/netns/.$b.nsim" || return 1
+	echo "$pci" >"$E1K_DRV/bind" || return 1
+	e1k_find
+	for i in "${!e1k_pci[@]}"; do
+		[ "${e1k_pci[$i]}" = "$pci" ] || continue
+		ip link set "${e1k_if[$i]}" netns "$b" || return 1
+		port_up "$b" "${e1k_if[$i]}" 2 || return 1
+		e1k_neigh "$b" 1 "$1" || return 1
+		ip netns exec "$b" ethtool -K eth0 tso off || return 1
+		e1k_carrier "$b" || return 1
+		echo "$pci"
+		return 0
+	done
+	echo "e1000e: $pci has no interface after bind" >&2
+	return 1
+}
+
+unplug() {
+	local kind pci
+
+	read -r kind pci <"/run/netns/.$1.nsim" || return 1
+	[ "$kind" = e1000e ] || { echo "unplug: $1 has no e1000e" >&2; return 2; }
+	echo "$pci" >"$E1K_DRV/unbind"
+}
+
+# Move NS's e1000e back to the initial namespace, under a name of its own
+# so that the two never clash there.
+e1k_down() {
+	local ns=$1 pci
+
+	read -r _ pci <"/run/netns/.$ns.nsim" || return 1
+	[ -e /run/netns/"$ns" ] || return 0
+	ip -n "$ns" link show eth0 >/dev/null 2>&1 || return 0
+	ip -n "$ns" link set eth0 down
+	ip -n "$ns" link set eth0 name "zcrx${pci##*[:.]}" netns 1
+}
+
 down() {
 	local ns id rc=0 del=
 
 	for ns in "$@"; do
 		if [ -e "/run/netns/.$ns.nsim" ]; then
-			read -r id <"/run/netns/.$ns.nsim"
-			echo "$id" >$NSIM_SYS/del_device || rc=1
+			read -r id _ <"/run/netns/.$ns.nsim"
+			if [ "$id" = e1000e ]; then
+				e1k_down "$ns" || rc=1
+			else
+				echo "$id" >$NSIM_SYS/del_device || rc=1
+			fi
 			rm -f "/run/netns/.$ns.nsim"
 		fi
 		[ -e /run/netns/"$ns" ] && del+="netns del $ns"$'\n'
@@ -176,16 +307,32 @@ dfs() {
 	echo "/sys/kernel/debug/netdevsim/netdevsim$id/ports/0"
 }
 
+case "$NIC" in
+netdevsim|e1000e) ;;
+*) echo "ZCRX_NIC: netdevsim or e1000e, not '$NIC'" >&2; exit 2 ;;
+esac
 case "${1:-}" in
 up)
 	shift
-	up "$@" || { rc=$?; down "$1" "$2" 2>/dev/null; exit $rc; }
+	if [ "$NIC" = e1000e ]; then
+		e1k_up "$@" || { rc=$?; down "$1" "$2" 2>/dev/null; exit $rc; }
+	else
+		up "$@" || { rc=$?; down "$1" "$2" 2>/dev/null; exit $rc; }
+	fi
 	;;
 down) shift; down "$@" ;;
-renew) shift; renew "$@" ;;
+renew)
+	shift
+	if [ "$NIC" = e1000e ]; then
+		e1k_renew "$@"
+	else
+		renew "$@"
+	fi
+	;;
+unplug) shift; unplug "$@" ;;
 hds) shift; hds "$@" ;;
 stat) shift; counter "$@" ;;
 dfs) shift; dfs "$@" ;;
 ynl) shift; ynl "$@" ;;
-*) echo "usage: $0 up|down|renew|hds|stat|dfs|ynl ..." >&2; exit 2 ;;
+*) echo "usage: $0 up|down|renew|unplug|hds|stat|dfs|ynl ..." >&2; exit 2 ;;
 esac
