@@ -257,7 +257,7 @@ e1k_down() {
 	[ -e /run/netns/"$ns" ] || return 0
 	ip -n "$ns" link show eth0 >/dev/null 2>&1 || return 0
 	ip -n "$ns" link set eth0 down
-	ip -n "$ns" link set eth0 name "zcrx${pci##*[:.]}" netns 1
+	ip -n "$ns" link set eth0 name "zcrx${pci//[:.]/}" netns 1
 }
 
 down() {
