@@ -13,6 +13,7 @@
 # and is the only one missing.
 
 source "$(dirname "$0")"/../kselftest/ktap_helpers.sh
+source "$(dirname "$0")"/zcrx_lib.sh
 
 NS_A=zcrx-ca-$$
 NS_B=zcrx-cb-$$
@@ -20,6 +21,7 @@ RXQ=1
 PORT=9400
 ENV=./nsim_env.sh
 XFER_TIMEOUT=${NSIM_CSUM_TIMEOUT:-300}
+WAIT_SECS=$XFER_TIMEOUT
 UDP_DGRAM=1024		# zcrx_xfer -U's datagram size
 
 cleanup() {
@@ -35,17 +37,6 @@ sender_tx() {
 
 counter() {
 	$ENV stat $NS_B "$1"
-}
-
-# wait_file FILE PID: wait until FILE exists while PID lives.
-wait_file() {
-	local end=$((SECONDS + XFER_TIMEOUT))
-
-	until [ -e "$1" ]; do
-		kill -0 "$2" 2>/dev/null || return 1
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
 }
 
 # xfer zc|plain|udp SIZE [-6]: one transfer A -> B on PORT, the sender

@@ -9,6 +9,7 @@
 # Waits are on conditions (a file, a counter), each bounded by WAIT_SECS.
 
 source "$(dirname "$0")"/../kselftest/ktap_helpers.sh
+source "$(dirname "$0")"/zcrx_lib.sh
 
 NS_A=zcrx-qa-$$
 NS_B=zcrx-qb-$$
@@ -113,31 +114,6 @@ test_rss() {
 	ip netns exec $NS_B ethtool -X eth0 default &&
 		[ "$(rss_queues)" = "0 1 2 3" ] || bad=1
 	ktap_test_result "a queue left out of the RSS table gets no flow" test $bad -eq 0
-}
-
-# wait_file FILE PID: wait until FILE exists while PID lives.
-wait_file() {
-	local end=$((SECONDS + WAIT_SECS))
-
-	until [ -e "$1" ]; do
-		kill -0 "$2" 2>/dev/null || return 1
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
-
-# wait_counter NAME MIN PID: wait until counter NAME of NS_B's eth0 reaches
-# MIN while PID (the sender) lives; the last value read is left in $COUNT.
-wait_counter() {
-	local end=$((SECONDS + WAIT_SECS))
-
-	while :; do
-		COUNT=$(counter "$1")
-		[[ "$COUNT" =~ ^[0-9]+$ ]] && [ "$COUNT" -ge "$2" ] && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
 }
 
 # The sender streams until told to stop, so the transfer is running for
