@@ -131,6 +131,38 @@ static int listen_accept(int family, int port, int *lfdp)
 
 #define HUGE_PAGE	(2UL << 20)
 
+/*
+ * Buffers read but not yet returned because the refill ring was full: the
+ * kernel takes entries off the ring only as its NIC needs buffers, so an
+ * area larger than the ring can have more buffers out than the ring holds.
+ */
+struct held {
+	struct {
+		uint64_t off;
+		uint32_t len;
+	} *v;
+	size_t n, cap;
+};
+
+static int hold(struct held *h, uint64_t off, uint32_t len)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 1024;
+		void *v = realloc(h->v, cap * sizeof(*h->v));
+
+		if (!v) {
+			perror("realloc");
+			return -1;
+		}
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->n].off = off;
+	h->v[h->n].len = len;
+	h->n++;
+	return 0;
+}
+
 static int do_listen_zc(int family, int port, const char *ifq_spec,
 			size_t area_size, size_t buf_len, bool untouched,
 			uint64_t expect)
@@ -140,6 +172,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 	struct io_uring_region_desc rd = {};
 	uint64_t got = 0, bad = UINT64_MAX, cqes = 0, seed;
 	struct io_uring_params p = {};
+	struct held held = {};
 	char ifname[IF_NAMESIZE + 1];
 	struct io_uring ring;
 	double t0, c0, t, c;
@@ -233,11 +266,9 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 					bad = got + chk;
 				got += cqe->res;
 				cqes++;
-				if (zcrx_rq_push(&rq, off, cqe->res)) {
-					zcrx_rq_commit(&rq);
-					fprintf(stderr, "refill ring full\n");
+				if (zcrx_rq_push(&rq, off, cqe->res) &&
+				    hold(&held, off, cqe->res))
 					return 1;
-				}
 				continue;
 			}
 			if (cqe->res == 0) {
@@ -253,8 +284,13 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 			}
 		}
 		io_uring_cq_advance(&ring, seen);
+		/* what did not fit in the refill ring goes as it makes room */
+		while (held.n && !zcrx_rq_push(&rq, held.v[held.n - 1].off,
+					       held.v[held.n - 1].len))
+			held.n--;
 		zcrx_rq_commit(&rq);
 	}
+	free(held.v);
 	t = zcrx_now() - t0;
 	c = zcrx_cpu_seconds() - c0;
 	report("recv_zc", got, t, c, bad, expect, !untouched);
