@@ -63,6 +63,19 @@ setup() {	# setup MODE
 	done
 }
 
+unbound() {	# wait until rx queue 0 of B has no io_uring provider
+	local i q
+
+	i=$(ip netns exec $b cat /sys/class/net/eth0/ifindex) || return 1
+	for _ in $(seq 300); do
+		q=$($ENV ynl $b netdev --do queue-get \
+			--json "{\"ifindex\": $i, \"id\": 0, \"type\": \"rx\"}") || return 1
+		[[ "$q" == *"'id': 0"* && "$q" != *io-uring* ]] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 run() {	# run MODE ROUND
 	local mode=$1 z=() b0 b1 out ready=/tmp/bench-e1000e.ready
 
@@ -82,6 +95,14 @@ run() {	# run MODE ROUND
 	wait $!
 	b1=$(busy)
 	out=$(grep '^result:' /tmp/bench-e1000e.rx)
+	if [ -z "$out" ]; then
+		echo "bench-e1000e: $mode round $2 has no result: $(tail -n 3 /tmp/bench-e1000e.rx)" >&2
+		exit 1
+	fi
+	# the ring's teardown unbinds the queue (a device restart) in a
+	# kernel worker: let it finish before the next round
+	[ "$mode" != zc ] || unbound ||
+		{ echo "bench-e1000e: queue 0 still bound after round $2" >&2; exit 1; }
 	echo "bench: mode=$mode round=$2 $(sed -n 's/^result: mode=[a-z_]* \(bytes=[0-9]* secs=[0-9.]*\).* zc_bytes=\([0-9]*\).*/\1 zc_bytes=\2/p' <<<"$out") cpu=$(awk -v j=$((b1 - b0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", j / hz }')"
 }
 
