@@ -6,8 +6,7 @@
  * rx queue QUEUE of IFNAME, otherwise plain recv() into a -b sized buffer.
  *
  *   zcrx_xfer -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]
- *             [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n] [-W secs]]
- *             [-r READYFILE]
+ *             [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]
  *   zcrx_xfer -c ADDR [-N netns] [-p port] [-P [-r READYFILE]] -S size|-u
  *   zcrx_xfer -l -U [-6] [-N netns] [-p port] [-r READYFILE]
  *   zcrx_xfer -c ADDR -U [-N netns] [-p port] -S size
@@ -15,9 +14,7 @@
  * -B asks for rx buffers of rxbuflen bytes (rx_buf_len); above a page the
  * area is made of 2 MiB huge pages, which must be available.  -n leaves
  * the payload untouched (the cost of delivery alone): the receiver then
- * checks only the byte count.  -W waits up to secs seconds for a queue
- * that is still bound (EEXIST) to the ring of a receiver that has just
- * exited, whose teardown finishes in a kernel worker.
+ * checks only the byte count.
  *
  * The receiver exits 0 only if it got exactly -S bytes (when given) and all
  * of them matched.  With -r it creates READYFILE once it listens (and, with
@@ -54,16 +51,13 @@
 #define UDP_END		UINT64_MAX
 
 static const char *ready_file;
-/* -W: seconds to wait for a queue still bound to an exiting ring */
-static int bind_wait;
 static volatile sig_atomic_t stop_sending;
 
 static void bad_args(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
-		"          [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n] [-W secs]]\n"
-		"          [-r READYFILE]\n"
+		"          [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]\n"
 		"       %s -c ADDR [-N netns] [-p port] [-P [-r READYFILE]] -S size|-u\n"
 		"       %s -l -U [-6] [-N netns] [-p port] [-r READYFILE]\n"
 		"       %s -c ADDR -U [-N netns] [-p port] -S size\n",
@@ -174,7 +168,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 			uint64_t expect)
 {
 	struct io_uring_zcrx_area_reg area_reg = {};
-	struct io_uring_zcrx_ifq_reg reg = {}, reg0;
+	struct io_uring_zcrx_ifq_reg reg = {};
 	struct io_uring_region_desc rd = {};
 	uint64_t got = 0, bad = UINT64_MAX, cqes = 0, seed;
 	struct io_uring_params p = {};
@@ -229,18 +223,7 @@ static int do_listen_zc(int family, int port, const char *ifq_spec,
 	reg.rx_buf_len = buf_len;
 	reg.area_ptr = (uintptr_t)&area_reg;
 	reg.region_ptr = (uintptr_t)&rd;
-	/*
-	 * The queue may still be bound to the ring of a receiver that has
-	 * just exited: its teardown finishes in a kernel worker.  With -W,
-	 * wait for it.
-	 */
-	reg0 = reg;
-	t0 = zcrx_now();
-	while ((ret = zcrx_register_ifq(ring.ring_fd, &reg)) == -EEXIST &&
-	       zcrx_now() - t0 < bind_wait) {
-		reg = reg0;
-		usleep(100000);
-	}
+	ret = zcrx_register_ifq(ring.ring_fd, &reg);
 	if (ret) {
 		fprintf(stderr, "registering %s queue %u: %s\n", ifname, queue,
 			strerror(-ret));
@@ -685,7 +668,7 @@ int main(int argc, char **argv)
 	int port = 9000;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:nr:uUPW:")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:nr:uUP")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -736,9 +719,6 @@ int main(int argc, char **argv)
 		case 'P':
 			pre = true;
 			break;
-		case 'W':
-			bind_wait = atoi(optarg);
-			break;
 		default:
 			bad_args(argv[0]);
 		}
@@ -747,8 +727,7 @@ int main(int argc, char **argv)
 	    (ready_file && !listen_mode && !pre) ||
 	    (until && (listen_mode || udp || size != UINT64_MAX)) ||
 	    (pre && (listen_mode || udp || until)) ||
-	    (udp && ifq_spec) ||
-	    ((rx_buf_len || untouched || bind_wait) && !ifq_spec) ||
+	    (udp && ifq_spec) || ((rx_buf_len || untouched) && !ifq_spec) ||
 	    rx_buf_len > UINT32_MAX)
 		bad_args(argv[0]);
 	if (udp && listen_mode)
