@@ -21,12 +21,15 @@
 # With ZCRX_NIC=e1000e the ports are instead the machine's two e1000e
 # interfaces, which must be wired to each other (scripts/vm-run --nic
 # e1000e joins two emulated 82574L back to back): "up" moves them into the
-# namespaces (one rx queue each; QUEUES must be 1) and prints their PCI
-# addresses, "down" moves them back, "unplug" unbinds B's device from the
-# driver, as a hot unplug would, and "renew" binds it again.  While the
-# only rx queue of an 82574L is bound to a memory provider, ICMP cannot be
-# received (its payload lands in the provider's buffers), so neither can
-# IPv6 neighbour discovery: the pair knows its neighbours statically.
+# namespaces and prints their PCI addresses, "down" moves them back,
+# "unplug" unbinds B's device from the driver, as a hot unplug would, and
+# "renew" binds it again.  An 82574L has two rx queues, and its RSS
+# redirection table picks the queue of a flow: with QUEUES 1 (and after
+# "renew") every flow goes to queue 0, with QUEUES 2 the table spreads them
+# over both.  While the rx queue of a flow is bound to a memory provider,
+# ICMP of the same addresses cannot be received (its payload lands in the
+# provider's buffers), so neither can IPv6 neighbour discovery: the pair
+# knows its neighbours statically.
 # QEMU 7.2's e1000e model mis-parses some of the segments that the other
 # model cut from a TSO burst, and splits them after the IP header as if
 # they were not TCP, which a bound queue must drop (rx_mp_drops): the
@@ -181,11 +184,24 @@ e1k_carrier() {
 	return 1
 }
 
+# Spread the flows of NS's eth0 over QUEUES rx queues (1 or 2).  A device
+# with one rx queue only (no MSI-X) has nothing to spread.
+e1k_queues() {
+	local ns=$1 queues=$2
+
+	if ! ip netns exec "$ns" test -e /sys/class/net/eth0/queues/rx-1; then
+		[ "$queues" -eq 1 ] && return 0
+		echo "e1000e: one rx queue, not $queues" >&2
+		return 4
+	fi
+	ip netns exec "$ns" ethtool -X eth0 equal "$queues"
+}
+
 e1k_up() {
 	local a=$1 b=$2 queues=${3:-1}
 
-	[ "$queues" -le 1 ] ||
-		{ echo "e1000e: one rx queue, not $queues" >&2; return 4; }
+	[ "$queues" -le 2 ] ||
+		{ echo "e1000e: two rx queues at most, not $queues" >&2; return 4; }
 	e1k_find
 	[ ${#e1k_if[@]} -eq 2 ] ||
 		{ echo "e1000e: need two e1000e interfaces (vm-run --nic e1000e), found ${#e1k_if[@]}" >&2; return 4; }
@@ -204,6 +220,7 @@ e1k_up() {
 	e1k_neigh "$a" 2 "$b" && e1k_neigh "$b" 1 "$a" || return 1
 	ip netns exec "$a" ethtool -K eth0 tso off || return 1
 	ip netns exec "$b" ethtool -K eth0 tso off || return 1
+	e1k_queues "$a" "$queues" && e1k_queues "$b" "$queues" || return
 	e1k_carrier "$a" && e1k_carrier "$b" || return 1
 	echo "${e1k_pci[0]} ${e1k_pci[1]}"
 }
@@ -232,6 +249,7 @@ e1k_renew() {
 		port_up "$b" "${e1k_if[$i]}" 2 || return 1
 		e1k_neigh "$b" 1 "$1" || return 1
 		ip netns exec "$b" ethtool -K eth0 tso off || return 1
+		e1k_queues "$b" 1 || return 1
 		e1k_carrier "$b" || return 1
 		echo "$pci"
 		return 0
