@@ -45,14 +45,14 @@ counter() {
 	$ENV stat $NS_B "$1"
 }
 
-# A zero-copy receiver on rx queue 0 of B: "rx_zc NAME [zcrx_xfer args]";
-# its pid goes to RX, its output to $TMP/NAME.rx.
+# A zero-copy receiver on rx queue RXQ (default 0) of B: "rx_zc NAME
+# [zcrx_xfer args]"; its pid goes to RX, its output to $TMP/NAME.rx.
 rx_zc() {
 	local name=$1
 
 	shift
 	rm -f "$TMP/$name.ready"
-	./zcrx_xfer -l -N $NS_B -p $PORT -z eth0:0 -r "$TMP/$name.ready" "$@" \
+	./zcrx_xfer -l -N $NS_B -p $PORT -z eth0:${RXQ:-0} -r "$TMP/$name.ready" "$@" \
 		>"$TMP/$name.rx" 2>&1 &
 	RX=$!
 	wait_file "$TMP/$name.ready" $RX ||
@@ -364,6 +364,55 @@ test_unbind() {
 	ktap_test_result "zero copy again after the device came back" test $? -eq 0
 }
 
+# The 82574's second rx queue: B's RSS table sends one flow to queue 1,
+# bound to an area, and another, at the same time, to queue 0, where
+# recv() reads it (each sender picks the source port that the hash of its
+# flow sends to the queue wanted).  Every byte of the first goes into the
+# area, none of the second.
+test_queues() {
+	local bad=0 n=$((4 << 20)) sp0 sp1 q0 q1 mp0 d0 d1 mp plain tx1 zc
+
+	ip netns exec $NS_B test -e /sys/class/net/eth0/queues/rx-1 ||
+		ktap_print_msg "queues: B has one rx queue (no MSI-X?)"
+	ip netns exec $NS_B ethtool -X eth0 equal 2 || bad=1
+	sp1=$(./zcrx_nic -N $NS_B eth0 rss-port 192.0.2.1 $ADDR4 $PORT 1) || bad=1
+	sp0=$(./zcrx_nic -N $NS_B eth0 rss-port 192.0.2.1 $ADDR4 $((PORT + 1)) 0) || bad=1
+	q0=$(counter rx_queue_0_packets)
+	q1=$(counter rx_queue_1_packets)
+	mp0=$(counter rx_mp_bytes)
+	RXQ=1 rx_zc queues -S $n || bad=1
+	rm -f "$TMP/plain.ready"
+	./zcrx_xfer -l -N $NS_B -p $((PORT + 1)) -S $n -r "$TMP/plain.ready" \
+		>"$TMP/plain.rx" 2>&1 &
+	plain=$!
+	wait_file "$TMP/plain.ready" $plain || bad=1
+	if [ $bad -eq 0 ]; then
+		timeout $WAIT_SECS ./zcrx_xfer -c $ADDR4 -N $NS_A -p $PORT -s "$sp1" -S $n &
+		tx1=$!
+		timeout $WAIT_SECS ./zcrx_xfer -c $ADDR4 -N $NS_A -p $((PORT + 1)) -s "$sp0" \
+			-S $n || bad=1
+		wait $tx1 || bad=1
+	fi
+	wait_bounded $RX || { ktap_print_msg "queues: $(tail -n 3 "$TMP/queues.rx")"; bad=1; }
+	wait_bounded $plain || { ktap_print_msg "queues: recv(): $(tail -n 3 "$TMP/plain.rx")"; bad=1; }
+	zc=$(result queues zc_bytes)
+	d0=$(($(counter rx_queue_0_packets) - q0))
+	d1=$(($(counter rx_queue_1_packets) - q1))
+	mp=$(($(counter rx_mp_bytes) - mp0))
+	ktap_print_msg "queues: ports $sp1 -> queue 1, $sp0 -> queue 0; zero copy ${zc:-?}, copied $(result queues copy_bytes); frames on queue 0 $d0, queue 1 $d1; NIC into the area $mp bytes"
+	[ "$zc" = $n ] && [ "$(result queues copy_bytes)" = 0 ] || bad=1
+	# each flow's frames on its own queue; the area has the first's bytes
+	[ $d0 -ge $((n / 1448)) ] && [ $d1 -ge $((n / 1448)) ] || bad=1
+	[ $mp -ge $n ] && [ $mp -lt $((2 * n)) ] || bad=1
+	ktap_test_result "zero copy on rx queue 1 next to recv() on rx queue 0" test $bad -eq 0
+
+	# no third queue to bind
+	timeout 60 ./zcrx_xfer -l -N $NS_B -p $((PORT + 2)) -z eth0:2 -S 1 >"$TMP/q2.rx" 2>&1
+	[ $? -ne 0 ] && ! grep -q '^result:' "$TMP/q2.rx"
+	ktap_test_result "rx queue 2 of a two-queue NIC is refused" test $? -eq 0
+	ip netns exec $NS_B ethtool -X eth0 equal 1
+}
+
 test_iommu() {
 	local pci
 
@@ -383,7 +432,7 @@ trap cleanup EXIT
 $ENV up $NS_A $NS_B 1 >/dev/null
 rc=$?
 [ $rc -ne 4 ] || { ktap_skip_all "no pair of e1000e interfaces"; exit "$KSFT_SKIP"; }
-ktap_set_plan $((2 + 2 * nsizes + 3 + 4 + 4 + iommu))
+ktap_set_plan $((2 + 2 * nsizes + 3 + 4 + 4 + 2 + iommu))
 [ $rc -eq 0 ] || ktap_exit_fail_msg "cannot set up the e1000e pair"
 $ENV hds $NS_B on || ktap_exit_fail_msg "cannot turn tcp-data-split on"
 
@@ -399,4 +448,5 @@ test_reconfig
 test_kill
 test_small_area
 test_unbind
+test_queues
 ktap_finished

@@ -7,13 +7,17 @@
  *   zcrx_nic [-N netns] IFNAME hds [on|off|auto]
  *   zcrx_nic [-N netns] IFNAME stat NAME
  *   zcrx_nic [-N netns] IFNAME ppstat NAME
+ *   zcrx_nic [-N netns] IFNAME rss-port SRC DST DPORT QUEUE
  *
  * "auto" leaves split to the driver (ETHTOOL_TCP_DATA_SPLIT_UNKNOWN).
  * Without a value, prints "on", "off" or "unknown"; "stat" prints the value
  * of the "ethtool -S" counter NAME; "ppstat" prints the page pool
  * statistic NAME (alloc-fast, recycle-ring, ... as netdev netlink calls
  * them) summed over the page pools of IFNAME that an io_uring interface
- * queue feeds, and fails if there is none.  Exits non-zero with the
+ * queue feeds, and fails if there is none.  "rss-port" prints the lowest
+ * source port from 20000 up that makes IFNAME's RSS (Toeplitz hash of the
+ * addresses and ports, its key and indirection table as they are now)
+ * send the TCP flow from SRC to DST:DPORT to rx queue QUEUE.  Exits non-zero with the
  * kernel's error message on failure.
  */
 #include <linux/ethtool.h>
@@ -33,6 +37,8 @@
 #endif
 
 #define NLBUF	65536
+/* the kernel's ETH_RSS_HASH_TOP (bit 0 of ethtool's hash functions), not in uapi */
+#define RSS_HASH_TOP	1
 
 struct nl_req {
 	struct nlmsghdr nh;
@@ -353,6 +359,79 @@ static int pp_stat(const char *ifname, const char *name)
 	return 0;
 }
 
+/* The Toeplitz hash of @len bytes of @data under the key @key. */
+static uint32_t toeplitz(const uint8_t *key, size_t key_len,
+			 const uint8_t *data, size_t len)
+{
+	uint32_t hash = 0, window;
+	size_t i, next = 4;
+	int bit;
+
+	if (key_len < len + 4)
+		return 0;
+	window = (uint32_t)key[0] << 24 | key[1] << 16 | key[2] << 8 | key[3];
+	for (i = 0; i < len; i++, next++) {
+		for (bit = 7; bit >= 0; bit--) {
+			if (data[i] & (1 << bit))
+				hash ^= window;
+			window = window << 1 | ((key[next] >> bit) & 1);
+		}
+	}
+	return hash;
+}
+
+static int rss_port(const char *ifname, const char *src, const char *dst,
+		    int dport, unsigned int queue)
+{
+	struct ethtool_rxfh q = { .cmd = ETHTOOL_GRSSH }, *rxfh = NULL;
+	uint8_t in[36], *key;
+	int fd, ret, family = strchr(src, ':') ? AF_INET6 : AF_INET;
+	size_t alen = family == AF_INET ? 4 : 16;
+	unsigned int sport;
+
+	if (inet_pton(family, src, in) != 1 ||
+	    inet_pton(family, dst, in + alen) != 1 || dport <= 0 || dport > 65535)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = ethtool_ioctl(fd, ifname, &q);
+	if (ret)
+		goto out;
+	ret = -EOPNOTSUPP;
+	if (!q.indir_size || q.key_size < 2 * alen + 8)
+		goto out;
+	rxfh = calloc(1, sizeof(*rxfh) + q.indir_size * 4 + q.key_size);
+	ret = -ENOMEM;
+	if (!rxfh)
+		goto out;
+	*rxfh = q;
+	ret = ethtool_ioctl(fd, ifname, rxfh);
+	if (ret)
+		goto out;
+	ret = -EOPNOTSUPP;
+	if (rxfh->hfunc != RSS_HASH_TOP)
+		goto out;
+	key = (uint8_t *)&rxfh->rss_config[rxfh->indir_size];
+	in[2 * alen + 2] = dport >> 8;
+	in[2 * alen + 3] = dport & 0xff;
+	ret = -ENOENT;
+	for (sport = 20000; sport < 65536; sport++) {
+		in[2 * alen] = sport >> 8;
+		in[2 * alen + 1] = sport & 0xff;
+		if (rxfh->rss_config[toeplitz(key, rxfh->key_size, in, 2 * alen + 4) %
+				     rxfh->indir_size] == queue) {
+			printf("%u\n", sport);
+			ret = 0;
+			break;
+		}
+	}
+out:
+	free(rxfh);
+	close(fd);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	int fd, family, ret, set = -1, i = 1;
@@ -378,9 +457,17 @@ int main(int argc, char **argv)
 				strerror(-ret));
 		return !!ret;
 	}
+	if (argc - i == 6 && !strcmp(argv[i + 1], "rss-port")) {
+		ret = rss_port(argv[i], argv[i + 2], argv[i + 3], atoi(argv[i + 4]),
+			       strtoul(argv[i + 5], NULL, 0));
+		if (ret)
+			fprintf(stderr, "%s: rss-port: %s\n", argv[i], strerror(-ret));
+		return !!ret;
+	}
 	if (argc - i < 2 || argc - i > 3 || strcmp(argv[i + 1], "hds")) {
 		fprintf(stderr,
-			"usage: %s [-N netns] IFNAME hds [on|off|auto] | stat NAME | ppstat NAME\n",
+			"usage: %s [-N netns] IFNAME hds [on|off|auto] | stat NAME | ppstat NAME\n"
+			"       | rss-port SRC DST DPORT QUEUE\n",
 			argv[0]);
 		return 2;
 	}

@@ -7,7 +7,7 @@
  *
  *   zcrx_xfer -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]
  *             [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]
- *   zcrx_xfer -c ADDR [-N netns] [-p port] [-P [-r READYFILE]] -S size|-u
+ *   zcrx_xfer -c ADDR [-N netns] [-p port] [-s srcport | -P [-r READYFILE]] -S size|-u
  *   zcrx_xfer -l -U [-6] [-N netns] [-p port] [-r READYFILE]
  *   zcrx_xfer -c ADDR -U [-N netns] [-p port] -S size
  *
@@ -27,7 +27,9 @@
  * cheap as send() can be, for benchmarks that need the receiver to be the
  * bottleneck.  With -r as well it then writes its pid to READYFILE and
  * connects only when it gets SIGUSR2, so that a benchmark can start every
- * sender, ready, at one moment of its choosing.
+ * sender, ready, at one moment of its choosing.  -s makes the sender's
+ * connection leave from source port srcport, so that a test can pick the
+ * port that a NIC's RSS hash sends to a given rx queue.
  *
  * -U sends -S bytes of the pattern as UDP datagrams of UDP_DGRAM bytes,
  * each led by its 64-bit index, then an 8-byte end marker; the receiver
@@ -51,6 +53,7 @@
 #define UDP_END		UINT64_MAX
 
 static const char *ready_file;
+static int src_port;
 static volatile sig_atomic_t stop_sending;
 
 static void bad_args(const char *prog)
@@ -58,7 +61,8 @@ static void bad_args(const char *prog)
 	fprintf(stderr,
 		"usage: %s -l [-6] [-N netns] [-p port] [-b bufsize] [-S size]\n"
 		"          [-z IFNAME:QUEUE [-A areasize] [-B rxbuflen] [-n]] [-r READYFILE]\n"
-		"       %s -c ADDR [-N netns] [-p port] [-P [-r READYFILE]] -S size|-u\n"
+		"       %s -c ADDR [-N netns] [-p port] [-s srcport | -P [-r READYFILE]]\n"
+		"          -S size|-u\n"
 		"       %s -l -U [-6] [-N netns] [-p port] [-r READYFILE]\n"
 		"       %s -c ADDR -U [-N netns] [-p port] -S size\n",
 		prog, prog, prog, prog);
@@ -365,6 +369,22 @@ static void on_sigusr1(int sig)
  * a new one.  A TCP listener that is not up yet refuses the connection:
  * retry until CONNECT_TIMEOUT seconds have passed.
  */
+/* Bind @fd to source port @port of any address. */
+static int bind_port(int fd, int family, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+
+	zcrx_sockaddr(family, family == AF_INET ? "0.0.0.0" : "::", port, &ss, &len);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, len)) {
+		perror("bind source port");
+		return -1;
+	}
+	return 0;
+}
+
 static int connect_to(const char *addr, int port, int type, int fd)
 {
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
@@ -384,6 +404,8 @@ static int connect_to(const char *addr, int port, int type, int fd)
 			perror("socket");
 			return -1;
 		}
+		if (own && src_port && bind_port(fd, family, src_port))
+			goto fail;
 		if (!connect(fd, (struct sockaddr *)&ss, len))
 			return fd;
 		if (errno != ECONNREFUSED || zcrx_now() > deadline) {
@@ -668,7 +690,7 @@ int main(int argc, char **argv)
 	int port = 9000;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "lc:6N:p:b:S:z:A:B:nr:uUP")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:6N:p:s:b:S:z:A:B:nr:uUP")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -688,6 +710,11 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			port = atoi(optarg);
+			break;
+		case 's':
+			src_port = atoi(optarg);
+			if (src_port <= 0 || src_port > 65535)
+				bad_args(argv[0]);
 			break;
 		case 'b':
 			bufsize = zcrx_parse_size(optarg);
@@ -727,6 +754,7 @@ int main(int argc, char **argv)
 	    (ready_file && !listen_mode && !pre) ||
 	    (until && (listen_mode || udp || size != UINT64_MAX)) ||
 	    (pre && (listen_mode || udp || until)) ||
+	    (src_port && (listen_mode || udp || pre)) ||
 	    (udp && ifq_spec) || ((rx_buf_len || untouched) && !ifq_spec) ||
 	    rx_buf_len > UINT32_MAX)
 		bad_args(argv[0]);
