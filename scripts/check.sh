@@ -101,7 +101,8 @@ done
 #             full profile;
 #   e1000e    (after swiotlb) zero-copy receive through e1000e: two
 #             emulated 82574L wired back to back (e1000e_zcrx.sh),
-#             transfers of 1 B to 64 MiB;
+#             transfers of 1 B to 64 MiB, then liburing-zc's NIC helper
+#             on them (test/vm/e1000e-*.sh);
 #   e1000e-iommu (after main) the same behind QEMU's emulated Intel
 #             IOMMU, transfers up to 1 MiB (the 64 MiB ones take minutes
 #             there); make check-full runs it in strict mode (every unmap
@@ -175,7 +176,9 @@ note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
 		"bash '$ZCRX_TOP/scripts/guest/swiotlb-tests.sh' '$ks' $full; true"
 	vm e1000e --nic e1000e --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
-		"$standalone && $e1k_sizes ./run_kselftest.sh -t zcrx:e1000e_zcrx.sh; true"
+		"$standalone && $e1k_sizes ./run_kselftest.sh -t zcrx:e1000e_zcrx.sh;
+		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' --nic e1000e /tmp/kselftest/zcrx \
+			'$ZCRX_TOP/liburing-zc/build'; true"
 ) &
 runs=(main hardening swiotlb e1000e e1000e-iommu)
 (

@@ -8,7 +8,10 @@
  *
  *   -6          listen on IPv6 (default IPv4)
  *   -n          prepare the NIC with the NIC helper (split on, flow
- *               steered to QUEUE) and undo it at exit
+ *               steered to QUEUE) and undo it at exit; on a NIC without
+ *               ntuple rules, steer the connection through the RSS table
+ *               once it is accepted (io_uring_zcrx_nic_setup_conn)
+ *   -C          as -n, but always for the accepted connection
  *   -a SIZE     area size (default 16M)
  *   -H          area in huge pages
  *   -b BUFLEN   buffers of BUFLEN bytes (a power of two; with -H, up to
@@ -71,7 +74,7 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: zcrx-server -i IFNAME -q QUEUE -p PORT [-s EXPECTED] "
-		"[-6] [-n] [-a SIZE] [-H] [-b BUFLEN] [-D] [-k] [-y] [-N]\n");
+		"[-6] [-n|-C] [-a SIZE] [-H] [-b BUFLEN] [-D] [-k] [-y] [-N]\n");
 	exit(2);
 }
 
@@ -117,6 +120,23 @@ err:
 	one = -errno;
 	close(fd);
 	return one;
+}
+
+/* listen on the server's port and take one connection: its fd or -errno */
+static int accept_one(const struct server *sv)
+{
+	int lfd, fd;
+
+	lfd = listen_on(sv->family, sv->port);
+	if (lfd < 0)
+		return lfd;
+	printf("listening on port %u\n", sv->port);
+	fflush(stdout);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		fd = -errno;
+	close(lfd);
+	return fd;
 }
 
 /* one piece of the stream arrived at @p */
@@ -261,13 +281,13 @@ int main(int argc, char **argv)
 	struct server sv;
 	struct io_uring ring;
 	long long zc_bytes, copy_bytes;
-	int opt, lfd, fd, ret, rc = 0, dmabuf = 0;
+	int opt, fd = -1, ret, rc = 0, dmabuf = 0;
 	double cpu0, secs;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.family = AF_INET;
 	sv.verify = 1;
-	while ((opt = getopt(argc, argv, "i:q:p:s:6na:Hb:DkyN")) != -1) {
+	while ((opt = getopt(argc, argv, "i:q:p:s:6nCa:Hb:DkyN")) != -1) {
 		switch (opt) {
 		case 'i': sv.ifname = optarg; break;
 		case 'q': sv.queue = atoi(optarg); break;
@@ -275,6 +295,7 @@ int main(int argc, char **argv)
 		case 's': sv.expected = zc_parse_size(optarg); break;
 		case '6': sv.family = AF_INET6; break;
 		case 'n': sv.use_nic = 1; break;
+		case 'C': sv.use_nic = 2; break;
 		case 'a': sv.zp.area_size = zc_parse_size(optarg); break;
 		case 'H': sv.zp.area_type = IO_URING_ZCRX_AREA_HUGE; break;
 		case 'b':
@@ -315,10 +336,29 @@ int main(int argc, char **argv)
 			.dst_port = (__u16)sv.port,
 		};
 
-		ret = io_uring_zcrx_nic_setup(&nic, sv.ifname, sv.queue, &flow,
-					      IO_URING_ZCRX_NIC_ATEXIT);
-		if (ret)
-			return fail("NIC set-up", ret);
+		ret = -EOPNOTSUPP;
+		if (sv.use_nic == 1)
+			ret = io_uring_zcrx_nic_setup(&nic, sv.ifname, sv.queue, &flow,
+						      IO_URING_ZCRX_NIC_ATEXIT);
+		if (ret == -EOPNOTSUPP) {
+			/*
+			 * No ntuple rules: once the connection is there, the
+			 * helper steers it through the RSS table.  What
+			 * arrives before, on another queue, is copied.
+			 */
+			if (sv.use_nic == 1)
+				printf("NIC: %s takes no ntuple rules; steering the "
+				       "connection once it is accepted\n", sv.ifname);
+			fd = accept_one(&sv);
+			if (fd < 0)
+				return fail("accept", fd);
+			ret = io_uring_zcrx_nic_setup_conn(&nic, sv.ifname, sv.queue, fd,
+							   IO_URING_ZCRX_NIC_ATEXIT);
+		}
+		if (ret) {
+			fprintf(stderr, "zcrx-server: NIC set-up: %s\n", strerror(-ret));
+			return 1;
+		}
 		printf("NIC: %s prepared for port %u on queue %u (changed:%s%s%s)\n",
 		       sv.ifname, sv.port, sv.queue,
 		       io_uring_zcrx_nic_changes(nic) & IO_URING_ZCRX_NIC_CHANGED_HDS ? " split" : "",
@@ -356,18 +396,12 @@ int main(int argc, char **argv)
 	       (unsigned long long)(zcp->area_size >> 10), zcp->buf_len,
 	       zcp->rq.ring_entries);
 
-	lfd = listen_on(sv.family, sv.port);
-	if (lfd < 0) {
-		rc = fail("listen", lfd);
-		goto out;
-	}
-	printf("listening on port %u\n", sv.port);
-	fflush(stdout);
-	fd = accept(lfd, NULL, NULL);
-	close(lfd);
 	if (fd < 0) {
-		rc = fail("accept", -errno);
-		goto out;
+		fd = accept_one(&sv);
+		if (fd < 0) {
+			rc = fail("accept", fd);
+			goto out;
+		}
 	}
 
 	sv.seed = zc_seed(fd);

@@ -8,6 +8,16 @@
  *  3. unless IO_URING_ZCRX_NIC_NO_RSS, an RSS indirection table in which no
  *     entry points at that queue, so that other flows stay off it.
  *
+ * io_uring_zcrx_nic_setup_conn() prepares for one connection that exists
+ * already, whose addresses and ports are known.  Where the device takes
+ * no ntuple rules (e1000e, many NICs of its class) step 2 and 3 become
+ * one: the helper computes the hash the device computes for the flow (the
+ * Toeplitz hash, over the fields "ethtool -n IFNAME rx-flow-hash tcp4"
+ * names, with the device's key) and writes an indirection table in which
+ * the entry that hash picks points at the chosen queue and every other
+ * entry points elsewhere.  Other flows whose hash picks the same entry
+ * (one in the table's size) share the queue; nothing can keep them off.
+ *
  * Linux 6.12 has no netlink request for inserting or deleting ntuple rules
  * or for writing the RSS indirection table, so steps 2 and 3 use the
  * SIOCETHTOOL ioctl, as ethtool(8) itself does on such kernels.  The ioctl
@@ -32,6 +42,7 @@
  *				the same name is a different one
  *	rxq 1
  *	flow tcp4 9000 0	family, destination and source port of the rule
+ *				or of the connection
  *	hds_orig off		tcp-data-split before setup: off, on or unknown
  *	undo_hds off		set tcp-data-split back to this value
  *	undo_ntuple 1023	delete the ntuple rule at this location; "any"
@@ -102,6 +113,9 @@ struct io_uring_zcrx_nic {
 	int		family;
 	__u16		dst_port;
 	__u16		src_port;
+	bool		conn;		/* setup_conn: the addresses are known */
+	__u8		saddr[16];	/* the peer's (the frames' source) */
+	__u8		daddr[16];	/* ours */
 	bool		hds_known;
 	__u8		hds_orig;	/* ETHTOOL_TCP_DATA_SPLIT_* */
 	__u32		ntuple_loc;	/* RX_CLS_LOC_ANY: not known yet */
@@ -607,6 +621,111 @@ static int zc_rss_set(struct zc_dev *d, const char *ifname,
 		memcpy(t->ring_index, table, size * sizeof(__u32));
 	ret = zc_ethtool(d, ifname, t);
 	free(t);
+	return ret;
+}
+
+/*
+ * What the device hashes for @nic's flow, in the order its Toeplitz hash
+ * takes them (source and destination address, source and destination
+ * port), into @in; the length in *@len.  -EOPNOTSUPP if the device hashes
+ * TCP on fields other than those.
+ */
+static int zc_rss_input(struct zc_dev *d, const struct io_uring_zcrx_nic *nic,
+			__u8 *in, size_t *len)
+{
+	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_GRXFH };
+	size_t alen = nic->family == AF_INET ? 4 : 16;
+	__u64 fields = RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 | RXH_L4_B_2_3;
+	int ret;
+
+	nfc.flow_type = nic->family == AF_INET ? TCP_V4_FLOW : TCP_V6_FLOW;
+	ret = zc_ethtool(d, nic->ifname, &nfc);
+	if (!ret)
+		fields = nfc.data;
+	else if (ret != -EOPNOTSUPP)
+		return ret;	/* no answer: the usual four */
+	if (fields & RXH_DISCARD || !(fields & RXH_IP_SRC) ||
+	    !(fields & RXH_IP_DST) ||
+	    (fields & ~(__u64)(RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 |
+			       RXH_L4_B_2_3)))
+		return -EOPNOTSUPP;
+	if (!!(fields & RXH_L4_B_0_1) != !!(fields & RXH_L4_B_2_3))
+		return -EOPNOTSUPP;
+	memcpy(in, nic->saddr, alen);
+	memcpy(in + alen, nic->daddr, alen);
+	*len = 2 * alen;
+	if (fields & RXH_L4_B_0_1) {
+		in[*len] = nic->src_port >> 8;
+		in[*len + 1] = nic->src_port & 0xff;
+		in[*len + 2] = nic->dst_port >> 8;
+		in[*len + 3] = nic->dst_port & 0xff;
+		*len += 4;
+	}
+	return 0;
+}
+
+/*
+ * The Toeplitz hash of @len bytes at @in with @key, which must be at least
+ * 4 bytes longer: each set bit of the input, from the first byte's most
+ * significant on, XORs the 32 key bits from its position into the hash.
+ */
+__u32 __io_uring_zcrx_toeplitz(const __u8 *key, size_t key_len,
+			       const __u8 *in, size_t len)
+{
+	__u32 hash = 0, window;
+	size_t i;
+	int bit;
+
+	if (key_len < len + 4)
+		return 0;
+	window = (__u32)key[0] << 24 | (__u32)key[1] << 16 |
+		 (__u32)key[2] << 8 | key[3];
+	for (i = 0; i < len; i++) {
+		for (bit = 7; bit >= 0; bit--) {
+			if (in[i] & (1U << bit))
+				hash ^= window;
+			window = window << 1 | ((key[i + 4] >> bit) & 1);
+		}
+	}
+	return hash;
+}
+
+/* the kernel's ETH_RSS_HASH_TOP, which its uapi headers do not carry */
+#define ZC_RSS_HASH_TOP		1U
+
+/*
+ * The entry of the RSS indirection table (of @size entries) that the
+ * device's hash of @nic's flow picks: -EOPNOTSUPP if the device does not
+ * say its key or uses another hash than Toeplitz.
+ */
+static int zc_rss_entry(struct zc_dev *d, const struct io_uring_zcrx_nic *nic,
+			__u32 size, __u32 *entry)
+{
+	struct ethtool_rxfh q = { .cmd = ETHTOOL_GRSSH }, *h;
+	__u8 in[36];
+	size_t len;
+	int ret;
+
+	ret = zc_rss_input(d, nic, in, &len);
+	if (ret)
+		return ret;
+	ret = zc_ethtool(d, nic->ifname, &q);
+	if (ret)
+		return ret;
+	if (q.indir_size != size || q.key_size < len + 4 || q.key_size > 1024)
+		return -EOPNOTSUPP;
+	h = calloc(1, sizeof(*h) + size * sizeof(__u32) + q.key_size);
+	if (!h)
+		return -ENOMEM;
+	*h = q;
+	ret = zc_ethtool(d, nic->ifname, h);
+	if (!ret && (h->hfunc != ZC_RSS_HASH_TOP || h->indir_size != size ||
+		     h->key_size != q.key_size))
+		ret = -EOPNOTSUPP;
+	if (!ret)
+		*entry = __io_uring_zcrx_toeplitz((__u8 *)&h->rss_config[size],
+						  h->key_size, in, len) % size;
+	free(h);
 	return ret;
 }
 
@@ -1134,11 +1253,75 @@ static void zc_nic_atexit(void)
 
 /* The API. */
 
+/*
+ * Take rxq out of the RSS indirection table: its entries go round the
+ * other queues.  With @steer, the entry that the device's hash of the
+ * connection picks points at rxq instead (whatever it pointed at).  A
+ * table that needs no change stays as it is; one that can be read but not
+ * written too.
+ */
+static int zc_rss_apply(struct zc_dev *d, struct io_uring_zcrx_nic *nic,
+			__u32 rings, bool steer)
+{
+	__u32 *table, size = 0, i, k, entry;
+	bool change = false;
+	int ret;
+
+	ret = zc_rss_get(d, nic->ifname, &table, &size);
+	if (ret == -EOPNOTSUPP && !steer)
+		return 0;
+	if (ret)
+		return ret;
+	entry = size;
+	if (steer) {
+		ret = zc_rss_entry(d, nic, size, &entry);
+		if (ret) {
+			free(table);
+			return ret;
+		}
+	}
+	nic->rss_default = true;
+	for (i = 0; i < size; i++) {
+		change |= i == entry ? table[i] != nic->rxq : table[i] == nic->rxq;
+		nic->rss_default &= table[i] == i % rings;
+	}
+	if (!change) {
+		free(table);
+		return 0;
+	}
+	nic->rss_orig = table;
+	nic->rss_size = size;
+	nic->changes |= IO_URING_ZCRX_NIC_CHANGED_RSS;
+	ret = zc_state_save(nic, false);
+	if (ret)
+		return ret;
+	table = malloc(size * sizeof(__u32));
+	if (!table)
+		return -ENOMEM;
+	for (i = 0, k = 0; i < size; i++) {
+		table[i] = nic->rss_orig[i];
+		if (i == entry) {
+			table[i] = nic->rxq;
+		} else if (table[i] == nic->rxq) {
+			table[i] = k++ % (rings - 1);
+			if (table[i] >= nic->rxq)
+				table[i]++;
+		}
+	}
+	ret = zc_rss_set(d, nic->ifname, table, size);
+	free(table);
+	if (ret) {
+		nic->changes &= ~IO_URING_ZCRX_NIC_CHANGED_RSS;
+		/* a table to read but not to write: leave it */
+		if (ret == -EOPNOTSUPP && !steer)
+			ret = zc_state_save(nic, false);
+	}
+	return ret;
+}
+
 static int zc_nic_steps(struct zc_dev *d, struct io_uring_zcrx_nic *nic,
 			__u32 rings)
 {
-	__u32 *table, size = 0, i, k;
-	bool has_rxq = false;
 	int ret;
 
 	/* 1. tcp-data-split */
@@ -1171,7 +1354,17 @@ static int zc_nic_steps(struct zc_dev *d, struct io_uring_zcrx_nic *nic,
 	ret = zc_rule_insert(d, nic);
 	if (ret) {
 		nic->changes &= ~IO_URING_ZCRX_NIC_CHANGED_NTUPLE;
-		return ret;
+		if (ret != -EOPNOTSUPP || !nic->conn)
+			return ret;
+		/* no ntuple rules: the RSS table steers the connection */
+		ret = zc_state_save(nic, false);
+		if (ret)
+			return ret;
+		if (rings < 2)
+			return 0;	/* every flow reaches the one queue */
+		if (nic->flags & IO_URING_ZCRX_NIC_NO_RSS)
+			return -EOPNOTSUPP;
+		return zc_rss_apply(d, nic, rings, true);
 	}
 	ret = zc_state_save(nic, false);
 	if (ret)
@@ -1180,93 +1373,27 @@ static int zc_nic_steps(struct zc_dev *d, struct io_uring_zcrx_nic *nic,
 	/* 3. RSS: the other queues take the entries of rxq */
 	if (nic->flags & IO_URING_ZCRX_NIC_NO_RSS || rings < 2)
 		return 0;
-	ret = zc_rss_get(d, nic->ifname, &table, &size);
-	if (ret == -EOPNOTSUPP)
-		return 0;
-	if (ret)
-		return ret;
-	nic->rss_default = true;
-	for (i = 0; i < size; i++) {
-		has_rxq |= table[i] == nic->rxq;
-		nic->rss_default &= table[i] == i % rings;
-	}
-	if (!has_rxq) {
-		free(table);
-		return 0;
-	}
-	nic->rss_orig = table;
-	nic->rss_size = size;
-	nic->changes |= IO_URING_ZCRX_NIC_CHANGED_RSS;
-	ret = zc_state_save(nic, false);
-	if (ret)
-		return ret;
-	table = malloc(size * sizeof(__u32));
-	if (!table)
-		return -ENOMEM;
-	for (i = 0, k = 0; i < size; i++) {
-		table[i] = nic->rss_orig[i];
-		if (table[i] != nic->rxq)
-			continue;
-		table[i] = k++ % (rings - 1);
-		if (table[i] >= nic->rxq)
-			table[i]++;
-	}
-	ret = zc_rss_set(d, nic->ifname, table, size);
-	free(table);
-	if (ret) {
-		nic->changes &= ~IO_URING_ZCRX_NIC_CHANGED_RSS;
-		/* a table to read but not to write: leave it */
-		if (ret == -EOPNOTSUPP)
-			ret = zc_state_save(nic, false);
-	}
-	return ret;
+	return zc_rss_apply(d, nic, rings, false);
 }
 
 /*
- * Prepare @ifname for zero-copy receive of @flow on rx queue @rxq; see the
- * top of this file.  Returns 0 and the handle in *@nicp, or:
- *  -EINVAL	a bad argument;
- *  -ENODEV	no such device in the caller's network namespace;
- *  -ERANGE	@rxq is not below the device's number of rx rings;
- *  -EBUSY	a live process (this one included) holds the device's state;
- *  -EOPNOTSUPP	the device cannot split headers or take ntuple rules;
- *  or what the kernel said (-EPERM without CAP_NET_ADMIN).
- * A stale state file is restored first; if that fails, its error.  On
- * failure all that was changed is undone and the state file removed; should
- * even the undo fail, the state file stays with what is left.
+ * The set-up of both entry points, for @nic (allocated, the flow in it)
+ * from their checked arguments; frees @nic on failure.
  */
-int io_uring_zcrx_nic_setup(struct io_uring_zcrx_nic **nicp,
-			    const char *ifname, __u32 rxq,
-			    const struct io_uring_zcrx_flow *flow,
-			    unsigned int flags)
+static int zc_nic_setup(struct io_uring_zcrx_nic **nicp,
+			struct io_uring_zcrx_nic *nic, const char *ifname,
+			__u32 rxq, unsigned int flags)
 {
-	struct io_uring_zcrx_nic *nic, *old;
+	struct io_uring_zcrx_nic *old;
 	struct zc_dev d = { .fd = -1 };
 	int ret, dirfd = -1;
 	__u32 rings;
 	char state;
 	size_t i;
 
-	if (!nicp)
-		return -EINVAL;
-	*nicp = NULL;
-	if (!zc_ifname_ok(ifname) || !flow || (flags & ~ZC_NIC_FLAGS) ||
-	    (flow->family != AF_INET && flow->family != AF_INET6) ||
-	    !flow->dst_port)
-		return -EINVAL;
-	for (i = 0; i < ZC_ARRAY_SIZE(flow->__resv); i++)
-		if (flow->__resv[i])
-			return -EINVAL;
-
-	nic = calloc(1, sizeof(*nic));
-	if (!nic)
-		return -ENOMEM;
 	memcpy(nic->ifname, ifname, strlen(ifname) + 1);
 	nic->flags = flags;
 	nic->rxq = rxq;
-	nic->family = flow->family;
-	nic->dst_port = flow->dst_port;
-	nic->src_port = flow->src_port;
 	nic->ntuple_loc = RX_CLS_LOC_ANY;
 	nic->owner = getpid();
 	if (zc_proc_stat(nic->owner, &nic->owner_start, &state))
@@ -1338,6 +1465,137 @@ out_free:
 	zc_dev_close(&d);
 	zc_nic_free(nic);
 	return ret;
+}
+
+/*
+ * Prepare @ifname for zero-copy receive of @flow on rx queue @rxq; see the
+ * top of this file.  Returns 0 and the handle in *@nicp, or:
+ *  -EINVAL	a bad argument;
+ *  -ENODEV	no such device in the caller's network namespace;
+ *  -ERANGE	@rxq is not below the device's number of rx rings;
+ *  -EBUSY	a live process (this one included) holds the device's state;
+ *  -EOPNOTSUPP	the device cannot split headers or take ntuple rules;
+ *  or what the kernel said (-EPERM without CAP_NET_ADMIN).
+ * A stale state file is restored first; if that fails, its error.  On
+ * failure all that was changed is undone and the state file removed; should
+ * even the undo fail, the state file stays with what is left.
+ */
+int io_uring_zcrx_nic_setup(struct io_uring_zcrx_nic **nicp,
+			    const char *ifname, __u32 rxq,
+			    const struct io_uring_zcrx_flow *flow,
+			    unsigned int flags)
+{
+	struct io_uring_zcrx_nic *nic;
+	size_t i;
+
+	if (!nicp)
+		return -EINVAL;
+	*nicp = NULL;
+	if (!zc_ifname_ok(ifname) || !flow || (flags & ~ZC_NIC_FLAGS) ||
+	    (flow->family != AF_INET && flow->family != AF_INET6) ||
+	    !flow->dst_port)
+		return -EINVAL;
+	for (i = 0; i < ZC_ARRAY_SIZE(flow->__resv); i++)
+		if (flow->__resv[i])
+			return -EINVAL;
+
+	nic = calloc(1, sizeof(*nic));
+	if (!nic)
+		return -ENOMEM;
+	nic->family = flow->family;
+	nic->dst_port = flow->dst_port;
+	nic->src_port = flow->src_port;
+	return zc_nic_setup(nicp, nic, ifname, rxq, flags);
+}
+
+/*
+ * The flow of the connected TCP socket @fd as its frames arrive: source
+ * the peer, destination this end.  An IPv4-mapped IPv6 connection is an
+ * IPv4 flow on the wire.
+ */
+static int zc_conn_flow(int fd, struct io_uring_zcrx_nic *nic)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer), olen;
+	const struct sockaddr_in6 *l6, *p6;
+	int type, i;
+
+	olen = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen))
+		return zc_errno();
+	if (type != SOCK_STREAM)
+		return -EINVAL;
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen))
+		return zc_errno();	/* -ENOTCONN: not connected yet */
+	if (local.ss_family != peer.ss_family)
+		return -EINVAL;
+	if (local.ss_family == AF_INET) {
+		const struct sockaddr_in *l4 = (void *)&local, *p4 = (void *)&peer;
+
+		nic->family = AF_INET;
+		memcpy(nic->daddr, &l4->sin_addr, 4);
+		memcpy(nic->saddr, &p4->sin_addr, 4);
+		nic->dst_port = ntohs(l4->sin_port);
+		nic->src_port = ntohs(p4->sin_port);
+		return 0;
+	}
+	if (local.ss_family != AF_INET6)
+		return -EINVAL;
+	l6 = (void *)&local;
+	p6 = (void *)&peer;
+	nic->family = AF_INET6;
+	memcpy(nic->daddr, &l6->sin6_addr, 16);
+	memcpy(nic->saddr, &p6->sin6_addr, 16);
+	if (IN6_IS_ADDR_V4MAPPED(&l6->sin6_addr) &&
+	    IN6_IS_ADDR_V4MAPPED(&p6->sin6_addr)) {
+		nic->family = AF_INET;
+		for (i = 0; i < 4; i++) {
+			nic->daddr[i] = nic->daddr[12 + i];
+			nic->saddr[i] = nic->saddr[12 + i];
+		}
+	}
+	nic->dst_port = ntohs(l6->sin6_port);
+	nic->src_port = ntohs(p6->sin6_port);
+	return 0;
+}
+
+/*
+ * Prepare @ifname for zero-copy receive of the connected TCP socket @fd
+ * on rx queue @rxq: as io_uring_zcrx_nic_setup() for the flow of its two
+ * ports, and on a device without ntuple rules through the RSS indirection
+ * table (see the top of this file).  The errors are setup's, and:
+ *  -ENOTCONN	@fd is not connected;
+ *  -EBADF, -ENOTSOCK	@fd is not a socket;
+ *  -EINVAL	@fd is not a TCP socket of AF_INET or AF_INET6;
+ *  -EOPNOTSUPP	neither ntuple rules nor a Toeplitz RSS table whose key and
+ *		hashed fields the device tells (or IO_URING_ZCRX_NIC_NO_RSS
+ *		on a device without ntuple rules).
+ * On a device with one rx queue and no ntuple rules, nothing needs
+ * steering: only split is turned on.
+ */
+int io_uring_zcrx_nic_setup_conn(struct io_uring_zcrx_nic **nicp,
+				 const char *ifname, __u32 rxq, int fd,
+				 unsigned int flags)
+{
+	struct io_uring_zcrx_nic *nic;
+	int ret;
+
+	if (!nicp)
+		return -EINVAL;
+	*nicp = NULL;
+	if (!zc_ifname_ok(ifname) || fd < 0 || (flags & ~ZC_NIC_FLAGS))
+		return -EINVAL;
+	nic = calloc(1, sizeof(*nic));
+	if (!nic)
+		return -ENOMEM;
+	ret = zc_conn_flow(fd, nic);
+	if (ret) {
+		zc_nic_free(nic);
+		return ret;
+	}
+	nic->conn = true;
+	return zc_nic_setup(nicp, nic, ifname, rxq, flags);
 }
 
 unsigned int io_uring_zcrx_nic_changes(const struct io_uring_zcrx_nic *nic)

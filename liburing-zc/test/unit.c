@@ -2648,6 +2648,68 @@ TEST(nic_args)
 	EXPECT_EQ(0U, io_uring_zcrx_nic_changes(NULL));
 }
 
+/*
+ * The Toeplitz hash against the verification values that Microsoft's RSS
+ * specification gives for its sample key (IPv4 with and without the ports,
+ * IPv6 with the ports), and its refusal of a key too short.
+ */
+TEST(nic_toeplitz)
+{
+	static const __u8 key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+		0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+		0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+		0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+		0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	/* 66.9.149.187:2794 -> 161.142.100.80:1766 */
+	static const __u8 v4[12] = { 66, 9, 149, 187, 161, 142, 100, 80,
+				     0x0a, 0xea, 0x06, 0xe6 };
+	/* [3ffe:2501:200:1fff::7]:2794 -> [3ffe:2501:200:3::1]:1766 */
+	static const __u8 v6[36] = {
+		0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x1f, 0xff,
+		0, 0, 0, 0, 0, 0, 0, 0x07,
+		0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x00, 0x03,
+		0, 0, 0, 0, 0, 0, 0, 0x01,
+		0x0a, 0xea, 0x06, 0xe6,
+	};
+
+	EXPECT_EQ(0x51ccc178U, __io_uring_zcrx_toeplitz(key, 40, v4, 12));
+	EXPECT_EQ(0x323e8fc2U, __io_uring_zcrx_toeplitz(key, 40, v4, 8));
+	EXPECT_EQ(0x40207d3dU, __io_uring_zcrx_toeplitz(key, 40, v6, 36));
+	EXPECT_EQ(0U, __io_uring_zcrx_toeplitz(key, 15, v4, 12));
+}
+
+/* setup_conn's argument checks: a connected TCP socket or nothing */
+TEST(nic_conn_args)
+{
+	struct io_uring_zcrx_nic *nic = (void *)0x1;
+	int fd;
+
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup_conn(NULL, "lo", 0, 0, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup_conn(&nic, "a/b", 0, 0, 0));
+	EXPECT_TRUE(nic == NULL);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, -1, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, 0, 1U << 2));
+	fd = open("/dev/null", O_RDONLY);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-ENOTSOCK, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, fd, 0));
+	close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, fd, 0));
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-ENOTCONN, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, fd, 0));
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-ENOTCONN, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, fd, 0));
+	close(fd);
+	EXPECT_TRUE(nic == NULL);
+}
+
 /* a device that does not exist, before anything is changed */
 TEST(nic_no_such_device)
 {

@@ -3,7 +3,9 @@
  * Preparing a network device for zero-copy receive of one flow: header/data
  * split on, an ntuple rule steering the flow to the chosen rx queue, and
  * (where the device lets its RSS indirection table be changed) no other
- * flow hashed to that queue.  Everything changed is recorded in a state
+ * flow hashed to that queue.  For a connection that exists already,
+ * io_uring_zcrx_nic_setup_conn() steers it through the RSS table where the
+ * device takes no ntuple rules.  Everything changed is recorded in a state
  * file first and undone by io_uring_zcrx_nic_restore(); after a crash,
  * io_uring_zcrx_nic_restore_saved() (or "zcrx-nic restore IFNAME") undoes
  * it from the state file.
@@ -11,6 +13,7 @@
 #ifndef LIBURING_ZC_NIC_H
 #define LIBURING_ZC_NIC_H
 
+#include <stddef.h>
 #include <linux/types.h>
 
 #ifdef __cplusplus
@@ -45,9 +48,19 @@ int io_uring_zcrx_nic_setup(struct io_uring_zcrx_nic **nicp,
 			    const char *ifname, __u32 rxq,
 			    const struct io_uring_zcrx_flow *flow,
 			    unsigned int flags);
+int io_uring_zcrx_nic_setup_conn(struct io_uring_zcrx_nic **nicp,
+				 const char *ifname, __u32 rxq, int fd,
+				 unsigned int flags);
 unsigned int io_uring_zcrx_nic_changes(const struct io_uring_zcrx_nic *nic);
 int io_uring_zcrx_nic_restore(struct io_uring_zcrx_nic *nic);
 int io_uring_zcrx_nic_restore_saved(const char *ifname);
+
+/*
+ * The Toeplitz hash of @len bytes at @in under @key (@key_len >= @len + 4,
+ * else 0), as NICs compute it for RSS; exported for the library's tests.
+ */
+__u32 __io_uring_zcrx_toeplitz(const __u8 *key, size_t key_len,
+			       const __u8 *in, size_t len);
 
 #ifdef __cplusplus
 }

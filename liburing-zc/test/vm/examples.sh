@@ -71,6 +71,17 @@ check "server -n: it changed split and added a rule" \
 zero_copy nic 16777216 >/dev/null || bad "server -n: data was copied"
 check "server -n: split off and no rule after a clean exit" \
 	test "$(hds)-$(rules)" = "off-0"
+# The same for the accepted connection (io_uring_zcrx_nic_setup_conn): on
+# a NIC with ntuple rules, a rule for its two ports; what arrived before
+# the rule was copied, the rest not.
+check "server -C: the helper prepares the NIC for the connection, 16 MiB intact" \
+	xfer conn 16777216 9210 -C
+check "server -C: it changed split and added a rule" \
+	grep -q 'changed: split ntuple' "$work/conn"
+check "server -C: most of it without a copy" \
+	test "$(field zc_bytes "$work/conn")" -ge $((8 << 20))
+check "server -C: split off and no rule after a clean exit" \
+	test "$(hds)-$(rules)" = "off-0"
 
 # Killed in the middle of a transfer: the state file stays behind and
 # "zcrx-nic restore" undoes the changes.

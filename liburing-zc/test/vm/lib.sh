@@ -31,8 +31,8 @@ trap cleanup EXIT
 "$ksft/nsim_env.sh" up $A $B 2 >/dev/null
 case $? in
 0) ;;
-4) echo "netdevsim is not available"; exit 4 ;;
-*) echo "could not set up netdevsim"; exit 1 ;;
+4) echo "the NIC pair (${ZCRX_NIC:-netdevsim}) is not available"; exit 4 ;;
+*) echo "could not set up the NIC pair"; exit 1 ;;
 esac
 
 # field NAME FILE: a value of the "result:" line

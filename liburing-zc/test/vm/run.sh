@@ -5,8 +5,12 @@
 # check's TAP reader counts them: one "ok N selftests: liburing-zc: NAME"
 # line per script, its own TAP lines ("ok N what") nested under it.
 #
-#   run.sh KSELFTEST_ZCRX_DIR [BUILD_DIR]
-#   run.sh --list        the scripts it runs, one a line
+#   run.sh [--nic e1000e] KSELFTEST_ZCRX_DIR [BUILD_DIR]
+#   run.sh --list        the scripts, one a line (of both kinds)
+#
+# The scripts run over two netdevsim ports, but for those named
+# "e1000e-*.sh", which need the two e1000e of scripts/vm-run --nic e1000e
+# and run, alone, with --nic e1000e.
 #
 # A script gets the kselftests' zcrx directory (nsim_env.sh and friends)
 # in $ZCRX_KSFT and the library's build directory in $ZC_BUILD; it exits 0
@@ -17,8 +21,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 tests=("$here"/[a-z]*.sh)
 tests=("${tests[@]/*\/run.sh/}")
 tests=("${tests[@]/*\/lib.sh/}")
+nic=netdevsim
+if [ "${1:-}" = --nic ]; then
+	nic=$2
+	shift 2
+fi
 list=()
-for t in "${tests[@]}"; do [ -n "$t" ] && list+=("$t"); done
+for t in "${tests[@]}"; do
+	[ -n "$t" ] || continue
+	if [ "${1:-}" != --list ]; then
+		case "$(basename "$t")" in
+		e1000e-*) [ "$nic" = e1000e ] || continue ;;
+		*) [ "$nic" = netdevsim ] || continue ;;
+		esac
+	fi
+	list+=("$t")
+done
 if [ "${1:-}" = --list ]; then
 	for t in "${list[@]}"; do basename "$t"; done
 	exit 0
