@@ -105,8 +105,9 @@ done
 #             on them (test/vm/e1000e-*.sh);
 #   e1000e-iommu (after main) the same behind QEMU's emulated Intel
 #             IOMMU, transfers up to 1 MiB (the 64 MiB ones take minutes
-#             there); make check-full runs it in strict mode (every unmap
-#             invalidated at once, so that a late DMA faults at once).
+#             there), in strict mode (every unmap invalidated at once, so
+#             that a late DMA faults at once instead of going through a
+#             stale translation).
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
 # expected across main, hardening and swiotlb.
 ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
@@ -153,11 +154,10 @@ vm() {	# vm NAME [vm-run options] -- COMMAND
 # check-full runs 1 B to 256 MiB in both.
 e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M 64M'"
 e1k_iommu_sizes="E1000E_ZCRX_SIZES='1 4097 1M'"
-e1k_iommu_args=()
+e1k_iommu_args=(--append iommu.strict=1)
 if [ -n "$full" ]; then
 	e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M 64M 256M'"
 	e1k_iommu_sizes=$e1k_sizes
-	e1k_iommu_args=(--append iommu.strict=1)
 fi
 
 note "vm: kselftests, upstream tests and liburing-zc (TAP in $logs/main.tap)"
