@@ -118,8 +118,11 @@ ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 }
 full=${ZCRX_CHECK_FULL:-0}
 # The guests inherit the environment: the stress settings of make stress
-# are not make check's (its own profile, a new seed each run).
-unset "${!ZCRX_STRESS_@}" "${!E1000E_ZCRX_@}" ZCRX_NIC ZCRX_VM_NIC ZCRX_VM_IOMMU
+# are not make check's (its own profile, a new seed each run), nor are a
+# NIC, an IOMMU or kernel arguments meant for vm-run by hand (each boot
+# says its own).  ZCRX_VM_MEM and ZCRX_VM_ACCEL stay the user's.
+unset "${!ZCRX_STRESS_@}" "${!E1000E_ZCRX_@}" ZCRX_NIC ZCRX_VM_NIC ZCRX_VM_IOMMU \
+	ZCRX_VM_APPEND
 [ "$full" = 1 ] && full=--full || full=
 # nsim_tcp's 64 MiB transfers take up to five minutes each under the debug
 # kernel: make check runs one (IPv4, no split) and the 1 MiB ones of every
