@@ -226,7 +226,7 @@ os.rename("'"$TMP"'/frag.tmp", "'"$TMP"'/frag.done")
 	wait_file "$TMP/frag.ready" $rx ||
 		ktap_print_msg "fragments: the receiver did not start: $(cat "$TMP/frag.rx")"
 	t1=$SECONDS
-	[ -e "$TMP/frag.ready" ] && ip netns exec $NS_A python3 -c '
+	if [ -e "$TMP/frag.ready" ] && ! ip netns exec $NS_A python3 -c '
 import os, socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(2 * '$WAIT_SECS'):
@@ -234,8 +234,9 @@ for i in range(2 * '$WAIT_SECS'):
     time.sleep(0.5)
     if os.path.exists("'"$TMP"'/frag.done"):
         break
-' >"$TMP/frag.tx" 2>&1 ||
+' >"$TMP/frag.tx" 2>&1; then
 		ktap_print_msg "fragments: the sender failed: $(tail -n 2 "$TMP/frag.tx")"
+	fi
 	# it exits once it has its datagram
 	[ -e "$TMP/frag.done" ] || kill $rx 2>/dev/null
 	wait $rx 2>/dev/null
