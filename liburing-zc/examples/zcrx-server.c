@@ -347,8 +347,8 @@ int main(int argc, char **argv)
 			 * arrives before, on another queue, is copied.
 			 */
 			if (sv.use_nic == 1)
-				printf("NIC: %s takes no ntuple rules; steering the "
-				       "connection once it is accepted\n", sv.ifname);
+				printf("NIC: %s cannot take a rule for the port; steering "
+				       "the connection once it is accepted\n", sv.ifname);
 			fd = accept_one(&sv);
 			if (fd < 0)
 				return fail("accept", fd);

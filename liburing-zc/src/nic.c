@@ -635,15 +635,14 @@ static int zc_rss_input(struct zc_dev *d, const struct io_uring_zcrx_nic *nic,
 {
 	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_GRXFH };
 	size_t alen = nic->family == AF_INET ? 4 : 16;
-	__u64 fields = RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 | RXH_L4_B_2_3;
+	__u64 fields;
 	int ret;
 
 	nfc.flow_type = nic->family == AF_INET ? TCP_V4_FLOW : TCP_V6_FLOW;
 	ret = zc_ethtool(d, nic->ifname, &nfc);
-	if (!ret)
-		fields = nfc.data;
-	else if (ret != -EOPNOTSUPP)
-		return ret;	/* no answer: the usual four */
+	if (ret)
+		return ret;	/* no answer: no guess either */
+	fields = nfc.data;
 	if (fields & RXH_DISCARD || !(fields & RXH_IP_SRC) ||
 	    !(fields & RXH_IP_DST) ||
 	    (fields & ~(__u64)(RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 |
@@ -719,8 +718,13 @@ static int zc_rss_entry(struct zc_dev *d, const struct io_uring_zcrx_nic *nic,
 		return -ENOMEM;
 	*h = q;
 	ret = zc_ethtool(d, nic->ifname, h);
-	if (!ret && (h->hfunc != ZC_RSS_HASH_TOP || h->indir_size != size ||
-		     h->key_size != q.key_size))
+	/*
+	 * The byte after hfunc is input_xfrm (rsvd8[0] in headers before
+	 * 6.8): a symmetric transformation of the input, which the helper
+	 * does not compute.
+	 */
+	if (!ret && (h->hfunc != ZC_RSS_HASH_TOP || (&h->hfunc)[1] ||
+		     h->indir_size != size || h->key_size != q.key_size))
 		ret = -EOPNOTSUPP;
 	if (!ret)
 		*entry = __io_uring_zcrx_toeplitz((__u8 *)&h->rss_config[size],
@@ -1322,7 +1326,23 @@ static int zc_rss_apply(struct zc_dev *d, struct io_uring_zcrx_nic *nic,
 static int zc_nic_steps(struct zc_dev *d, struct io_uring_zcrx_nic *nic,
 			__u32 rings)
 {
+	struct ethtool_rxnfc cnt = { .cmd = ETHTOOL_GRXCLSRLCNT };
+	bool ntuple;
 	int ret;
+
+	/*
+	 * A device that lists no ntuple rules takes none: fail before
+	 * anything changes (each change of split may reset the MAC), or,
+	 * for a connection, steer through the RSS table alone.
+	 */
+	ret = zc_ethtool(d, nic->ifname, &cnt);
+	if (ret && ret != -EOPNOTSUPP)
+		return ret;
+	ntuple = !ret;
+	if (!ntuple && !nic->conn)
+		return -EOPNOTSUPP;
+	if (!ntuple && rings > 1 && (nic->flags & IO_URING_ZCRX_NIC_NO_RSS))
+		return -EOPNOTSUPP;
 
 	/* 1. tcp-data-split */
 	ret = zc_hds_get(d, nic->ifname, &nic->hds_orig);
@@ -1342,6 +1362,9 @@ static int zc_nic_steps(struct zc_dev *d, struct io_uring_zcrx_nic *nic,
 			return ret;
 		}
 	}
+
+	if (!ntuple)
+		return rings < 2 ? 0 : zc_rss_apply(d, nic, rings, true);
 
 	/* 2. the ntuple rule; its location is known once it is in */
 	ret = zc_rule_pick(d, nic->ifname, &nic->ntuple_loc);
@@ -1520,13 +1543,21 @@ static int zc_conn_flow(int fd, struct io_uring_zcrx_nic *nic)
 	const struct sockaddr_in6 *l6, *p6;
 	int type, i;
 
+	if (getsockname(fd, (struct sockaddr *)&local, &llen))
+		return zc_errno();
+	if (local.ss_family != AF_INET && local.ss_family != AF_INET6)
+		return -EINVAL;
 	olen = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen))
 		return zc_errno();
 	if (type != SOCK_STREAM)
 		return -EINVAL;
-	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen))
+	olen = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &type, &olen))
+		return zc_errno();
+	if (type != IPPROTO_TCP)
+		return -EINVAL;	/* SCTP, MPTCP: other frames on the wire */
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen))
 		return zc_errno();	/* -ENOTCONN: not connected yet */
 	if (local.ss_family != peer.ss_family)
 		return -EINVAL;

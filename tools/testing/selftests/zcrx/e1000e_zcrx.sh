@@ -371,10 +371,13 @@ test_unbind() {
 # flow sends to the queue wanted).  Every byte of the first goes into the
 # area, none of the second.
 test_queues() {
-	local bad=0 n=$((4 << 20)) sp0 sp1 q0 q1 mp0 d0 d1 mp plain tx1 zc
+	local bad=0 n=$((4 << 20)) sp0 sp1 q0 q1 mp0 d0 d1 mp plain tx1 zc rc
 
-	ip netns exec $NS_B test -e /sys/class/net/eth0/queues/rx-1 ||
-		ktap_print_msg "queues: B has one rx queue (no MSI-X?)"
+	if ! ip netns exec $NS_B test -e /sys/class/net/eth0/queues/rx-1; then
+		ktap_test_skip "zero copy on rx queue 1: B has one rx queue (no MSI-X, or not an 82574)"
+		ktap_test_skip "rx queue 2 is refused: B has one rx queue"
+		return
+	fi
 	ip netns exec $NS_B ethtool -X eth0 equal 2 || bad=1
 	sp1=$(./zcrx_nic -N $NS_B eth0 rss-port 192.0.2.1 $ADDR4 $PORT 1) || bad=1
 	sp0=$(./zcrx_nic -N $NS_B eth0 rss-port 192.0.2.1 $ADDR4 $((PORT + 1)) 0) || bad=1
@@ -393,6 +396,8 @@ test_queues() {
 		timeout $WAIT_SECS ./zcrx_xfer -c $ADDR4 -N $NS_A -p $((PORT + 1)) -s "$sp0" \
 			-S $n || bad=1
 		wait $tx1 || bad=1
+	else
+		kill $RX $plain 2>/dev/null	# no sender: no waiting for one
 	fi
 	wait_bounded $RX || { ktap_print_msg "queues: $(tail -n 3 "$TMP/queues.rx")"; bad=1; }
 	wait_bounded $plain || { ktap_print_msg "queues: recv(): $(tail -n 3 "$TMP/plain.rx")"; bad=1; }
@@ -407,10 +412,14 @@ test_queues() {
 	[ $mp -ge $n ] && [ $mp -lt $((2 * n)) ] || bad=1
 	ktap_test_result "zero copy on rx queue 1 next to recv() on rx queue 0" test $bad -eq 0
 
-	# no third queue to bind
+	# no third queue to bind: registration fails (a receiver that got
+	# past it would wait for a connection until killed, exit 124)
 	timeout 60 ./zcrx_xfer -l -N $NS_B -p $((PORT + 2)) -z eth0:2 -S 1 >"$TMP/q2.rx" 2>&1
-	[ $? -ne 0 ] && ! grep -q '^result:' "$TMP/q2.rx"
-	ktap_test_result "rx queue 2 of a two-queue NIC is refused" test $? -eq 0
+	rc=$?
+	bad=0
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q '^registering eth0 queue 2: ' "$TMP/q2.rx" ||
+		{ ktap_print_msg "queue 2: exit $rc: $(cat "$TMP/q2.rx")"; bad=1; }
+	ktap_test_result "rx queue 2 of a two-queue NIC is refused" test $bad -eq 0
 	ip netns exec $NS_B ethtool -X eth0 equal 1
 }
 

@@ -17,7 +17,9 @@
  * queue feeds, and fails if there is none.  "rss-port" prints the lowest
  * source port from 20000 up that makes IFNAME's RSS (Toeplitz hash of the
  * addresses and ports, its key and indirection table as they are now)
- * send the TCP flow from SRC to DST:DPORT to rx queue QUEUE.  Exits non-zero with the
+ * send the TCP flow from SRC to DST:DPORT to rx queue QUEUE (a device
+ * that hashes TCP on other fields, or not with Toeplitz, fails with
+ * EOPNOTSUPP).  Exits non-zero with the
  * kernel's error message on failure.
  */
 #include <linux/ethtool.h>
@@ -384,6 +386,7 @@ static int rss_port(const char *ifname, const char *src, const char *dst,
 		    int dport, unsigned int queue)
 {
 	struct ethtool_rxfh q = { .cmd = ETHTOOL_GRSSH }, *rxfh = NULL;
+	struct ethtool_rxnfc fields = { .cmd = ETHTOOL_GRXFH };
 	uint8_t in[36], *key;
 	int fd, ret, family = strchr(src, ':') ? AF_INET6 : AF_INET;
 	size_t alen = family == AF_INET ? 4 : 16;
@@ -395,6 +398,14 @@ static int rss_port(const char *ifname, const char *src, const char *dst,
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* the hash must be over both addresses and both ports, nothing else */
+	fields.flow_type = family == AF_INET ? TCP_V4_FLOW : TCP_V6_FLOW;
+	ret = ethtool_ioctl(fd, ifname, &fields);
+	if (ret)
+		goto out;
+	ret = -EOPNOTSUPP;
+	if (fields.data != (RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 | RXH_L4_B_2_3))
+		goto out;
 	ret = ethtool_ioctl(fd, ifname, &q);
 	if (ret)
 		goto out;
@@ -410,7 +421,8 @@ static int rss_port(const char *ifname, const char *src, const char *dst,
 	if (ret)
 		goto out;
 	ret = -EOPNOTSUPP;
-	if (rxfh->hfunc != RSS_HASH_TOP)
+	/* Toeplitz over the fields as they are, not made symmetric */
+	if (rxfh->hfunc != RSS_HASH_TOP || rxfh->input_xfrm)
 		goto out;
 	key = (uint8_t *)&rxfh->rss_config[rxfh->indir_size];
 	in[2 * alen + 2] = dport >> 8;

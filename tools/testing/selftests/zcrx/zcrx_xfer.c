@@ -364,11 +364,6 @@ static void on_sigusr1(int sig)
 	stop_sending = 1;
 }
 
-/*
- * Connect a @type socket to @addr:@port: @fd if >= 0 (bound already), else
- * a new one.  A TCP listener that is not up yet refuses the connection:
- * retry until CONNECT_TIMEOUT seconds have passed.
- */
 /* Bind @fd to source port @port of any address. */
 static int bind_port(int fd, int family, int port)
 {
@@ -385,6 +380,11 @@ static int bind_port(int fd, int family, int port)
 	return 0;
 }
 
+/*
+ * Connect a @type socket to @addr:@port: @fd if >= 0 (bound already), else
+ * a new one.  A TCP listener that is not up yet refuses the connection:
+ * retry until CONNECT_TIMEOUT seconds have passed.
+ */
 static int connect_to(const char *addr, int port, int type, int fd)
 {
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
