@@ -11,10 +11,12 @@
 #
 # Needs the two interfaces (scripts/vm-run --nic e1000e); skips without
 # them.  E1000E_ZCRX_SIZES lists the transfer sizes (default: 1 B to
-# 64 MiB; make check-full adds 256 MiB).  E1000E_ZCRX_IOMMU=1 expects the
-# NICs behind an IOMMU.  Waits are on conditions, each bounded by WAIT_SECS
-# (E1000E_ZCRX_WAIT, default 300 s; a transfer gets a second more per 256
-# KiB, the link 30 s, an unbound device's receiver 120 s to go away).
+# 64 MiB; make check-full adds 256 MiB), E1000E_ZCRX_CYCLES the ring
+# resizes and link flaps under a stream (default 3 each).
+# E1000E_ZCRX_IOMMU=1 expects the NICs behind an IOMMU.  Waits are on
+# conditions, each bounded by WAIT_SECS (E1000E_ZCRX_WAIT, default 300 s;
+# a transfer gets a second more per 256 KiB, the link 30 s, an unbound
+# device's receiver 120 s to go away).
 
 source "$(dirname "$0")"/../kselftest/ktap_helpers.sh
 source "$(dirname "$0")"/zcrx_lib.sh
@@ -28,6 +30,7 @@ PORT=9400
 ENV=./nsim_env.sh
 WAIT_SECS=${E1000E_ZCRX_WAIT:-300}
 SIZES=${E1000E_ZCRX_SIZES:-"1 4097 1M 64M"}
+CYCLES=${E1000E_ZCRX_CYCLES:-3}
 TMP=$(mktemp -d)
 
 cleanup() {
@@ -271,23 +274,32 @@ mtu_change() {
 		ip -n $NS_A link set eth0 mtu 1500
 }
 
+# Resizing and closing free the rings while the sender keeps sending:
+# CYCLES times each, so that a device still fetching from a freed ring
+# (faults behind a strict IOMMU) is likely to show.
 ring_resize() {
-	ip netns exec $NS_B ethtool -G eth0 rx 512 &&
-		sleep 1 &&
-		ip netns exec $NS_B ethtool -G eth0 rx 256
+	local i
+
+	for i in $(seq $CYCLES); do
+		ip netns exec $NS_B ethtool -G eth0 rx 512 &&
+			sleep 1 &&
+			ip netns exec $NS_B ethtool -G eth0 rx 256 || return
+	done
 }
 
 # Taking B down flushes its neighbours, the static ones too: put them back
 # (neighbour discovery is ICMPv6, which B drops while bound).
 link_flap() {
-	local mac
+	local mac i
 
-	mac=$(ip netns exec $NS_A cat /sys/class/net/eth0/address) &&
+	mac=$(ip netns exec $NS_A cat /sys/class/net/eth0/address) || return
+	for i in $(seq $CYCLES); do
 		ip -n $NS_B link set eth0 down && sleep 1 &&
-		ip -n $NS_B link set eth0 up &&
-		ip -n $NS_B neigh replace 192.0.2.1 lladdr "$mac" nud permanent dev eth0 &&
-		ip -n $NS_B neigh replace 2001:db8::1 lladdr "$mac" nud permanent dev eth0 &&
-		$ENV hds $NS_B on
+			ip -n $NS_B link set eth0 up &&
+			ip -n $NS_B neigh replace 192.0.2.1 lladdr "$mac" nud permanent dev eth0 &&
+			ip -n $NS_B neigh replace 2001:db8::1 lladdr "$mac" nud permanent dev eth0 &&
+			$ENV hds $NS_B on || return
+	done
 }
 
 split_off_refused() {
