@@ -107,8 +107,8 @@ done
 #             there), in strict mode (every unmap invalidated at once, so
 #             that a late DMA faults at once instead of going through a
 #             stale translation); then liburing-zc's NIC helper on the
-#             pair (test/vm/e1000e-*.sh; TAP in e1000e-lib.tap, counted
-#             with the other lanes').  The lanes take about as long.
+#             pair (test/vm/e1000e-*.sh; TAP in vm-e1000e-iommu/lib.tap,
+#             counted with the other lanes').  The lanes take about as long.
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
 # expected across main, hardening and swiotlb.
 ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
@@ -196,12 +196,13 @@ runs=(main hardening swiotlb e1000e e1000e-iommu)
 		 bash '$ZCRX_TOP/scripts/guest/upstream-tests.sh' '$ZCRX_TREE';
 		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
 	# liburing-zc's NIC helper on e1000e here too, behind the IOMMU: this
-	# lane is the shorter one; its TAP goes to a file of its own, counted
-	# with the other lanes'
+	# lane is the shorter one; its TAP goes to a file of its own (in the
+	# run's --out directory, the one the guest may write), counted with
+	# the other lanes'
 	vm e1000e-iommu --nic e1000e --iommu "${e1k_iommu_args[@]}" --timeout "$e1k_timeout" -- \
 		"$standalone && $e1k_iommu_sizes E1000E_ZCRX_IOMMU=1 ./run_kselftest.sh$e1k_ksft -t zcrx:e1000e_zcrx.sh;
 		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' --nic e1000e /tmp/kselftest/zcrx \
-			'$ZCRX_TOP/liburing-zc/build' >'$logs/e1000e-lib.tap'; true"
+			'$ZCRX_TOP/liburing-zc/build' >'$logs/vm-e1000e-iommu/lib.tap'; true"
 	[ -z "$full" ] || (
 		export ZCRX_STRESS_PROFILE=full
 		vm stress --timeout 7200 -- \
@@ -215,10 +216,12 @@ for run in "${runs[@]}"; do
 done
 # Every program the sources name must report; a skip in the series' own
 # kernel is a failure; each run itself must end cleanly.
+[ -s "$logs/vm-e1000e-iommu/lib.tap" ] ||
+	result fail "vm/e1000e-iommu: no TAP from liburing-zc's e1000e tests ($logs/vm-e1000e-iommu/lib.tap)"
 while IFS=$'\t' read -r res name; do
 	result "$res" "vm/$name"
 done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" "$logs/e1000e.tap" \
-	"$logs/e1000e-lib.tap" |
+	"$logs/vm-e1000e-iommu/lib.tap" |
 	python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail \
 		$(bash "$ZCRX_TOP/scripts/guest/swiotlb-tests.sh" --list $full | sed 's/^/--expect zcrx:/') ||
 	printf 'fail\tcounting the TAP failed\n')

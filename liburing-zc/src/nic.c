@@ -723,7 +723,8 @@ static int zc_rss_entry(struct zc_dev *d, const struct io_uring_zcrx_nic *nic,
 	 * 6.8): a symmetric transformation of the input, which the helper
 	 * does not compute.
 	 */
-	if (!ret && (h->hfunc != ZC_RSS_HASH_TOP || (&h->hfunc)[1] ||
+	if (!ret && (h->hfunc != ZC_RSS_HASH_TOP ||
+		     ((__u8 *)h)[offsetof(struct ethtool_rxfh, hfunc) + 1] ||
 		     h->indir_size != size || h->key_size != q.key_size))
 		ret = -EOPNOTSUPP;
 	if (!ret)

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -2708,11 +2707,6 @@ TEST(nic_conn_args)
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, fd, 0));
 	close(fd);
-	fd = socket(AF_INET6, SOCK_STREAM, IPPROTO_SCTP);
-	if (fd >= 0) {	/* where the host has SCTP */
-		EXPECT_EQ(-EINVAL, io_uring_zcrx_nic_setup_conn(&nic, "lo", 0, fd, 0));
-		close(fd);
-	}
 	EXPECT_TRUE(nic == NULL);
 }
 

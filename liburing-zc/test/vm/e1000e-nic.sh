@@ -100,7 +100,7 @@ check "server -n over IPv6: 16 MiB intact" xfer conn6 16777216 9502 -n -6
 zc=$(field zc_bytes "$work/conn6")
 check "server -n over IPv6: most of it zero copy" test "${zc:-0}" -ge $((8 << 20))
 mapped() {
-	ip netns exec $B "$bin/examples/zcrx-server" -i eth0 -q 1 -p 9503 -n -6 \
+	ip netns exec $B timeout 600 "$bin/examples/zcrx-server" -i eth0 -q 1 -p 9503 -n -6 \
 		-s 16M >"$work/mapped" 2>&1 &
 	local srv=$!
 	ip netns exec $A "$bin/examples/zcrx-send" -c 192.0.2.2 -p 9503 -s 16M \

@@ -45,7 +45,7 @@ xfer() {
 	local name=$1 size=$2 port=$3 addr=192.0.2.2 rc
 	shift 3
 	case " $* " in *" -6 "*) addr=2001:db8::2 ;; esac
-	ip netns exec $B "$bin/examples/zcrx-server" -i eth0 -q 1 -p "$port" \
+	ip netns exec $B timeout 600 "$bin/examples/zcrx-server" -i eth0 -q 1 -p "$port" \
 		-s "$size" "$@" >"$work/$name" 2>&1 &
 	local srv=$!
 	ip netns exec $A "$bin/examples/zcrx-send" -c $addr -p "$port" -s "$size" \

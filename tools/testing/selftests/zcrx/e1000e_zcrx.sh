@@ -31,6 +31,7 @@ ENV=./nsim_env.sh
 WAIT_SECS=${E1000E_ZCRX_WAIT:-300}
 SIZES=${E1000E_ZCRX_SIZES:-"1 4097 1M 64M"}
 CYCLES=${E1000E_ZCRX_CYCLES:-3}
+[[ $CYCLES =~ ^[1-9][0-9]*$ ]] || { echo "E1000E_ZCRX_CYCLES: '$CYCLES' is not a count" >&2; exit 1; }
 TMP=$(mktemp -d)
 
 cleanup() {
