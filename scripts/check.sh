@@ -100,17 +100,25 @@ done
 #   stress    (ZCRX_CHECK_FULL=1 only, after main) the stress campaign's
 #             full profile;
 #   e1000e    (after swiotlb) zero-copy receive through e1000e: two
-#             emulated 82574L wired back to back (e1000e_zcrx.sh),
-#             transfers of 1 B to 64 MiB;
-#   e1000e-iommu (after main) the same behind QEMU's emulated Intel
-#             IOMMU, transfers up to 1 MiB (the 64 MiB ones take minutes
-#             there), in strict mode (every unmap invalidated at once, so
-#             that a late DMA faults at once instead of going through a
-#             stale translation); then liburing-zc's NIC helper on the
+#             emulated 82574L wired back to back: the transfer,
+#             registration and pressure suites (iou_zcrx_data up to
+#             64 MiB, iou_zcrx_reg, iou_zcrx_pressure) with
+#             ZCRX_NIC=e1000e, then e1000e_zcrx.sh (transfers of 1 B to
+#             1 MiB; iou_zcrx_data sent 64 MiB);
+#   e1000e-iommu (after main) behind QEMU's emulated Intel IOMMU in
+#             strict mode (every unmap invalidated at once, so that a
+#             late DMA faults at once instead of going through a stale
+#             translation): the teardown and lifetime suites
+#             (iou_zcrx_teardown, iou_zcrx_life) with ZCRX_NIC=e1000e,
+#             e1000e_zcrx.sh with transfers up to 1 MiB (the 64 MiB ones
+#             take minutes there), then liburing-zc's NIC helper on the
 #             pair (test/vm/e1000e-*.sh; TAP in vm-e1000e-iommu/lib.tap,
-#             counted with the other lanes').  The lanes take about as long.
+#             counted with the other lanes').  make check-full runs all
+#             five suites in both, e1000e_zcrx.sh up to 256 MiB.  The
+#             lanes take about as long.
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
-# expected across main, hardening and swiotlb.
+# expected across main, hardening and swiotlb, and each e1000e boot's
+# programs in its own count (its results named after the boot).
 ksft_tests() {	# ksft_tests PROG...: run_kselftest.sh arguments
 	local p
 	for p in "$@"; do
@@ -154,18 +162,25 @@ vm() {	# vm NAME [vm-run options] -- COMMAND
 		--out "$logs/vm-$name" "$@" >"$logs/$name.tap" 2>"$logs/vm-$name.log"
 	echo $? >"$logs/vm-$name.rc"
 }
-# e1000e_zcrx.sh: 1 B to 64 MiB (1 MiB behind the IOMMU); make
-# check-full runs 1 B to 256 MiB in both.
-e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M 64M'"
+# e1000e_zcrx.sh: 1 B to 1 MiB in both boots, iou_zcrx_data up to 64 MiB
+# without the IOMMU; make check-full runs 1 B to 256 MiB in both.  The
+# C suites take the pair as they take netdevsim, from ZCRX_NIC.
+e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M' KSELFTEST_IOU_ZCRX_DATA_ARGS='-V ipv4_256m'"
 e1k_iommu_sizes="E1000E_ZCRX_SIZES='1 4097 1M'"
 e1k_iommu_args=(--append iommu.strict=1)
+e1k_progs=(iou_zcrx_data iou_zcrx_reg iou_zcrx_pressure)
+e1k_iommu_progs=(iou_zcrx_teardown iou_zcrx_life)
 # check-full's 256 MiB transfers take the suite past the zcrx directory's
 # kselftest timeout (settings: 1800 s) and make check's boot timeout.
 e1k_ksft=
 e1k_timeout=${ZCRX_CHECK_TIMEOUT:-3000}
 if [ -n "$full" ]; then
-	e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M 64M 256M'"
+	# (iou_zcrx_data's 256 MiB would outlast its test's timeout on
+	# e1000e; e1000e_zcrx.sh sends 256 MiB there)
+	e1k_sizes="E1000E_ZCRX_SIZES='1 4097 1M 64M 256M' KSELFTEST_IOU_ZCRX_DATA_ARGS='-V ipv4_256m'"
 	e1k_iommu_sizes=$e1k_sizes
+	e1k_progs=(iou_zcrx_data iou_zcrx_reg iou_zcrx_pressure iou_zcrx_teardown iou_zcrx_life)
+	e1k_iommu_progs=("${e1k_progs[@]}")
 	e1k_ksft=" -o 5400"
 	e1k_timeout=${ZCRX_CHECK_TIMEOUT:-7200}
 fi
@@ -186,7 +201,7 @@ note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
 		"bash '$ZCRX_TOP/scripts/guest/swiotlb-tests.sh' '$ks' $full; true"
 	vm e1000e --nic e1000e --timeout "$e1k_timeout" -- \
-		"$standalone && $e1k_sizes ./run_kselftest.sh$e1k_ksft -t zcrx:e1000e_zcrx.sh; true"
+		"$standalone && ZCRX_NIC=e1000e $e1k_sizes ./run_kselftest.sh$e1k_ksft$(ksft_tests "${e1k_progs[@]}") -t zcrx:e1000e_zcrx.sh; true"
 ) &
 runs=(main hardening swiotlb e1000e e1000e-iommu)
 (
@@ -200,7 +215,7 @@ runs=(main hardening swiotlb e1000e e1000e-iommu)
 	# run's --out directory, the one the guest may write), counted with
 	# the other lanes'
 	vm e1000e-iommu --nic e1000e --iommu "${e1k_iommu_args[@]}" --timeout "$e1k_timeout" -- \
-		"$standalone && $e1k_iommu_sizes E1000E_ZCRX_IOMMU=1 ./run_kselftest.sh$e1k_ksft -t zcrx:e1000e_zcrx.sh;
+		"$standalone && ZCRX_NIC=e1000e $e1k_iommu_sizes E1000E_ZCRX_IOMMU=1 ./run_kselftest.sh$e1k_ksft$(ksft_tests "${e1k_iommu_progs[@]}") -t zcrx:e1000e_zcrx.sh;
 		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' --nic e1000e /tmp/kselftest/zcrx \
 			'$ZCRX_TOP/liburing-zc/build' >'$logs/vm-e1000e-iommu/lib.tap'; true"
 	[ -z "$full" ] || (
@@ -220,17 +235,23 @@ done
 	result fail "vm/e1000e-iommu: no TAP from liburing-zc's e1000e tests ($logs/vm-e1000e-iommu/lib.tap)"
 while IFS=$'\t' read -r res name; do
 	result "$res" "vm/$name"
-done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" "$logs/e1000e.tap" \
+done < <(cat "$logs/main.tap" "$logs/hardening.tap" "$logs/swiotlb.tap" \
 	"$logs/vm-e1000e-iommu/lib.tap" |
 	python3 "$ZCRX_TOP/scripts/tap.py" --expected-from "$ZCRX_TOP" --skips-fail \
+		--not-expect zcrx:e1000e_zcrx.sh \
 		$(bash "$ZCRX_TOP/scripts/guest/swiotlb-tests.sh" --list $full | sed 's/^/--expect zcrx:/') ||
 	printf 'fail\tcounting the TAP failed\n')
-# The IOMMU run repeats e1000e_zcrx.sh: its results count under a name of
-# their own.
+# The e1000e boots repeat suites of the other lanes on the e1000e pair:
+# their results count under names of their own.
+while IFS=$'\t' read -r res name; do
+	result "$res" "vm/e1000e: $name"
+done < <(python3 "$ZCRX_TOP/scripts/tap.py" --expect zcrx:e1000e_zcrx.sh \
+	$(printf ' --expect zcrx:%s' "${e1k_progs[@]}") --skips-fail <"$logs/e1000e.tap" ||
+	printf 'fail\tcounting the TAP failed\n')
 while IFS=$'\t' read -r res name; do
 	result "$res" "vm/iommu: $name"
 done < <(python3 "$ZCRX_TOP/scripts/tap.py" --expect zcrx:e1000e_zcrx.sh \
-	--skips-fail <"$logs/e1000e-iommu.tap" ||
+	$(printf ' --expect zcrx:%s' "${e1k_iommu_progs[@]}") --skips-fail <"$logs/e1000e-iommu.tap" ||
 	printf 'fail\tcounting the TAP failed\n')
 if [ -n "$full" ]; then
 	while IFS=$'\t' read -r res name; do

@@ -4,7 +4,8 @@
 # accounting.sh).
 """Count the TAP of a VM run of make check; print "ok|fail|skip<TAB>name".
 
-  tap.py [--expect SUITE:PROG]... [--expected-from TOP] [--skips-fail]
+  tap.py [--expect SUITE:PROG]... [--expected-from TOP]
+         [--not-expect SUITE:PROG]... [--skips-fail]
          [--vm-log FILE --vm-rc N] <TAP
 
 The TAP is what run_kselftest.sh prints, and scripts/guest/upstream-tests.sh and
@@ -22,7 +23,8 @@ started but has no result line (the output ends in its middle) fails.
 list from the sources: TEST_GEN_PROGS and TEST_PROGS of
 tools/testing/selftests/zcrx/Makefile, "scripts/guest/upstream-tests.sh --list",
 "liburing-zc/test/vm/run.sh --list" and "scripts/guest/bench.sh --list" (make
-bench's receivers, each run once).  Every expected program without a
+bench's receivers, each run once); --not-expect takes a program off the
+list (one whose run another count expects).  Every expected program without a
 result fails, so a VM step that died early or printed nothing is a failure
 by name.  With --skips-fail, a skip is a failure: the VM runs the series'
 own kernel and configuration, which provide everything these tests need.
@@ -171,6 +173,7 @@ def vm_result(log, rc):
 
 def main(argv):
     expected, errors, skips_fail, vm_log, vm_rc = [], [], False, None, 0
+    not_expected = set()
     args = list(argv)
     try:
         while args:
@@ -187,6 +190,8 @@ def main(argv):
                 if not found and not errors:
                     errors.append('expected tests: none found in %s' % top)
                 expected += found
+            elif a == '--not-expect':
+                not_expected.add(args.pop(0))
             elif a == '--skips-fail':
                 skips_fail = True
             elif a == '--vm-log':
@@ -201,7 +206,7 @@ def main(argv):
     c.out += [('fail', e) for e in errors]
     for line in sys.stdin:
         c.line(line.rstrip('\n'))
-    c.end(expected)
+    c.end([e for e in expected if e not in not_expected])
     if vm_log is not None:
         c.out.append(vm_result(vm_log, vm_rc))
     for res, name in c.out:

@@ -133,6 +133,10 @@ expect "expected programs derived from the sources" \
 	for r in recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev zc_4k_4flows scale; do
 		printf ' bench_%s (no result)' $r
 	done)"
+expect "--not-expect takes a program off the list" \
+	"$(tap --expected-from "$work/top" --not-expect zcrx:iou_zcrx_new \
+		--not-expect zcrx:nsim_queues.sh </dev/null | cut -f2 | grep -v '^bench_' | xargs)" \
+	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_more (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)"
 rm "$work/top/tools/testing/selftests/zcrx/Makefile"
 expect "no list of expected programs is a failure" \
 	"$(tap --expected-from "$work/top" </dev/null | grep -c '^fail	expected tests')" 1

@@ -142,8 +142,8 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
 			      ZC_QUEUE, AREA_LEN, RQ_ENTRIES,
 			      variant->kregion));
-	split0 = zcrx_counter(self->env.ns_b, "rx1_split");
-	bytes0 = zcrx_counter(self->env.ns_b, "rx1_bytes");
+	split0 = queue_counter(self->env.ns_b, ZC_QUEUE, "split");
+	bytes0 = queue_counter(self->env.ns_b, ZC_QUEUE, "bytes");
 	ASSERT_GE(split0, 0);
 	ASSERT_GE(bytes0, 0);
 	lfd = tcp_listen(variant->family, PORT);
@@ -174,9 +174,9 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 	 * comes from the pool's cache (alloc-fast), from its ring (refill) or
 	 * from the provider after both ran dry (at most once per empty).
 	 */
-	EXPECT_GE(zcrx_counter(self->env.ns_b, "rx1_bytes") - bytes0,
+	EXPECT_GE(queue_counter(self->env.ns_b, ZC_QUEUE, "bytes") - bytes0,
 		  (long long)variant->size);
-	EXPECT_GE(zcrx_counter(self->env.ns_b, "rx1_split") - split0,
+	EXPECT_GE(queue_counter(self->env.ns_b, ZC_QUEUE, "split") - split0,
 		  (long long)((variant->size + 65535) / 65536));
 	fast = pp_stat("alloc-fast");
 	refill = pp_stat("alloc-refill");

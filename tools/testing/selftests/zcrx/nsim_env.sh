@@ -242,6 +242,7 @@ e1k_renew() {
 
 	read -r _ pci <"/run/netns/.$b.nsim" || return 1
 	echo "$pci" >"$E1K_DRV/bind" || return 1
+	rm -f "/run/netns/.$b.unplugged"
 	e1k_find
 	for i in "${!e1k_pci[@]}"; do
 		[ "${e1k_pci[$i]}" = "$pci" ] || continue
@@ -258,12 +259,15 @@ e1k_renew() {
 	return 1
 }
 
+# /run/netns/.NS.unplugged marks NS's e1000e as unbound, until "renew" or
+# "down" binds it again.
 unplug() {
 	local kind pci
 
 	read -r kind pci <"/run/netns/.$1.nsim" || return 1
 	[ "$kind" = e1000e ] || { echo "unplug: $1 has no e1000e" >&2; return 2; }
-	echo "$pci" >"$E1K_DRV/unbind"
+	echo "$pci" >"$E1K_DRV/unbind" || return 1
+	: >"/run/netns/.$1.unplugged"
 }
 
 # Move NS's e1000e back to the initial namespace, under a name of its own
@@ -272,6 +276,12 @@ e1k_down() {
 	local ns=$1 pci
 
 	read -r _ pci <"/run/netns/.$ns.nsim" || return 1
+	if [ -e "/run/netns/.$ns.unplugged" ]; then
+		# bound again, it comes back in the initial namespace
+		[ -e "/sys/bus/pci/devices/$pci/driver" ] ||
+			echo "$pci" >"$E1K_DRV/bind" || return 1
+		rm -f "/run/netns/.$ns.unplugged"
+	fi
 	[ -e /run/netns/"$ns" ] || return 0
 	ip -n "$ns" link show eth0 >/dev/null 2>&1 || return 0
 	ip -n "$ns" link set eth0 down

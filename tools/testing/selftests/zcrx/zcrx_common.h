@@ -247,6 +247,27 @@ static inline int zcrx_run(char *const argv[], char *out, size_t len)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The Toeplitz hash of @len bytes of @data under the key @key. */
+static inline uint32_t zcrx_toeplitz(const uint8_t *key, size_t key_len,
+			 const uint8_t *data, size_t len)
+{
+	uint32_t hash = 0, window;
+	size_t i, next = 4;
+	int bit;
+
+	if (key_len < len + 4)
+		return 0;
+	window = (uint32_t)key[0] << 24 | key[1] << 16 | key[2] << 8 | key[3];
+	for (i = 0; i < len; i++, next++) {
+		for (bit = 7; bit >= 0; bit--) {
+			if (data[i] & (1 << bit))
+				hash ^= window;
+			window = window << 1 | ((key[next] >> bit) & 1);
+		}
+	}
+	return hash;
+}
+
 /* Create the two linked netdevsim ports in namespaces @a and @b. */
 static inline int zcrx_env_up(const char *a, const char *b, int queues)
 {

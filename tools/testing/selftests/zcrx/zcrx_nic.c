@@ -361,27 +361,6 @@ static int pp_stat(const char *ifname, const char *name)
 	return 0;
 }
 
-/* The Toeplitz hash of @len bytes of @data under the key @key. */
-static uint32_t toeplitz(const uint8_t *key, size_t key_len,
-			 const uint8_t *data, size_t len)
-{
-	uint32_t hash = 0, window;
-	size_t i, next = 4;
-	int bit;
-
-	if (key_len < len + 4)
-		return 0;
-	window = (uint32_t)key[0] << 24 | key[1] << 16 | key[2] << 8 | key[3];
-	for (i = 0; i < len; i++, next++) {
-		for (bit = 7; bit >= 0; bit--) {
-			if (data[i] & (1 << bit))
-				hash ^= window;
-			window = window << 1 | ((key[next] >> bit) & 1);
-		}
-	}
-	return hash;
-}
-
 static int rss_port(const char *ifname, const char *src, const char *dst,
 		    int dport, unsigned int queue)
 {
@@ -431,7 +410,7 @@ static int rss_port(const char *ifname, const char *src, const char *dst,
 	for (sport = 20000; sport < 65536; sport++) {
 		in[2 * alen] = sport >> 8;
 		in[2 * alen + 1] = sport & 0xff;
-		if (rxfh->rss_config[toeplitz(key, rxfh->key_size, in, 2 * alen + 4) %
+		if (rxfh->rss_config[zcrx_toeplitz(key, rxfh->key_size, in, 2 * alen + 4) %
 				     rxfh->indir_size] == queue) {
 			printf("%u\n", sport);
 			ret = 0;

@@ -46,10 +46,17 @@
 #include "zcrx_common.h"
 #include "zcrx_uring.h"
 
+/*
+ * With ZCRX_NIC=e1000e the pair is two emulated 82574L (nsim_env.sh): two
+ * rx queues and no ntuple rules; steer() then makes the senders leave
+ * from a source port that B's RSS table sends to the queue wanted.
+ */
+static bool on_e1000e;
+
 #define IFNAME		"eth0"
-#define NR_QUEUES	3
+#define NR_QUEUES	(on_e1000e ? 2 : 3)
 #define ZC_QUEUE	1	/* the ifq's queue */
-#define ALT_QUEUE	2	/* another queue with ordinary pages */
+#define ALT_QUEUE	(on_e1000e ? 0 : 2)	/* another queue, ordinary pages */
 #define PORT		9300
 #define PORT2		9301
 #define RULE_LOC	1
@@ -137,7 +144,11 @@ static inline bool env_alive(const struct env *e)
 	if (access(path, F_OK))
 		return false;
 	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", e->ns_b);
-	return !access(path, F_OK);
+	if (access(path, F_OK))
+		return false;
+	/* an e1000e unbound by nsim_del() is bound again by "down" */
+	snprintf(path, sizeof(path), "/run/netns/.%s.unplugged", e->ns_b);
+	return access(path, F_OK);
 }
 
 /* Get the pair (split headers on B) and move into namespace B. */
@@ -179,7 +190,10 @@ static inline int env_put(struct env *e)
 
 static void __attribute__((constructor)) env_init(void)
 {
+	const char *nic = getenv("ZCRX_NIC");
+
 	main_pid = getpid();
+	on_e1000e = nic && !strcmp(nic, "e1000e");
 }
 
 static void __attribute__((destructor)) env_fini(void)
@@ -195,12 +209,122 @@ static void __attribute__((destructor)) env_fini(void)
 		zcrx_env_down(e.ns_a, e.ns_b);
 }
 
+/*
+ * RSS steering, for a NIC without ntuple rules: B's key and indirection
+ * table, and the queue each steered port wants.  Filled in by steer() in
+ * the test, read by the senders it forks.
+ */
+#define RSS_MAX_KEY	64
+#define RSS_MAX_TABLE	512
+#define RSS_MAX_PORTS	8
+static struct {
+	uint8_t key[RSS_MAX_KEY];
+	uint32_t table[RSS_MAX_TABLE];
+	uint32_t key_len, size;
+	int port[RSS_MAX_PORTS], queue[RSS_MAX_PORTS];
+} rss;
+
+/* Read B's (the current namespace's) RSS key and table into rss. */
+static inline int rss_read(void)
+{
+	struct {
+		struct ethtool_rxfh h;
+		uint32_t data[RSS_MAX_TABLE + RSS_MAX_KEY / 4];
+	} q;
+	struct ifreq ifr;
+	int fd, ret;
+
+	memset(&q, 0, sizeof(q));
+	q.h.cmd = ETHTOOL_GRSSH;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", IFNAME);
+	ifr.ifr_data = (void *)&q;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	if (!ret && (q.h.indir_size > RSS_MAX_TABLE || q.h.key_size > RSS_MAX_KEY ||
+		     !q.h.indir_size || q.h.key_size < 40))
+		ret = -EOPNOTSUPP;
+	if (!ret)
+		ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	rss.size = q.h.indir_size;
+	rss.key_len = q.h.key_size;
+	memcpy(rss.table, q.h.rss_config, rss.size * 4);
+	memcpy(rss.key, (uint8_t *)&q.h.rss_config[rss.size], rss.key_len);
+	return 0;
+}
+
+/* The queue steer() asked for @port, or -1. */
+static inline int rss_queue(int port)
+{
+	int i;
+
+	for (i = 0; i < RSS_MAX_PORTS; i++)
+		if (rss.port[i] == port)
+			return rss.queue[i];
+	return -1;
+}
+
+/*
+ * Bind @fd, about to connect from namespace A to @port of B, to a source
+ * port whose flow B's table sends to the queue steer() asked for.  Ports
+ * are tried from one that depends on the pid, so that senders one after
+ * the other do not meet each other's TIME_WAIT.
+ */
+static inline int rss_bind(int fd, int family, int port)
+{
+	const char *src = family == AF_INET ? ZCRX_NS_A_ADDR4 : ZCRX_NS_A_ADDR6;
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct sockaddr_storage ss;
+	int queue = rss_queue(port), one = 1, i;
+	unsigned int sport;
+	socklen_t len;
+	uint8_t in[36];
+
+	if (queue < 0 || !rss.size)
+		return 0;	/* not steered: any port */
+	inet_pton(family, src, in);
+	inet_pton(family, family == AF_INET ? ZCRX_NS_B_ADDR4 : ZCRX_NS_B_ADDR6,
+		  in + alen);
+	in[2 * alen + 2] = port >> 8;
+	in[2 * alen + 3] = port & 0xff;
+	sport = 20000 + (getpid() * 97) % 40000;
+	for (i = 0; i < 40000; i++, sport = sport >= 59999 ? 20000 : sport + 1) {
+		in[2 * alen] = sport >> 8;
+		in[2 * alen + 1] = sport & 0xff;
+		if (rss.table[zcrx_toeplitz(rss.key, rss.key_len, in, 2 * alen + 4) %
+			      rss.size] == (uint32_t)queue)
+			break;
+	}
+	if (i == 40000)
+		return -ENOENT;
+	zcrx_sockaddr(family, family == AF_INET ? "0.0.0.0" : "::", sport, &ss, &len);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	return bind(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
+}
+
 /* Steer TCP to @port of namespace B (the current one) to rx queue @queue. */
 static inline int steer(int family, int port, int queue, int loc)
 {
 	struct ethtool_rxnfc nfc;
 	struct ifreq ifr;
 	int fd, ret;
+
+	if (on_e1000e) {
+		/* no ntuple rules: the senders pick their source ports */
+		if (loc < 0 || loc >= RSS_MAX_PORTS)
+			return -EINVAL;
+		ret = rss_read();
+		if (ret)
+			return ret;
+		rss.port[loc] = port;
+		rss.queue[loc] = queue;
+		return 0;
+	}
 
 	memset(&nfc, 0, sizeof(nfc));
 	nfc.cmd = ETHTOOL_SRXCLSRLINS;
@@ -225,6 +349,26 @@ static inline int steer(int family, int port, int queue, int loc)
 	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/*
+ * A per-queue counter of B's eth0: "bytes" (payload into the queue's
+ * buffers) or "split" (frames whose payload went apart from the headers),
+ * as netdevsim names them (rxN_*).  e1000e counts both for the device:
+ * rx_mp_bytes, the payload it wrote into a provider's buffers (only the
+ * bound queue has any), and rx_header_split.
+ */
+static inline long long queue_counter(const char *ns, int queue, const char *what)
+{
+	char name[64];
+
+	if (!on_e1000e)
+		snprintf(name, sizeof(name), "rx%d_%s", queue, what);
+	else if (!strcmp(what, "split"))
+		snprintf(name, sizeof(name), "rx_header_split");
+	else
+		snprintf(name, sizeof(name), "rx_mp_%s", what);
+	return zcrx_counter(ns, name);
 }
 
 static inline const char *b_addr(int family)
@@ -268,7 +412,8 @@ static inline int tcp_accept(int lfd, int timeout_ms)
 /*
  * The sender, in a child: connect from namespace A to @port of B, send
  * @size bytes of the pattern, then, if @linger, wait for the peer to close
- * before closing.  Exit codes: 0 sent, 2 netns, 3 socket, 4 connect, 5 send.
+ * before closing.  Exit codes: 0 sent, 2 netns, 3 socket, 4 connect, 5 send,
+ * 6 no source port that B's RSS table sends to the queue wanted (e1000e).
  */
 static inline int sender_main(const char *ns, int family, int port,
 			      uint64_t size, bool linger)
@@ -288,6 +433,8 @@ static inline int sender_main(const char *ns, int family, int port,
 		fd = socket(family, SOCK_STREAM, 0);
 		if (fd < 0)
 			return 3;
+		if (on_e1000e && rss_bind(fd, family, port))
+			return 6;
 		if (!connect(fd, (struct sockaddr *)&ss, len))
 			break;
 		close(fd);
@@ -374,12 +521,19 @@ static inline void stop_sender(struct env *e, pid_t pid)
 	reap_sender(e, pid);
 }
 
-/* Delete the netdevsim device of namespace @ns, as a hot unplug would. */
+/*
+ * Delete the netdevsim device of namespace @ns, as a hot unplug would; on
+ * e1000e, unbind the PCI device from the driver (nsim_env.sh unplug).
+ */
 static inline int nsim_del(const char *ns)
 {
 	char path[128], buf[32];
 	int id, fd, len, ret;
 
+	if (on_e1000e)
+		return zcrx_run((char *const []){ "./nsim_env.sh", "unplug",
+						 (char *)ns, NULL }, NULL, 0) ?
+		       -EIO : 0;
 	id = zcrx_nsim_id(ns);
 	if (id < 0)
 		return -ENOENT;
