@@ -38,22 +38,14 @@ TEST_F_TIMEOUT(zcrx, area_exhaustion, 300)
 	struct ifq q;
 	struct rx rx;
 	pid_t tx;
-	int lfd, fd;
+	int lfd;
 
 	ASSERT_EQ(0, steer(AF_INET, PORT, ZC_QUEUE, RULE_LOC));
 	ASSERT_EQ(0, rx_init(&rx, SQ_ENTRIES, CQ_ENTRIES));
 	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
 			      ZC_QUEUE, area, 64, false));
-	lfd = tcp_listen(AF_INET, PORT);
-	ASSERT_GE(lfd, 0);
-	/* before the connection: its window scale follows from it */
-	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				sizeof(rcvbuf)));
-	tx = start_sender(&self->env, AF_INET, PORT, size, false);
-	ASSERT_GT(tx, 0);
-	fd = tcp_accept(lfd, 60000);
-	ASSERT_GE(fd, 0);
-	s = rx_add(&rx, fd, &q);
+	s = nic_stream_opt(&self->env, &rx, &q, AF_INET, PORT, size, false,
+			   SO_RCVBUF, rcvbuf, &lfd, &tx);
 	ASSERT_NE(NULL, s);
 	rx.hold = true;
 	rx.allow_enomem = true;
@@ -336,7 +328,7 @@ TEST_F_TIMEOUT(zcrx, refill_garbage, 300)
 	uint64_t start;
 	struct ifq q;
 	struct rx rx;
-	int lfd, fd;
+	int lfd;
 	pid_t tx;
 	__u32 t;
 
@@ -345,16 +337,10 @@ TEST_F_TIMEOUT(zcrx, refill_garbage, 300)
 	ASSERT_EQ(0, ifq_open(rx.ring.ring_fd, &q, self->env.ifindex,
 			      ZC_QUEUE, 8 * MiB, entries, false));
 	token = q.token;
-	lfd = tcp_listen(AF_INET, PORT);
-	ASSERT_GE(lfd, 0);
 	/* Room for data to keep arriving while the ring is not entered. */
-	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-				sizeof(rcvbuf)));
-	tx = start_sender(&self->env, AF_INET, PORT, size, false);
-	ASSERT_GT(tx, 0);
-	fd = tcp_accept(lfd, 60000);
-	ASSERT_GE(fd, 0);
-	s = rx_add(&rx, fd, &q);
+	s = nic_stream_opt(&self->env, &rx, &q, AF_INET, PORT, size, false,
+			   SO_RCVBUFFORCE, rcvbuf, &lfd, &tx);
+	ASSERT_NE(NULL, s);
 
 	/* Some data normally, then every buffer back and consumed. */
 	ASSERT_EQ(0, rx_run(&rx, MiB));

@@ -1412,11 +1412,14 @@ static inline int rx_run(struct rx *rx, uint64_t until)
  * @size bytes of the pattern (in *@tx, see start_sender() for @linger)
  * and the accepted connection, received by @rx through @q.  NULL if a
  * step failed; what was made before it is in *@lfd and *@tx all the same.
+ * With @rcvbuf_opt (SO_RCVBUF or SO_RCVBUFFORCE) the listener's receive
+ * buffer is set to @rcvbuf first.
  */
-static inline struct stream *nic_stream(struct env *e, struct rx *rx,
-					struct ifq *q, int family, int port,
-					uint64_t size, bool linger, int *lfd,
-					pid_t *tx)
+static inline struct stream *nic_stream_opt(struct env *e, struct rx *rx,
+					    struct ifq *q, int family, int port,
+					    uint64_t size, bool linger,
+					    int rcvbuf_opt, int rcvbuf,
+					    int *lfd, pid_t *tx)
 {
 	int fd;
 
@@ -1424,11 +1427,24 @@ static inline struct stream *nic_stream(struct env *e, struct rx *rx,
 	*lfd = tcp_listen(family, port);
 	if (*lfd < 0)
 		return NULL;
+	/* before the connection: its window scale follows from the buffer */
+	if (rcvbuf_opt && setsockopt(*lfd, SOL_SOCKET, rcvbuf_opt, &rcvbuf,
+				     sizeof(rcvbuf)))
+		return NULL;
 	*tx = start_sender(e, family, port, size, linger);
 	if (*tx <= 0)
 		return NULL;
 	fd = tcp_accept(*lfd, 60000);
 	return fd < 0 ? NULL : rx_add(rx, fd, q);
+}
+
+static inline struct stream *nic_stream(struct env *e, struct rx *rx,
+					struct ifq *q, int family, int port,
+					uint64_t size, bool linger, int *lfd,
+					pid_t *tx)
+{
+	return nic_stream_opt(e, rx, q, family, port, size, linger, 0, 0,
+			      lfd, tx);
 }
 
 /*
