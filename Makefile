@@ -24,7 +24,8 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check check-full demo vm series \
-	series-check pull tree-reset kernel-path bench bench-scale bench-nsim bench-lib bench-bufs bench-e1000e stress
+	series-check pull tree-reset kernel-path bench bench-scale bench-nsim bench-lib bench-bufs bench-e1000e stress \
+	mlx5-build
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -34,6 +35,7 @@ help:
 	@echo "               bench-lib (liburing-zc against hand-written RECV_ZC code)"
 	@echo "               bench-bufs (RECV_ZC with 4, 16 and 64 KiB rx buffers)"
 	@echo "               bench-e1000e (recv() against RECV_ZC through e1000e, IOMMU off and on)"
+	@echo "               mlx5-build (mlx5_core with W=1 and sparse: the warnings the series adds)"
 
 deps:
 	@bash $(S)/deps.sh
@@ -50,6 +52,9 @@ kernel-perf: tree
 
 selftests: kernel
 	@bash $(S)/selftests.sh debug
+
+mlx5-build: tree
+	@bash $(S)/mlx5-build.sh
 
 kernel-path:
 	@bash $(S)/kernel.sh debug kernel-path

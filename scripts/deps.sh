@@ -12,7 +12,7 @@ pkgs=(
 	ccache rsync git python3 python3-yaml perl
 	qemu-system-x86 iproute2 ethtool procps util-linux socat
 	liburing-dev pkg-config clang python3-ply python3-git python3-jsonschema
-	groff-base
+	groff-base sparse
 )
 # Callers add what only they need (make bench: gnuplot).
 pkgs+=("$@")
