@@ -71,7 +71,17 @@ for variant in "$@"; do
 	*) die "unknown variant '$variant' (full or noen)" ;;
 	esac
 	t0=$(date +%s)
-	build "$base_src" "$out/base-$variant" "$variant"
+	# The base's warnings depend only on the base, the configuration and
+	# the compilers: they are kept, keyed by those, across runs.
+	key="$(git -C "$ZCRX_TREE" rev-parse base) $(cat "$ZCRX_TOP/scripts/configs/mlx5.config" | sha1sum | cut -c1-12) $(gcc -dumpfullversion) $(sparse --version 2>&1)"
+	if [ -f "$out/base-$variant.warnings" ] &&
+	   [ "$(cat "$out/base-$variant.key" 2>/dev/null)" = "$key" ]; then
+		note "mlx5 $variant: the base's warnings are known ($out/base-$variant.warnings)"
+	else
+		rm -f "$out/base-$variant.key"
+		build "$base_src" "$out/base-$variant" "$variant"
+		echo "$key" >"$out/base-$variant.key"
+	fi
 	t1=$(date +%s)
 	build "$ZCRX_TREE" "$out/series-$variant" "$variant"
 	t2=$(date +%s)
