@@ -88,7 +88,8 @@ done
 
 # The VM tests, in five boots of the debug kernel, in two lanes side by
 # side (a TCG guest keeps one host core busy):
-#   main      the stress campaign's quick profile (10,000 operations, a
+#   main      the KUnit suites' results (they ran at boot: mlx5e's),
+#             the stress campaign's quick profile (10,000 operations, a
 #             new seed each run, printed with the command that replays
 #             it), the io_uring and provider kselftests, the upstream
 #             netdevsim tests and liburing-zc's VM tests;
@@ -207,7 +208,8 @@ runs=(main hardening swiotlb e1000e e1000e-iommu)
 (
 	vm_nice=
 	vm main --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
-		"$standalone && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
+		"bash '$ZCRX_TOP/scripts/guest/kunit.sh';
+		 $standalone && ./run_kselftest.sh$(ksft_tests "${main_progs[@]}");
 		 bash '$ZCRX_TOP/scripts/guest/upstream-tests.sh' '$ZCRX_TREE';
 		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' '$ks/zcrx' '$ZCRX_TOP/liburing-zc/build'; true"
 	# liburing-zc's NIC helper on e1000e here too, behind the IOMMU: this

@@ -28,13 +28,18 @@ fi
 # build SRC BUILD VARIANT: configure and compile mlx5_core; the warnings,
 # normalised, go to BUILD.warnings.
 build() {
-	local src=$1 b=$2 variant=$3 frag=$out/$variant.config
+	local src=$1 b=$2 variant=$3 frag=$2.config
 
 	if [ "$variant" = noen ]; then
 		sed 's/^CONFIG_MLX5_CORE_EN=y$/CONFIG_MLX5_CORE_EN=n/' \
 			"$ZCRX_TOP/scripts/configs/mlx5.config" >"$frag"
 	else
 		cp "$ZCRX_TOP/scripts/configs/mlx5.config" "$frag"
+	fi
+	# the series' own option (the base has none): its KUnit tests,
+	# compiled and checked too
+	if [ "$src" = "$ZCRX_TREE" ]; then
+		printf '%s\n' CONFIG_KUNIT=y CONFIG_MLX5_EN_KUNIT_TEST=y >>"$frag"
 	fi
 	mkdir -p "$b"
 	make -s -C "$src" O="$b" defconfig >/dev/null

@@ -123,7 +123,7 @@ TEST_PROGS := nsim_queues.sh
 TEST_GEN_FILES := zcrx_xfer
 EOF
 cp "$ZCRX_TOP/scripts/guest/upstream-tests.sh" "$ZCRX_TOP/scripts/guest/bench.sh" \
-	"$work/top/scripts/guest/"
+	"$ZCRX_TOP/scripts/guest/kunit.sh" "$work/top/scripts/guest/"
 cp "$ZCRX_TOP/liburing-zc/test/vm/run.sh" "$work/top/liburing-zc/test/vm/"
 # (lib.sh is what the VM scripts source: not a program of its own)
 touch "$work/top/liburing-zc/test/vm/new-case.sh" "$work/top/liburing-zc/test/vm/lib.sh"
@@ -132,11 +132,11 @@ expect "expected programs derived from the sources" \
 	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_new (no result) iou_zcrx_more (no result) nsim_queues.sh (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)$(
 	for r in recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev zc_4k_4flows scale; do
 		printf ' bench_%s (no result)' $r
-	done)"
+	done) mlx5e_zc (no result)"
 expect "--not-expect takes a program off the list" \
 	"$(tap --expected-from "$work/top" --not-expect zcrx:iou_zcrx_new \
 		--not-expect zcrx:nsim_queues.sh </dev/null | cut -f2 | grep -v '^bench_' | xargs)" \
-	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_more (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)"
+	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_more (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result) mlx5e_zc (no result)"
 rm "$work/top/tools/testing/selftests/zcrx/Makefile"
 expect "no list of expected programs is a failure" \
 	"$(tap --expected-from "$work/top" </dev/null | grep -c '^fail	expected tests')" 1
@@ -148,7 +148,7 @@ for p in nsim_tcp iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure io
 	 iou_zcrx_nodev iou_zcrx_share iou_zcrx_events iou_zcrx_dmabuf iou_zcrx_bufs \
 	 nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
 	 examples.sh nic.sh mainline-abi.sh areas.sh bench_recv bench_tcp_mmap \
-	 bench_zc_64k bench_liburing_zc bench_nodev bench_scale; do
+	 bench_zc_64k bench_liburing_zc bench_nodev bench_scale mlx5e_zc; do
 	[[ " $real " == *" $p "* ]] || missing+=" $p"
 done
 if [ -z "$missing" ]; then ok "the sources name every VM program ($real)"
