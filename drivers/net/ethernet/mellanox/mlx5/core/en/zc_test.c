@@ -2,7 +2,7 @@
 /*
  * KUnit tests of mlx5e's memory provider support, apart from the
  * hardware: the SHAMPO buffer arithmetic, which RQs may take a provider,
- * and which channel parameters would end header/data split under one.
+ * and which channel parameters a bound provider cannot live with.
  * Included by en_main.c, for its static functions.
  */
 
@@ -77,14 +77,14 @@ static void mlx5e_zc_test_data_pos(struct kunit *test)
 	}
 }
 
-static void mlx5e_zc_test_split_breaker(struct kunit *test)
+static void mlx5e_zc_test_mp_conflict(struct kunit *test)
 {
 	struct mlx5e_params split = {}, p;
 
 	split.packet_merge.type = MLX5E_PACKET_MERGE_SHAMPO;
 	split.rq_wq_type = MLX5_WQ_TYPE_LINKED_LIST_STRIDING_RQ;
 	MLX5E_SET_PFLAG(&split, MLX5E_PFLAG_RX_STRIDING_RQ, true);
-	KUNIT_EXPECT_NULL(test, mlx5e_params_split_breaker(&split));
+	KUNIT_EXPECT_NULL(test, mlx5e_params_mp_conflict(&split));
 
 	/* what keeps the split: MTU, ring size, channels, moderation */
 	p = split;
@@ -92,29 +92,37 @@ static void mlx5e_zc_test_split_breaker(struct kunit *test)
 	p.log_rq_mtu_frames = 13;
 	p.num_channels = 1;
 	p.rx_dim_enabled = true;
-	KUNIT_EXPECT_NULL(test, mlx5e_params_split_breaker(&p));
+	KUNIT_EXPECT_NULL(test, mlx5e_params_mp_conflict(&p));
 
 	p = split;
 	p.packet_merge.type = MLX5E_PACKET_MERGE_LRO;
-	KUNIT_EXPECT_STREQ(test, mlx5e_params_split_breaker(&p), "LRO");
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "LRO");
 	p.packet_merge.type = MLX5E_PACKET_MERGE_NONE;
-	KUNIT_EXPECT_STREQ(test, mlx5e_params_split_breaker(&p), "HW-GRO off");
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "HW-GRO off");
 
 	p = split;
 	p.rq_wq_type = MLX5_WQ_TYPE_CYCLIC;
-	KUNIT_EXPECT_STREQ(test, mlx5e_params_split_breaker(&p), "the legacy RQ");
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "the legacy RQ");
 	p = split;
 	MLX5E_SET_PFLAG(&p, MLX5E_PFLAG_RX_STRIDING_RQ, false);
-	KUNIT_EXPECT_STREQ(test, mlx5e_params_split_breaker(&p), "the legacy RQ");
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "the legacy RQ");
 
 	p = split;
 	MLX5E_SET_PFLAG(&p, MLX5E_PFLAG_RX_CQE_COMPRESS, true);
-	KUNIT_EXPECT_STREQ(test, mlx5e_params_split_breaker(&p), "CQE compression");
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "CQE compression");
 
 	/* any program, never run here */
 	p = split;
 	p.xdp_prog = (struct bpf_prog *)&p;
-	KUNIT_EXPECT_STREQ(test, mlx5e_params_split_breaker(&p), "XDP");
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "XDP");
+
+	/* queues opened for all channels at once: no single restart */
+	p = split;
+	MLX5E_SET_PFLAG(&p, MLX5E_PFLAG_TX_PORT_TS, true);
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "TX port timestamping");
+	p = split;
+	p.ptp_rx = true;
+	KUNIT_EXPECT_STREQ(test, mlx5e_params_mp_conflict(&p), "PTP rx timestamping");
 }
 
 static void mlx5e_zc_test_provider_rq(struct kunit *test)
@@ -165,7 +173,7 @@ static struct kunit_case mlx5e_zc_test_cases[] = {
 	KUNIT_CASE(mlx5e_zc_test_hd_slots),
 	KUNIT_CASE(mlx5e_zc_test_hd_fits_slot),
 	KUNIT_CASE(mlx5e_zc_test_data_pos),
-	KUNIT_CASE(mlx5e_zc_test_split_breaker),
+	KUNIT_CASE(mlx5e_zc_test_mp_conflict),
 	KUNIT_CASE(mlx5e_zc_test_provider_rq),
 	{}
 };
