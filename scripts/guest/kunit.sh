@@ -15,7 +15,9 @@ if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${suites[@]}"
 	exit 0
 fi
-dfs=/sys/kernel/debug/kunit
+# (KUNIT_RESULTS: another directory laid out as debugfs's, for the host
+# test of this script)
+dfs=${KUNIT_RESULTS:-/sys/kernel/debug/kunit}
 [ -d "$dfs" ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo "TAP version 13"
 echo "1..${#suites[@]}"

@@ -154,6 +154,36 @@ done
 if [ -z "$missing" ]; then ok "the sources name every VM program ($real)"
 else failed "not derived from the sources:$missing"; fi
 
+# scripts/guest/kunit.sh turns a suite's KTAP in debugfs (as the debug
+# kernel writes it) into a program's nested results: a failed case fails
+# by name, a suite without results fails as a whole.
+mkdir -p "$work/kunit/mlx5e_zc"
+cat >"$work/kunit/mlx5e_zc/results" <<'EOF'
+KTAP version 1
+1..1
+    KTAP version 1
+    # Subtest: mlx5e_zc
+    1..2
+    ok 1 mlx5e_zc_test_hd_slots
+    # mlx5e_zc_test_data_pos: EXPECTATION FAILED at en/zc_test.c:70
+    not ok 2 mlx5e_zc_test_data_pos
+    # module: mlx5_core
+# mlx5e_zc: pass:1 fail:1 skip:0 total:2
+# Totals: pass:1 fail:1 skip:0 total:2
+not ok 1 mlx5e_zc
+EOF
+kunit() { KUNIT_RESULTS=$work/kunit bash "$ZCRX_TOP/scripts/guest/kunit.sh"; }
+expect "a failed KUnit case fails by name" \
+	"$(kunit | tap --expect kunit:mlx5e_zc | xargs)" \
+	"ok mlx5e_zc: mlx5e_zc_test_hd_slots fail mlx5e_zc: mlx5e_zc_test_data_pos"
+sed -i 's/^    not ok 2 /    ok 2 /; s/^not ok 1 mlx5e_zc/ok 1 mlx5e_zc/' "$work/kunit/mlx5e_zc/results"
+expect "passing KUnit cases pass" \
+	"$(kunit | tap --expect kunit:mlx5e_zc | xargs)" \
+	"ok mlx5e_zc: mlx5e_zc_test_hd_slots ok mlx5e_zc: mlx5e_zc_test_data_pos"
+rm "$work/kunit/mlx5e_zc/results"
+expect "a KUnit suite that did not run fails" \
+	"$(kunit | tap --expect kunit:mlx5e_zc | cut -f1 | xargs)" "fail"
+
 # Host tests: "skip: " lines count, and a script that died after some
 # results fails.
 hr() { bash "$ZCRX_TOP/scripts/host-results.sh" "$@"; }
