@@ -128,7 +128,10 @@ note "host tests done at $(( $(date +%s) - t0 ))s"
 #             e1000e_zcrx.sh with transfers up to 1 MiB (the 64 MiB ones
 #             take minutes there), then liburing-zc's NIC helper on the
 #             pair (test/vm/e1000e-*.sh; TAP in vm-e1000e-iommu/lib.tap,
-#             counted with the other lanes').  make check-full runs all
+#             counted with the other lanes'), and last the teardown
+#             suite in the selftests' real-hardware mode on the pair
+#             (scripts/guest/hw-mode.sh; TAP in vm-e1000e-iommu/hw.tap,
+#             counted as "vm/hw: ...").  make check-full runs all
 #             five suites in both, e1000e_zcrx.sh up to 256 MiB.  The
 #             lanes take about as long.
 # Each run's TAP goes to $logs/NAME.tap; the programs the sources name are
@@ -185,6 +188,10 @@ e1k_iommu_sizes="E1000E_ZCRX_SIZES='1 4097 1M'"
 e1k_iommu_args=(--append iommu.strict=1)
 e1k_progs=(iou_zcrx_data iou_zcrx_reg iou_zcrx_pressure)
 e1k_iommu_progs=(iou_zcrx_teardown iou_zcrx_life)
+# The selftests' real-hardware mode (ZCRX_NIC=hw: interfaces named by the
+# environment, steering, counters and device removal found out from the
+# device) on the pair, as a user with two cabled ports runs it.
+hw_progs=(iou_zcrx_teardown)
 # check-full's 256 MiB transfers take the suite past the zcrx directory's
 # kselftest timeout (settings: 1800 s) and make check's boot timeout.
 e1k_ksft=
@@ -233,7 +240,9 @@ runs=(main hardening swiotlb e1000e e1000e-iommu)
 	vm e1000e-iommu --nic e1000e --iommu "${e1k_iommu_args[@]}" --timeout "$e1k_timeout" -- \
 		"$standalone && ZCRX_NIC=e1000e $e1k_iommu_sizes E1000E_ZCRX_IOMMU=1 ./run_kselftest.sh$e1k_ksft$(ksft_tests "${e1k_iommu_progs[@]}") -t zcrx:e1000e_zcrx.sh;
 		 bash '$ZCRX_TOP/liburing-zc/test/vm/run.sh' --nic e1000e /tmp/kselftest/zcrx \
-			'$ZCRX_TOP/liburing-zc/build' >'$logs/vm-e1000e-iommu/lib.tap'; true"
+			'$ZCRX_TOP/liburing-zc/build' >'$logs/vm-e1000e-iommu/lib.tap';
+		 bash '$ZCRX_TOP/scripts/guest/hw-mode.sh' /tmp/kselftest ${hw_progs[*]} \
+			>'$logs/vm-e1000e-iommu/hw.tap'; true"
 	[ -z "$full" ] || (
 		export ZCRX_STRESS_PROFILE=full
 		vm stress --timeout 7200 -- \
@@ -247,6 +256,11 @@ for run in "${runs[@]}"; do
 done
 # Every program the sources name must report; a skip in the series' own
 # kernel is a failure; each run itself must end cleanly.
+while IFS=$'\t' read -r res name; do
+	result "$res" "vm/hw: $name"
+done < <(python3 "$ZCRX_TOP/scripts/tap.py" $(printf ' --expect zcrx:%s' "${hw_progs[@]}") \
+	--skips-fail <"$logs/vm-e1000e-iommu/hw.tap" 2>/dev/null ||
+	printf 'fail\tcounting the TAP of ZCRX_NIC=hw failed\n')
 [ -s "$logs/vm-e1000e-iommu/lib.tap" ] ||
 	result fail "vm/e1000e-iommu: no TAP from liburing-zc's e1000e tests ($logs/vm-e1000e-iommu/lib.tap)"
 while IFS=$'\t' read -r res name; do
