@@ -144,8 +144,8 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 			      variant->kregion));
 	split0 = queue_counter(self->env.ns_b, ZC_QUEUE, "split");
 	bytes0 = queue_counter(self->env.ns_b, ZC_QUEUE, "bytes");
-	ASSERT_GE(split0, 0);
-	ASSERT_GE(bytes0, 0);
+	ASSERT_TRUE(split0 >= 0 || split0 == NO_COUNTER) TH_LOG("split %lld", split0);
+	ASSERT_TRUE(bytes0 >= 0 || bytes0 == NO_COUNTER) TH_LOG("bytes %lld", bytes0);
 	lfd = tcp_listen(variant->family, PORT);
 	ASSERT_GE(lfd, 0);
 	tx = start_sender(&self->env, variant->family, PORT, variant->size,
@@ -172,12 +172,20 @@ TEST_F_TIMEOUT(xfer, zc, 400)
 	 * stream (at most 64 KiB of payload each), and the page pool that
 	 * io_uring feeds handed out a buffer for every page of it: a buffer
 	 * comes from the pool's cache (alloc-fast), from its ring (refill) or
-	 * from the provider after both ran dry (at most once per empty).
+	 * from the provider after both ran dry (at most once per empty).  A
+	 * device that lacks a counter (ZCRX_NIC=hw) leaves it to the ring's
+	 * zc_bytes above and the pool's statistics.
 	 */
-	EXPECT_GE(queue_counter(self->env.ns_b, ZC_QUEUE, "bytes") - bytes0,
-		  (long long)variant->size);
-	EXPECT_GE(queue_counter(self->env.ns_b, ZC_QUEUE, "split") - split0,
-		  (long long)((variant->size + 65535) / 65536));
+	if (bytes0 != NO_COUNTER) {
+		EXPECT_GE(queue_counter(self->env.ns_b, ZC_QUEUE, "bytes") - bytes0,
+			  (long long)variant->size);
+	} else {
+		TH_LOG("eth0 reports no rx-bytes of queue %d: not checked", ZC_QUEUE);
+	}
+	if (split0 != NO_COUNTER) {
+		EXPECT_GE(queue_counter(self->env.ns_b, ZC_QUEUE, "split") - split0,
+			  (long long)((variant->size + 65535) / 65536));
+	}
 	fast = pp_stat("alloc-fast");
 	refill = pp_stat("alloc-refill");
 	empty = pp_stat("alloc-empty");

@@ -3,7 +3,8 @@
  * Lifetimes, accounting and guards of io_uring zero-copy receive interface
  * queues ("ifqs"), on a netdevsim port in its own network namespace with
  * tcp-data-split on (or, with ZCRX_NIC=e1000e, on B of the e1000e pair that
- * nsim_env.sh sets up; see zcrx_test.h):
+ * nsim_env.sh sets up, and with ZCRX_NIC=hw on the interface ZCRX_IF; see
+ * zcrx_test.h):
  *
  *   life.reregister         register, close, register again: the queue is
  *                           free at once each time; close() latency of a
@@ -44,6 +45,7 @@
 
 #define IFNAME		"eth0"
 static bool on_e1000e;
+static bool on_hw;		/* ZCRX_NIC=hw: real hardware */
 
 #define NR_QUEUES	(on_e1000e ? 2 : 3)
 #define ZC_QUEUE	1
@@ -99,6 +101,7 @@ static void __attribute__((constructor)) env_init(void)
 	const char *nic = getenv("ZCRX_NIC");
 
 	on_e1000e = nic && !strcmp(nic, "e1000e");
+	on_hw = zcrx_hw_mode();
 	main_pid = getpid();
 	snprintf(ns_a, sizeof(ns_a), "zcrx-la-%d", main_pid);
 	snprintf(ns_b, sizeof(ns_b), "zcrx-lb-%d", main_pid);
@@ -577,13 +580,15 @@ TEST_F_TIMEOUT(life, hds_guard, 300)
  * queue_reset restarts that queue alone through the queue management ops;
  * e1000e has nothing to restart one queue from user space, so a ring
  * resize (to 512 descriptors from any other size, else to 256) restarts
- * them all, the bound one with its provider.
+ * them all, the bound one with its provider.  Other hardware
+ * (ZCRX_NIC=hw) is resized the same way; nsim_env.sh down puts its size
+ * back.
  */
 static int restart_queue(unsigned int queue)
 {
 	char cmd[512];
 
-	if (on_e1000e) {
+	if (on_e1000e || on_hw) {
 		/* the current size, from the line after "Current hardware settings" */
 		snprintf(cmd, sizeof(cmd),
 			 "n=$(ip netns exec %s ethtool -g %s | awk '/^Current/ { c = 1 } c && /^RX:/ { print $2; exit }') && "
@@ -674,8 +679,8 @@ static int set_link(bool up)
  * the netdevsim port once its bus device has no DMA mask (it has queue
  * management ops, so only the mask decides; netdevsim changes the mask of
  * a device whose ports are down only).  With the mask back and the port
- * up, the same queue registers.  An e1000e has its PCI device's mask, which
- * cannot be taken away: there, loopback only.
+ * up, the same queue registers.  An e1000e, like other hardware, has its
+ * PCI device's mask, which cannot be taken away: there, loopback only.
  */
 TEST_F_TIMEOUT(life, no_dma_device, 120)
 {
@@ -688,7 +693,7 @@ TEST_F_TIMEOUT(life, no_dma_device, 120)
 	ASSERT_EQ(0, ring_init(&ring));
 	EXPECT_EQ(-EOPNOTSUPP, zc_register(ring.ring_fd, &self->mem,
 					   if_nametoindex("lo"), 0, &r));
-	if (on_e1000e)
+	if (on_e1000e || on_hw)
 		goto out;
 	EXPECT_EQ(-EBUSY, set_dma_mask_bits(0));
 	ASSERT_EQ(0, set_link(false));

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,28 @@ static inline uint32_t zcrx_toeplitz(const uint8_t *key, size_t key_len,
 		}
 	}
 	return hash;
+}
+
+/*
+ * Whether the tests run over real hardware (ZCRX_NIC=hw): two cabled
+ * interfaces that ZCRX_IF (the receiver) and ZCRX_PEER_IF (the sender)
+ * name, which nsim_env.sh moves into the namespaces.  Without either
+ * variable the program cannot run there: it exits with the kselftest
+ * status "skip".
+ */
+static inline bool zcrx_hw_mode(void)
+{
+	const char *nic = getenv("ZCRX_NIC");
+	const char *dev = getenv("ZCRX_IF"), *peer = getenv("ZCRX_PEER_IF");
+
+	if (!nic || strcmp(nic, "hw"))
+		return false;
+	if (!dev || !*dev || !peer || !*peer) {
+		fprintf(stderr, "%s\n",
+			"ZCRX_NIC=hw: set ZCRX_IF to the receiving interface and ZCRX_PEER_IF to the interface cabled to it");
+		exit(4);
+	}
+	return true;
 }
 
 /* Create the two linked netdevsim ports in namespaces @a and @b. */

@@ -7,6 +7,7 @@
  *   zcrx_nic [-N netns] IFNAME hds [on|off|auto]
  *   zcrx_nic [-N netns] IFNAME stat NAME
  *   zcrx_nic [-N netns] IFNAME ppstat NAME
+ *   zcrx_nic [-N netns] IFNAME qstat QUEUE NAME
  *   zcrx_nic [-N netns] IFNAME rss-port SRC DST DPORT QUEUE
  *
  * "auto" leaves split to the driver (ETHTOOL_TCP_DATA_SPLIT_UNKNOWN).
@@ -14,7 +15,10 @@
  * of the "ethtool -S" counter NAME; "ppstat" prints the page pool
  * statistic NAME (alloc-fast, recycle-ring, ... as netdev netlink calls
  * them) summed over the page pools of IFNAME that an io_uring interface
- * queue feeds, and fails if there is none.  "rss-port" prints the lowest
+ * queue feeds, and fails if there is none.  "qstat" prints the statistic
+ * NAME (rx-packets or rx-bytes, as netdev netlink's qstats-get calls them)
+ * of rx queue QUEUE, and exits with 4 if the device does not report it.
+ * "rss-port" prints the lowest
  * source port from 20000 up that makes IFNAME's RSS (Toeplitz hash of the
  * addresses and ports, its key and indirection table as they are now)
  * send the TCP flow from SRC to DST:DPORT to rx queue QUEUE (a device
@@ -361,6 +365,74 @@ static int pp_stat(const char *ifname, const char *name)
 	return 0;
 }
 
+/*
+ * Print the statistic @name of rx queue @queue of @ifname, from netdev
+ * netlink's per-queue statistics; -EOPNOTSUPP if the device has none.
+ */
+static int queue_stat(const char *ifname, unsigned int queue, const char *name)
+{
+	static char buf[NLBUF];
+	uint32_t ifindex, scope = NETDEV_QSTATS_SCOPE_QUEUE;
+	int fd, family, len, rem, stat;
+	struct nlmsghdr *nh;
+	struct nl_req req;
+	struct nlattr *a;
+
+	if (!strcmp(name, "rx-packets"))
+		stat = NETDEV_A_QSTATS_RX_PACKETS;
+	else if (!strcmp(name, "rx-bytes"))
+		stat = NETDEV_A_QSTATS_RX_BYTES;
+	else
+		return -EINVAL;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	family = genl_family(fd, NETDEV_FAMILY_NAME);
+	if (family < 0) {
+		close(fd);
+		return family;
+	}
+	req_init(&req, family, NETDEV_CMD_QSTATS_GET);
+	req.nh.nlmsg_flags = NLM_F_DUMP;
+	nla_put(&req.nh, NETDEV_A_QSTATS_IFINDEX, &ifindex, sizeof(ifindex));
+	nla_put(&req.nh, NETDEV_A_QSTATS_SCOPE, &scope, sizeof(scope));
+	len = nl_talk(fd, &req, buf);
+	close(fd);
+	if (len < 0)
+		return len;
+	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned int)len);
+	     nh = NLMSG_NEXT(nh, len)) {
+		uint64_t type = ~0ULL, id = ~0ULL, val = 0;
+		bool found = false;
+
+		if (nh->nlmsg_type != family)
+			continue;
+		for_each_attr(a, rem, (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN),
+			      (int)(nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))) {
+			int t = a->nla_type & NLA_TYPE_MASK;
+
+			if (t == NETDEV_A_QSTATS_QUEUE_TYPE) {
+				type = nla_uint(a);
+			} else if (t == NETDEV_A_QSTATS_QUEUE_ID) {
+				id = nla_uint(a);
+			} else if (t == stat) {
+				val = nla_uint(a);
+				found = true;
+			}
+		}
+		if (type == NETDEV_QUEUE_TYPE_RX && id == queue) {
+			if (!found)
+				break;
+			printf("%llu\n", (unsigned long long)val);
+			return 0;
+		}
+	}
+	return -EOPNOTSUPP;
+}
+
 static int rss_port(const char *ifname, const char *src, const char *dst,
 		    int dport, unsigned int queue)
 {
@@ -448,6 +520,13 @@ int main(int argc, char **argv)
 				strerror(-ret));
 		return !!ret;
 	}
+	if (argc - i == 4 && !strcmp(argv[i + 1], "qstat")) {
+		ret = queue_stat(argv[i], strtoul(argv[i + 2], NULL, 0), argv[i + 3]);
+		if (ret)
+			fprintf(stderr, "%s: rx queue %s: %s: %s\n", argv[i], argv[i + 2],
+				argv[i + 3], strerror(-ret));
+		return ret == -EOPNOTSUPP ? 4 : !!ret;
+	}
 	if (argc - i == 6 && !strcmp(argv[i + 1], "rss-port")) {
 		ret = rss_port(argv[i], argv[i + 2], argv[i + 3], atoi(argv[i + 4]),
 			       strtoul(argv[i + 5], NULL, 0));
@@ -458,7 +537,7 @@ int main(int argc, char **argv)
 	if (argc - i < 2 || argc - i > 3 || strcmp(argv[i + 1], "hds")) {
 		fprintf(stderr,
 			"usage: %s [-N netns] IFNAME hds [on|off|auto] | stat NAME | ppstat NAME\n"
-			"       | rss-port SRC DST DPORT QUEUE\n",
+			"       | qstat QUEUE NAME | rss-port SRC DST DPORT QUEUE\n",
 			argv[0]);
 		return 2;
 	}

@@ -13,6 +13,11 @@
  * The fdinfo of a ring has one "ZcrxIfq:" line per ifq; its counters make
  * the checks exact.
  *
+ * With ZCRX_NIC=hw the pair is two cabled interfaces of real hardware that
+ * the environment names (see nsim_env.sh): B has the rx queues of its
+ * device, and the test flows are steered by ntuple rules if the device has
+ * them, by the senders' source ports (as on e1000e) if not.
+ *
  * Define _GNU_SOURCE before including this file; it brings in the
  * kselftest harness.
  */
@@ -53,10 +58,20 @@
  */
 static bool on_e1000e;
 
+/*
+ * ZCRX_NIC=hw: ZCRX_IF's number of rx queues, and whether its flows are
+ * steered through the RSS table (no ntuple rules), as nsim_env.sh noted
+ * them when it set the pair up.
+ */
+static bool on_hw;
+static int hw_queues;
+static bool hw_rss;
+
 #define IFNAME		"eth0"
-#define NR_QUEUES	(on_e1000e ? 2 : 3)
+#define NR_QUEUES	(on_hw ? hw_queues : on_e1000e ? 2 : 3)
 #define ZC_QUEUE	1	/* the ifq's queue */
-#define ALT_QUEUE	(on_e1000e ? 0 : 2)	/* another queue, ordinary pages */
+/* another queue, ordinary pages */
+#define ALT_QUEUE	(on_hw ? (hw_queues > 2 ? 2 : 0) : on_e1000e ? 0 : 2)
 #define PORT		9300
 #define PORT2		9301
 #define RULE_LOC	1
@@ -151,6 +166,25 @@ static inline bool env_alive(const struct env *e)
 	return access(path, F_OK);
 }
 
+/* ZCRX_NIC=hw: what nsim_env.sh noted of B's interface. */
+static inline int hw_note_read(const char *ns)
+{
+	char path[128], steer[16];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/run/netns/.%s.nsim", ns);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "hw %*s %*s %*s %d %15s", &hw_queues, steer);
+	fclose(f);
+	if (n != 2)
+		return -EPROTO;
+	hw_rss = !strcmp(steer, "rss");
+	return 0;
+}
+
 /* Get the pair (split headers on B) and move into namespace B. */
 static inline int env_get(struct env *e)
 {
@@ -165,6 +199,8 @@ static inline int env_get(struct env *e)
 			return -1;
 		}
 	}
+	if (on_hw && hw_note_read(e->ns_b))
+		return -1;
 	if (zcrx_enter_netns(e->ns_b))
 		return -1;
 	e->ifindex = if_nametoindex(IFNAME);
@@ -194,6 +230,7 @@ static void __attribute__((constructor)) env_init(void)
 
 	main_pid = getpid();
 	on_e1000e = nic && !strcmp(nic, "e1000e");
+	on_hw = zcrx_hw_mode();
 }
 
 static void __attribute__((destructor)) env_fini(void)
@@ -224,8 +261,57 @@ static struct {
 	int port[RSS_MAX_PORTS], queue[RSS_MAX_PORTS];
 } rss;
 
+/*
+ * The addresses of A and B: the usual ones, or with ZCRX_NIC=hw those the
+ * environment gives (ZCRX_PEER_ADDR4 and so on, as nsim_env.sh reads them).
+ */
+static inline const char *hw_addr(const char *var, const char *def)
+{
+	const char *v = on_hw ? getenv(var) : NULL;
+
+	return v && *v ? v : def;
+}
+
+static inline const char *a_addr(int family)
+{
+	return family == AF_INET ? hw_addr("ZCRX_PEER_ADDR4", ZCRX_NS_A_ADDR4) :
+				   hw_addr("ZCRX_PEER_ADDR6", ZCRX_NS_A_ADDR6);
+}
+
+static inline const char *b_addr(int family)
+{
+	return family == AF_INET ? hw_addr("ZCRX_ADDR4", ZCRX_NS_B_ADDR4) :
+				   hw_addr("ZCRX_ADDR6", ZCRX_NS_B_ADDR6);
+}
+
+/*
+ * ZCRX_NIC=hw: whether B's device hashes TCP over @family on both
+ * addresses and both ports with Toeplitz, as rss_bind() computes it (an
+ * 82574L does, like most NICs, but a device may hash on fewer fields or
+ * make the hash symmetric).
+ */
+static inline int rss_check(int fd, int family, const struct ethtool_rxfh *h)
+{
+	struct ethtool_rxnfc fields = { .cmd = ETHTOOL_GRXFH };
+	struct ifreq ifr;
+
+	fields.flow_type = family == AF_INET ? TCP_V4_FLOW : TCP_V6_FLOW;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", IFNAME);
+	ifr.ifr_data = (void *)&fields;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		return -errno;
+	if (fields.data != (RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 | RXH_L4_B_2_3) ||
+	    h->hfunc != 1 /* ETH_RSS_HASH_TOP */ || h->input_xfrm) {
+		ksft_print_msg("%s: %s\n", IFNAME,
+			       "no ntuple rules, and RSS is not Toeplitz over addresses and ports: cannot steer");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /* Read B's (the current namespace's) RSS key and table into rss. */
-static inline int rss_read(void)
+static inline int rss_read(int family)
 {
 	struct {
 		struct ethtool_rxfh h;
@@ -248,6 +334,8 @@ static inline int rss_read(void)
 		ret = -EOPNOTSUPP;
 	if (!ret)
 		ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	if (!ret && on_hw)
+		ret = rss_check(fd, family, &q.h);
 	close(fd);
 	if (ret)
 		return ret;
@@ -277,7 +365,7 @@ static inline int rss_queue(int port)
  */
 static inline int rss_bind(int fd, int family, int port)
 {
-	const char *src = family == AF_INET ? ZCRX_NS_A_ADDR4 : ZCRX_NS_A_ADDR6;
+	const char *src = a_addr(family);
 	size_t alen = family == AF_INET ? 4 : 16;
 	struct sockaddr_storage ss;
 	int queue = rss_queue(port), one = 1, i;
@@ -288,8 +376,7 @@ static inline int rss_bind(int fd, int family, int port)
 	if (queue < 0 || !rss.size)
 		return 0;	/* not steered: any port */
 	inet_pton(family, src, in);
-	inet_pton(family, family == AF_INET ? ZCRX_NS_B_ADDR4 : ZCRX_NS_B_ADDR6,
-		  in + alen);
+	inet_pton(family, b_addr(family), in + alen);
 	in[2 * alen + 2] = port >> 8;
 	in[2 * alen + 3] = port & 0xff;
 	sport = 20000 + (getpid() * 97) % 40000;
@@ -314,11 +401,11 @@ static inline int steer(int family, int port, int queue, int loc)
 	struct ifreq ifr;
 	int fd, ret;
 
-	if (on_e1000e) {
+	if (on_e1000e || (on_hw && hw_rss)) {
 		/* no ntuple rules: the senders pick their source ports */
 		if (loc < 0 || loc >= RSS_MAX_PORTS)
 			return -EINVAL;
-		ret = rss_read();
+		ret = rss_read(family);
 		if (ret)
 			return ret;
 		rss.port[loc] = port;
@@ -351,17 +438,38 @@ static inline int steer(int family, int port, int queue, int loc)
 	return ret;
 }
 
+/* A counter that B's device does not have (ZCRX_NIC=hw only): not checked. */
+#define NO_COUNTER	(-2LL)
+
 /*
  * A per-queue counter of B's eth0: "bytes" (payload into the queue's
  * buffers) or "split" (frames whose payload went apart from the headers),
  * as netdevsim names them (rxN_*).  e1000e counts both for the device:
  * rx_mp_bytes, the payload it wrote into a provider's buffers (only the
- * bound queue has any), and rx_header_split.
+ * bound queue has any), and rx_header_split.  On other hardware
+ * (ZCRX_NIC=hw) "bytes" is the queue's rx-bytes of netdev netlink's
+ * statistics (headers included), if the device reports them; nothing
+ * generic counts split frames.
  */
 static inline long long queue_counter(const char *ns, int queue, const char *what)
 {
-	char name[64];
+	char name[64], q[16], out[64];
+	long long val;
+	int ret;
 
+	if (on_hw) {
+		if (strcmp(what, "bytes"))
+			return NO_COUNTER;
+		snprintf(q, sizeof(q), "%d", queue);
+		ret = zcrx_run((char *const []){ "./zcrx_nic", "-N",
+						 (char *)ns, IFNAME, "qstat", q,
+						 "rx-bytes", NULL }, out, sizeof(out));
+		if (ret == 4)
+			return NO_COUNTER;
+		if (ret || sscanf(out, "%lld", &val) != 1)
+			return -1;
+		return val;
+	}
 	if (!on_e1000e)
 		snprintf(name, sizeof(name), "rx%d_%s", queue, what);
 	else if (!strcmp(what, "split"))
@@ -369,11 +477,6 @@ static inline long long queue_counter(const char *ns, int queue, const char *wha
 	else
 		snprintf(name, sizeof(name), "rx_mp_%s", what);
 	return zcrx_counter(ns, name);
-}
-
-static inline const char *b_addr(int family)
-{
-	return family == AF_INET ? ZCRX_NS_B_ADDR4 : ZCRX_NS_B_ADDR6;
 }
 
 static inline int tcp_listen(int family, int port)
@@ -433,7 +536,7 @@ static inline int sender_main(const char *ns, int family, int port,
 		fd = socket(family, SOCK_STREAM, 0);
 		if (fd < 0)
 			return 3;
-		if (on_e1000e && rss_bind(fd, family, port))
+		if ((on_e1000e || on_hw) && rss_bind(fd, family, port))
 			return 6;
 		if (!connect(fd, (struct sockaddr *)&ss, len))
 			break;
@@ -522,15 +625,36 @@ static inline void stop_sender(struct env *e, pid_t pid)
 }
 
 /*
+ * Whether nsim_del() can take the device of namespace @ns away: always,
+ * but with ZCRX_NIC=hw only a PCI device of its own; if not, why not goes
+ * to @why.
+ */
+static inline bool nsim_can_del(const char *ns, char *why, size_t len)
+{
+	size_t n;
+
+	if (!on_hw)
+		return true;
+	if (!zcrx_run((char *const []){ "./nsim_env.sh", "can-unplug",
+					(char *)ns, NULL }, why, len))
+		return true;
+	n = strlen(why);
+	if (n && why[n - 1] == '\n')
+		why[n - 1] = '\0';
+	return false;
+}
+
+/*
  * Delete the netdevsim device of namespace @ns, as a hot unplug would; on
- * e1000e, unbind the PCI device from the driver (nsim_env.sh unplug).
+ * e1000e or other hardware, unbind the PCI device from the driver
+ * (nsim_env.sh unplug).
  */
 static inline int nsim_del(const char *ns)
 {
 	char path[128], buf[32];
 	int id, fd, len, ret;
 
-	if (on_e1000e)
+	if (on_e1000e || on_hw)
 		return zcrx_run((char *const []){ "./nsim_env.sh", "unplug",
 						 (char *)ns, NULL }, NULL, 0) ?
 		       -EIO : 0;
