@@ -11,12 +11,17 @@
 # $ZCRX_CACHE/mlx5/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# gcc's and sparse's messages, sort and comm: the same in every locale
+export LC_ALL=C
 
 [ $# -gt 0 ] || set -- full noen
 command -v sparse >/dev/null || die "sparse is not installed (run make deps)"
 [ -f "$ZCRX_TREE/Makefile" ] || die "no assembled tree at $ZCRX_TREE (run make tree)"
 out=$ZCRX_CACHE/mlx5
 mkdir -p "$out"
+# one run at a time in $out (make check runs this in the background)
+exec 9>"$out.lock"
+flock 9
 base_src=$out/base-src
 if [ "$(git -C "$base_src" rev-parse HEAD 2>/dev/null)" != "$(git -C "$ZCRX_TREE" rev-parse base)" ]; then
 	# (no "worktree prune": make check runs this beside host tests that
@@ -79,7 +84,7 @@ for variant in "$@"; do
 	t0=$(date +%s)
 	# The base's warnings depend only on the base, the configuration and
 	# the compilers: they are kept, keyed by those, across runs.
-	key="$(git -C "$ZCRX_TREE" rev-parse base) $(cat "$ZCRX_TOP/scripts/configs/mlx5.config" | sha1sum | cut -c1-12) $(gcc -dumpfullversion) $(sparse --version 2>&1)"
+	key="$(git -C "$ZCRX_TREE" rev-parse base) $(cat "$ZCRX_TOP/scripts/configs/mlx5.config" "$0" | sha1sum | cut -c1-12) $(gcc -dumpfullversion) $(sparse --version 2>&1)"
 	if [ -f "$out/base-$variant.warnings" ] &&
 	   [ "$(cat "$out/base-$variant.key" 2>/dev/null)" = "$key" ]; then
 		note "mlx5 $variant: the base's warnings are known ($out/base-$variant.warnings)"

@@ -13,7 +13,7 @@ for variant in full noen; do
 	if bash "$ZCRX_TOP/scripts/mlx5-build.sh" "$variant"; then
 		echo "ok: mlx5_core ($variant): no warning beyond the base's"
 	else
-		echo "FAILED: mlx5_core ($variant): new warnings or a failed build"
+		echo "FAILED: mlx5_core ($variant): new warnings or a failed build (see $ZCRX_CACHE/mlx5/new-$variant.warnings and series-$variant.log)"
 	fi
 	echo "mlx5_core ($variant): $(( $(date +%s) - t0 )) s"
 done
