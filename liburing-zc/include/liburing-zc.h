@@ -269,6 +269,62 @@ int io_uring_zcrx_return_iov(struct io_uring_zcrx *zc,
 			     const struct iovec *iov, unsigned int nr);
 int io_uring_zcrx_flush_rq(struct io_uring_zcrx *zc);
 
+/*
+ * Forwarding: received data as the source of a zero-copy send or of a
+ * write, its buffers going back to the refill ring only when the
+ * operations that read them are complete (a send's notification, a
+ * write's completion).
+ */
+
+struct io_uring_zcrx_fwd;
+
+/* the most buffers one send or write may take */
+#define IO_URING_ZCRX_FWD_MAX_BUFS	64
+
+/* user_data of the helper's requests: this in the top 32 bits by default */
+#define IO_URING_ZCRX_FWD_TAG		0x7a637266ULL
+
+/* what io_uring_zcrx_fwd_complete() tells about a completion */
+struct io_uring_zcrx_fwd_cqe {
+	__u64	cookie;		/* the caller's, from the prep call */
+	__s32	res;		/* with _RESULT: the send's or write's result */
+	__u32	flags;		/* IO_URING_ZCRX_FWD_* */
+};
+
+#define IO_URING_ZCRX_FWD_SEND		(1U << 0)	/* of a send */
+#define IO_URING_ZCRX_FWD_WRITE		(1U << 1)	/* of a write */
+#define IO_URING_ZCRX_FWD_RESULT	(1U << 2)	/* res is the result */
+#define IO_URING_ZCRX_FWD_DONE		(1U << 3)	/* buffers released */
+#define IO_URING_ZCRX_FWD_COPIED	(1U << 4)	/* the send was copied */
+
+int io_uring_zcrx_fwd_init(struct io_uring_zcrx_fwd **fp,
+			   struct io_uring_zcrx *zc, unsigned int entries,
+			   __u64 tag);
+int io_uring_zcrx_fwd_free(struct io_uring_zcrx_fwd *f);
+int io_uring_zcrx_fwd_hold(struct io_uring_zcrx_fwd *f,
+			   const struct io_uring_cqe *cqe);
+int io_uring_zcrx_fwd_buf(const struct io_uring_zcrx_fwd *f, int buf,
+			  struct iovec *iov);
+int io_uring_zcrx_fwd_put(struct io_uring_zcrx_fwd *f, int buf);
+int io_uring_zcrx_prep_sendmsg_zc(struct io_uring_zcrx_fwd *f,
+				  struct io_uring_sqe *sqe, int sockfd,
+				  const int *bufs, unsigned int nr,
+				  int msg_flags, __u64 cookie);
+int io_uring_zcrx_prep_writev(struct io_uring_zcrx_fwd *f,
+			      struct io_uring_sqe *sqe, int fd,
+			      const int *bufs, unsigned int nr,
+			      __u64 offset, __u64 cookie);
+int io_uring_zcrx_prep_send_zc_cqe(struct io_uring_zcrx_fwd *f,
+				   struct io_uring_sqe *sqe, int sockfd,
+				   const struct io_uring_cqe *cqe,
+				   int msg_flags, __u64 cookie);
+int io_uring_zcrx_fwd_complete(struct io_uring_zcrx_fwd *f,
+			       const struct io_uring_cqe *cqe,
+			       struct io_uring_zcrx_fwd_cqe *out);
+unsigned int io_uring_zcrx_fwd_inflight(const struct io_uring_zcrx_fwd *f);
+unsigned int io_uring_zcrx_fwd_held(const struct io_uring_zcrx_fwd *f);
+int io_uring_zcrx_fwd_flush(struct io_uring_zcrx_fwd *f);
+
 /* The synchronous layer. */
 
 struct io_uring_zcrx_sync;

@@ -2868,4 +2868,365 @@ TEST(host_query)
 	EXPECT_NE(0U, zq.rq_hdr_size);
 }
 
+/* The forwarding helper: buffers go back only when nothing reads them. */
+
+FIXTURE(fwd) {
+	struct fake f;
+	struct io_uring_zcrx_fwd *h;
+	struct io_uring_sqe sqe;
+};
+
+FIXTURE_SETUP(fwd)
+{
+	ASSERT_EQ(0, fake_init(&self->f, FAKE_ENTRIES));
+	fake_at(&self->f, 0, 0);
+	ASSERT_EQ(0, io_uring_zcrx_fwd_init(&self->h, &self->f.zc, 2, 0));
+	memset(&self->sqe, 0, sizeof(self->sqe));
+}
+
+FIXTURE_TEARDOWN(fwd)
+{
+	fake_free(&self->f);
+}
+
+/* hold the data of a completion of @len bytes at buffer @page */
+static int fwd_hold(FIXTURE_DATA(fwd) *self, unsigned int page, int len)
+{
+	struct cqe32 c;
+
+	return io_uring_zcrx_fwd_hold(self->h, mkcqe(&c, len, TOKEN | (page * PAGE)));
+}
+
+/* deliver a completion for the request in self->sqe */
+static int fwd_cqe(FIXTURE_DATA(fwd) *self, int res, __u32 flags,
+		   struct io_uring_zcrx_fwd_cqe *out)
+{
+	struct io_uring_cqe cqe;
+
+	memset(&cqe, 0, sizeof(cqe));
+	cqe.user_data = self->sqe.user_data;
+	cqe.res = res;
+	cqe.flags = flags;
+	return io_uring_zcrx_fwd_complete(self->h, &cqe, out);
+}
+
+TEST_F(fwd, init_rejects)
+{
+	struct io_uring_zcrx_fwd *h = (void *)1;
+	struct io_uring_zcrx zero;
+
+	memset(&zero, 0, sizeof(zero));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_init(NULL, &self->f.zc, 4, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_init(&h, &zero, 4, 0));
+	EXPECT_EQ(NULL, h);
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_init(&h, &self->f.zc, 0, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_init(&h, &self->f.zc, 65537, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_init(&h, &self->f.zc, 4, 1ULL << 32));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, hold_put_returns)
+{
+	struct io_uring_zcrx_rqe *rqe;
+	struct iovec iov;
+	int b;
+
+	b = fwd_hold(self, 3, 1000);
+	ASSERT_LE(0, b);
+	EXPECT_EQ(1U, io_uring_zcrx_fwd_held(self->h));
+	ASSERT_EQ(0, io_uring_zcrx_fwd_buf(self->h, b, &iov));
+	EXPECT_EQ(self->f.area + 3 * PAGE, iov.iov_base);
+	EXPECT_EQ(1000U, iov.iov_len);
+	EXPECT_EQ(0U, ktail(&self->f));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b));
+	EXPECT_EQ(1U, ktail(&self->f));
+	rqe = rqe_at(&self->f, 0);
+	EXPECT_EQ(TOKEN | (3 * PAGE), rqe->off);
+	EXPECT_EQ(1000U, rqe->len);
+	EXPECT_EQ(0U, io_uring_zcrx_fwd_held(self->h));
+	/* a second put, or a put of nothing held, is refused */
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_put(self->h, b));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_put(self->h, 12345));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_buf(self->h, b, &iov));
+	EXPECT_EQ(1U, ktail(&self->f));
+	/* completions without data of this area are not taken */
+	EXPECT_EQ(-EINVAL, fwd_hold(self, 1, 0));
+	EXPECT_EQ(-EINVAL, fwd_hold(self, 1, -ECONNRESET));
+	EXPECT_EQ(-EINVAL, fwd_hold(self, FAKE_BUFS, 10));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, send_returns_after_notification)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	int b;
+
+	b = fwd_hold(self, 5, 4096);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, &b, 1,
+						   MSG_NOSIGNAL, 77));
+	EXPECT_EQ(IORING_OP_SEND_ZC, self->sqe.opcode);
+	EXPECT_EQ(9, self->sqe.fd);
+	EXPECT_EQ((__u64)(uintptr_t)(self->f.area + 5 * PAGE), self->sqe.addr);
+	EXPECT_EQ(4096U, self->sqe.len);
+	EXPECT_EQ((__u32)MSG_NOSIGNAL, self->sqe.msg_flags);
+	EXPECT_NE(0U, (unsigned int)self->sqe.ioprio & IORING_SEND_ZC_REPORT_USAGE);
+	EXPECT_EQ(IO_URING_ZCRX_FWD_TAG, self->sqe.user_data >> 32);
+	EXPECT_EQ(1U, io_uring_zcrx_fwd_inflight(self->h));
+
+	/* the caller lets go: the send still reads it */
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b));
+	EXPECT_EQ(0U, ktail(&self->f));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_put(self->h, b));
+
+	ASSERT_EQ(1, fwd_cqe(self, 4096, IORING_CQE_F_MORE, &out));
+	EXPECT_EQ(77U, out.cookie);
+	EXPECT_EQ(4096, out.res);
+	EXPECT_EQ(IO_URING_ZCRX_FWD_SEND | IO_URING_ZCRX_FWD_RESULT, out.flags);
+	EXPECT_EQ(0U, ktail(&self->f));
+
+	/* the notification: now it goes back */
+	ASSERT_EQ(1, fwd_cqe(self, 0, IORING_CQE_F_NOTIF, &out));
+	EXPECT_EQ(IO_URING_ZCRX_FWD_SEND | IO_URING_ZCRX_FWD_DONE, out.flags);
+	EXPECT_EQ(1U, ktail(&self->f));
+	EXPECT_EQ(TOKEN | (5 * PAGE), rqe_at(&self->f, 0)->off);
+	EXPECT_EQ(0U, io_uring_zcrx_fwd_inflight(self->h));
+	EXPECT_EQ(0U, io_uring_zcrx_fwd_held(self->h));
+	/* a late duplicate is not a request in flight */
+	EXPECT_EQ(-EINVAL, fwd_cqe(self, 0, IORING_CQE_F_NOTIF, &out));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, notification_first_and_copied)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	int b;
+
+	b = fwd_hold(self, 2, 100);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, &b, 1, 0, 1));
+	ASSERT_EQ(0, io_uring_zcrx_fwd_put(self->h, b));
+	ASSERT_EQ(1, fwd_cqe(self, (int)IORING_NOTIF_USAGE_ZC_COPIED,
+			     IORING_CQE_F_NOTIF, &out));
+	EXPECT_EQ(IO_URING_ZCRX_FWD_SEND | IO_URING_ZCRX_FWD_COPIED, out.flags);
+	EXPECT_EQ(0U, ktail(&self->f));
+	ASSERT_EQ(1, fwd_cqe(self, 100, IORING_CQE_F_MORE, &out));
+	EXPECT_NE(0U, out.flags & IO_URING_ZCRX_FWD_DONE);
+	EXPECT_EQ(1U, ktail(&self->f));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, failed_send_without_notification)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	int b;
+
+	b = fwd_hold(self, 2, 100);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, &b, 1, 0, 1));
+	ASSERT_EQ(0, io_uring_zcrx_fwd_put(self->h, b));
+	ASSERT_EQ(1, fwd_cqe(self, -EPIPE, 0, &out));
+	EXPECT_EQ(-EPIPE, out.res);
+	EXPECT_EQ(IO_URING_ZCRX_FWD_SEND | IO_URING_ZCRX_FWD_RESULT |
+		  IO_URING_ZCRX_FWD_DONE, out.flags);
+	EXPECT_EQ(1U, ktail(&self->f));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, holder_keeps_it_past_the_send)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	int b;
+
+	b = fwd_hold(self, 2, 100);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, &b, 1, 0, 1));
+	ASSERT_EQ(1, fwd_cqe(self, 100, 0, &out));
+	EXPECT_NE(0U, out.flags & IO_URING_ZCRX_FWD_DONE);
+	EXPECT_EQ(0U, ktail(&self->f));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b));
+	EXPECT_EQ(1U, ktail(&self->f));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, neighbours_merge)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	struct msghdr *msg;
+	int b[3];
+
+	b[0] = fwd_hold(self, 4, PAGE);
+	b[1] = fwd_hold(self, 5, 100);	/* right after 4 */
+	b[2] = fwd_hold(self, 9, 10);
+	ASSERT_LE(0, b[0]);
+	ASSERT_LE(0, b[1]);
+	ASSERT_LE(0, b[2]);
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, b, 2, 0, 1));
+	EXPECT_EQ(IORING_OP_SEND_ZC, self->sqe.opcode);
+	EXPECT_EQ(PAGE + 100, self->sqe.len);
+	ASSERT_EQ(1, fwd_cqe(self, PAGE + 100, 0, &out));
+
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, b, 3, 0, 2));
+	EXPECT_EQ(IORING_OP_SENDMSG_ZC, self->sqe.opcode);
+	EXPECT_NE(0U, (unsigned int)self->sqe.ioprio & IORING_SEND_ZC_REPORT_USAGE);
+	msg = (struct msghdr *)(uintptr_t)self->sqe.addr;
+	ASSERT_EQ(2U, msg->msg_iovlen);
+	EXPECT_EQ(self->f.area + 4 * PAGE, msg->msg_iov[0].iov_base);
+	EXPECT_EQ(PAGE + 100, msg->msg_iov[0].iov_len);
+	EXPECT_EQ(self->f.area + 9 * PAGE, msg->msg_iov[1].iov_base);
+	EXPECT_EQ(10U, msg->msg_iov[1].iov_len);
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b[0]));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b[1]));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b[2]));
+	EXPECT_EQ(0U, ktail(&self->f));
+	ASSERT_EQ(1, fwd_cqe(self, PAGE + 110, 0, &out));
+	EXPECT_EQ(3U, ktail(&self->f));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, writev)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	int b[2];
+
+	b[0] = fwd_hold(self, 1, PAGE);
+	b[1] = fwd_hold(self, 7, PAGE);
+	ASSERT_EQ(0, io_uring_zcrx_prep_writev(self->h, &self->sqe, 4, b, 1, 8192, 3));
+	EXPECT_EQ(IORING_OP_WRITE, self->sqe.opcode);
+	EXPECT_EQ(8192U, self->sqe.off);
+	ASSERT_EQ(1, fwd_cqe(self, PAGE, 0, &out));
+	EXPECT_EQ(IO_URING_ZCRX_FWD_WRITE | IO_URING_ZCRX_FWD_RESULT |
+		  IO_URING_ZCRX_FWD_DONE, out.flags);
+	ASSERT_EQ(0, io_uring_zcrx_prep_writev(self->h, &self->sqe, 4, b, 2, 0, 3));
+	EXPECT_EQ(IORING_OP_WRITEV, self->sqe.opcode);
+	EXPECT_EQ(2U, self->sqe.len);
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b[0]));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b[1]));
+	EXPECT_EQ(0U, ktail(&self->f));
+	ASSERT_EQ(1, fwd_cqe(self, 2 * PAGE, 0, &out));
+	EXPECT_EQ(2U, ktail(&self->f));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, prep_rejects)
+{
+	struct io_uring_sqe s2, s3;
+	int b, c, bad[2];
+
+	b = fwd_hold(self, 1, 10);
+	c = fwd_hold(self, 2, 10);
+	bad[0] = b;
+	bad[1] = b;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, bad, 2, 0, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, &b, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, &b,
+							 IO_URING_ZCRX_FWD_MAX_BUFS + 1, 0, 0));
+	bad[1] = 999;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_prep_writev(self->h, &self->sqe, 9, bad, 2, 0, 0));
+	EXPECT_EQ(0U, io_uring_zcrx_fwd_inflight(self->h));
+	/* two entries: the third request waits */
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &self->sqe, 9, &b, 1, 0, 0));
+	ASSERT_EQ(0, io_uring_zcrx_prep_sendmsg_zc(self->h, &s2, 9, &c, 1, 0, 0));
+	EXPECT_EQ(-EBUSY, io_uring_zcrx_prep_writev(self->h, &s3, 9, &b, 1, 0, 0));
+	/* nothing can be freed under a request in flight */
+	EXPECT_EQ(-EBUSY, io_uring_zcrx_fwd_free(self->h));
+	/* after put, a buffer cannot be named again */
+	EXPECT_EQ(0, io_uring_zcrx_fwd_put(self->h, b));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_prep_sendmsg_zc(self->h, &s3, 9, &b, 1, 0, 0));
+	EXPECT_EQ(2U, io_uring_zcrx_fwd_inflight(self->h));
+	EXPECT_EQ(0U, ktail(&self->f));
+}
+
+TEST_F(fwd, send_cqe_in_one)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	struct io_uring_sqe s2, s3;
+	struct cqe32 c;
+
+	ASSERT_EQ(0, io_uring_zcrx_prep_send_zc_cqe(self->h, &self->sqe, 9,
+						    mkcqe(&c, 50, TOKEN | PAGE), 0, 5));
+	EXPECT_EQ(1U, io_uring_zcrx_fwd_held(self->h));
+	ASSERT_EQ(0, io_uring_zcrx_prep_send_zc_cqe(self->h, &s2, 9,
+						    mkcqe(&c, 50, TOKEN | 2 * PAGE), 0, 6));
+	/* out of entries: the caller keeps the completion, nothing is queued */
+	EXPECT_EQ(-EBUSY, io_uring_zcrx_prep_send_zc_cqe(self->h, &s3, 9,
+							 mkcqe(&c, 50, TOKEN | 3 * PAGE), 0, 7));
+	EXPECT_EQ(2U, io_uring_zcrx_fwd_held(self->h));
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_prep_send_zc_cqe(self->h, &s3, 9,
+							  mkcqe(&c, 0, TOKEN), 0, 7));
+	ASSERT_EQ(1, fwd_cqe(self, 50, 0, &out));
+	EXPECT_EQ(5U, out.cookie);
+	EXPECT_EQ(1U, ktail(&self->f));
+	EXPECT_EQ(TOKEN | PAGE, rqe_at(&self->f, 0)->off);
+}
+
+TEST_F(fwd, foreign_completions)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	struct io_uring_cqe cqe;
+	struct cqe32 c;
+
+	memset(&cqe, 0, sizeof(cqe));
+	cqe.user_data = 42;
+	EXPECT_EQ(0, io_uring_zcrx_fwd_complete(self->h, &cqe, &out));
+	/* a RECV_ZC completion is the caller's */
+	EXPECT_EQ(0, io_uring_zcrx_fwd_complete(self->h, mkcqe(&c, 10, TOKEN), &out));
+	/* the tag with a slot out of range, or not in flight */
+	cqe.user_data = IO_URING_ZCRX_FWD_TAG << 32 | 2;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_complete(self->h, &cqe, &out));
+	cqe.user_data = IO_URING_ZCRX_FWD_TAG << 32;
+	EXPECT_EQ(-EINVAL, io_uring_zcrx_fwd_complete(self->h, &cqe, &out));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, full_refill_ring_waits)
+{
+	struct io_uring_zcrx_fwd_cqe out;
+	int b[3], i;
+
+	fake_at(&self->f, 0, FAKE_ENTRIES - 1);
+	for (i = 0; i < 3; i++) {
+		b[i] = fwd_hold(self, i, 10 + i);
+		ASSERT_LE(0, b[i]);
+	}
+	ASSERT_EQ(0, io_uring_zcrx_prep_writev(self->h, &self->sqe, 4, b, 3, 0, 0));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, io_uring_zcrx_fwd_put(self->h, b[i]));
+	/* one slot left; the flush the library asks for fails (no ring) */
+	ASSERT_EQ(1, fwd_cqe(self, 33, 0, &out));
+	EXPECT_EQ(FAKE_ENTRIES, ktail(&self->f));
+	EXPECT_EQ(2U, io_uring_zcrx_fwd_held(self->h));
+	EXPECT_NE(0, io_uring_zcrx_fwd_flush(self->h));
+	/* the kernel consumes: the rest goes in order */
+	*self->f.zc.rq.khead = FAKE_ENTRIES;
+	EXPECT_EQ(0, io_uring_zcrx_fwd_flush(self->h));
+	EXPECT_EQ(FAKE_ENTRIES + 2, ktail(&self->f));
+	EXPECT_EQ(11U, rqe_at(&self->f, FAKE_ENTRIES)->len);
+	EXPECT_EQ(12U, rqe_at(&self->f, FAKE_ENTRIES + 1)->len);
+	EXPECT_EQ(0U, io_uring_zcrx_fwd_held(self->h));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+}
+
+TEST_F(fwd, free_returns_held)
+{
+	ASSERT_LE(0, fwd_hold(self, 1, 10));
+	ASSERT_LE(0, fwd_hold(self, 2, 10));
+	EXPECT_EQ(0, io_uring_zcrx_fwd_free(self->h));
+	EXPECT_EQ(2U, ktail(&self->f));
+}
+
+TEST_F(fwd, many_holds_grow)
+{
+	unsigned int i;
+	int b;
+
+	for (i = 0; i < 200; i++) {
+		b = fwd_hold(self, i % FAKE_BUFS, 1);
+		ASSERT_LE(0, b);
+	}
+	EXPECT_EQ(200U, io_uring_zcrx_fwd_held(self->h));
+	ASSERT_EQ(0, io_uring_zcrx_fwd_put(self->h, b));
+	EXPECT_EQ(199U, io_uring_zcrx_fwd_held(self->h));
+}
+
 TEST_HARNESS_MAIN

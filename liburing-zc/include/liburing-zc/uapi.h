@@ -359,4 +359,12 @@ LIBURING_ZC_ABI_SIZE(struct io_uring_query_opcode, 48);
 LIBURING_ZC_ABI_SIZE(struct io_uring_query_zcrx, 40);
 LIBURING_ZC_ABI_SIZE(struct io_uring_query_zcrx_notif, 48);
 
+/* zero-copy send's usage report (Linux 6.2), older than some liburing copies */
+#ifndef IORING_SEND_ZC_REPORT_USAGE
+#define IORING_SEND_ZC_REPORT_USAGE	(1U << 3)
+#endif
+#ifndef IORING_NOTIF_USAGE_ZC_COPIED
+#define IORING_NOTIF_USAGE_ZC_COPIED	(1U << 31)
+#endif
+
 #endif /* LIBURING_ZC_UAPI_H */
