@@ -14,6 +14,8 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netdb.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -145,6 +147,107 @@ static inline double zc_cpu(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* a socket of @family listening on @port on every address: its fd or -errno */
+static inline int zc_listen(int family, unsigned int port)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	int fd, one = 1;
+
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6) {
+		memset(&a6, 0, sizeof(a6));
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons(port);
+		a6.sin6_addr = in6addr_any;
+		if (bind(fd, (struct sockaddr *)&a6, sizeof(a6)))
+			goto err;
+	} else {
+		memset(&a4, 0, sizeof(a4));
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons(port);
+		a4.sin_addr.s_addr = htonl(INADDR_ANY);
+		if (bind(fd, (struct sockaddr *)&a4, sizeof(a4)))
+			goto err;
+	}
+	if (listen(fd, 1))
+		goto err;
+	return fd;
+err:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+/*
+ * A TCP connection to @addr, @port: its fd or -errno.  The other end may
+ * still be setting up: a refused connection is retried for ten seconds.
+ */
+static inline int zc_connect(const char *addr, const char *port)
+{
+	struct addrinfo hints, *ai;
+	int fd, ret, i;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	ret = getaddrinfo(addr, port, &hints, &ai);
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", addr, gai_strerror(ret));
+		return -EINVAL;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	for (ret = -1, i = 0; fd >= 0 && i < 200; i++) {
+		ret = connect(fd, ai->ai_addr, ai->ai_addrlen);
+		if (!ret || errno != ECONNREFUSED)
+			break;
+		usleep(50000);
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return -errno;
+	if (ret) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * What the kernel counts for zero-copy receive context @id on the ring
+ * @ring_fd (fdinfo): bytes received without and with a copy, -1 if absent.
+ */
+static inline void zc_counters(int ring_fd, unsigned int id, long long *zc,
+			       long long *copied)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	*zc = *copied = -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p;
+		unsigned int lid;
+
+		if (strncmp(line, "ZcrxIfq:", 8) ||
+		    sscanf(line + 8, " id=%u", &lid) != 1 || lid != id)
+			continue;
+		p = strstr(line, " zc_bytes=");
+		if (p)
+			*zc = atoll(p + 10);
+		p = strstr(line, " copy_bytes=");
+		if (p)
+			*copied = atoll(p + 12);
+	}
+	fclose(f);
 }
 
 #endif /* ZC_EXAMPLES_COMMON_H */

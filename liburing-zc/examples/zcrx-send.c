@@ -3,10 +3,12 @@
  * zcrx-send: connect to a zero-copy receive server and send it a number of
  * bytes of the pattern zcrx-server checks.
  *
- *   zcrx-send -c ADDRESS -p PORT -s SIZE
+ *   zcrx-send -c ADDRESS -p PORT -s SIZE [-b CHUNK] [-x SEED]
+ *
+ * The pattern's seed comes from the connection's ports, unless -x gives
+ * it (for a stream that goes through a relay to its receiver).
  */
 #include <getopt.h>
-#include <netdb.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -14,7 +16,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: zcrx-send -c ADDRESS -p PORT -s SIZE [-b CHUNK]\n");
+	fprintf(stderr, "usage: zcrx-send -c ADDRESS -p PORT -s SIZE [-b CHUNK] [-x SEED]\n");
 	exit(2);
 }
 
@@ -22,48 +24,37 @@ int main(int argc, char **argv)
 {
 	const char *addr = NULL, *port = NULL;
 	uint64_t size = 0, chunk = 64 << 10, sent = 0, seed;
-	struct addrinfo hints, *ai;
 	double t0, secs;
 	uint8_t *buf;
-	int fd, opt, ret;
+	int fd, opt, fixed_seed = 0;
+	uint64_t seed_arg = 0;
 
-	while ((opt = getopt(argc, argv, "c:p:s:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:p:s:b:x:")) != -1) {
 		switch (opt) {
 		case 'c': addr = optarg; break;
 		case 'p': port = optarg; break;
 		case 's': size = zc_parse_size(optarg); break;
 		case 'b': chunk = zc_parse_size(optarg); break;
+		case 'x':
+			seed_arg = strtoull(optarg, NULL, 0);
+			fixed_seed = 1;
+			break;
 		default: usage();
 		}
 	}
 	if (!addr || !port || !size || !chunk || chunk > (1 << 30))
 		usage();
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	ret = getaddrinfo(addr, port, &hints, &ai);
-	if (ret) {
-		fprintf(stderr, "zcrx-send: %s: %s\n", addr, gai_strerror(ret));
-		return 1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	/* the server may still be setting up its queue: retry for a while */
-	for (ret = -1, opt = 0; fd >= 0 && opt < 200; opt++) {
-		ret = connect(fd, ai->ai_addr, ai->ai_addrlen);
-		if (!ret || errno != ECONNREFUSED)
-			break;
-		usleep(50000);
-	}
-	freeaddrinfo(ai);
-	if (fd < 0 || ret) {
-		perror("zcrx-send: connect");
+	fd = zc_connect(addr, port);
+	if (fd < 0) {
+		fprintf(stderr, "zcrx-send: connect: %s\n", strerror(-fd));
 		return 1;
 	}
 
 	buf = malloc(chunk + 65536);
 	if (!buf)
 		return 1;
-	seed = zc_seed(fd);
+	seed = fixed_seed ? seed_arg : zc_seed(fd);
 	t0 = zc_now();
 	while (sent < size) {
 		size_t n = size - sent < chunk ? size - sent : chunk;

@@ -88,46 +88,12 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
-static int listen_on(int family, unsigned int port)
-{
-	struct sockaddr_in6 a6;
-	struct sockaddr_in a4;
-	int fd, one = 1;
-
-	fd = socket(family, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6) {
-		memset(&a6, 0, sizeof(a6));
-		a6.sin6_family = AF_INET6;
-		a6.sin6_port = htons(port);
-		a6.sin6_addr = in6addr_any;
-		if (bind(fd, (struct sockaddr *)&a6, sizeof(a6)))
-			goto err;
-	} else {
-		memset(&a4, 0, sizeof(a4));
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons(port);
-		a4.sin_addr.s_addr = htonl(INADDR_ANY);
-		if (bind(fd, (struct sockaddr *)&a4, sizeof(a4)))
-			goto err;
-	}
-	if (listen(fd, 1))
-		goto err;
-	return fd;
-err:
-	one = -errno;
-	close(fd);
-	return one;
-}
-
 /* listen on the server's port and take one connection: its fd or -errno */
 static int accept_one(const struct server *sv)
 {
 	int lfd, fd;
 
-	lfd = listen_on(sv->family, sv->port);
+	lfd = zc_listen(sv->family, sv->port);
 	if (lfd < 0)
 		return lfd;
 	printf("listening on port %u\n", sv->port);
@@ -243,34 +209,6 @@ static int run_sync(struct server *sv, struct io_uring_zcrx_sync *s, int fd)
 			return ret;
 	}
 	return 0;
-}
-
-/* what the kernel counts for the queue: bytes received without and with a copy */
-static void zc_counters(int ring_fd, __u32 id, long long *zc, long long *copied)
-{
-	char path[64], line[512];
-	FILE *f;
-
-	*zc = *copied = -1;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		const char *p;
-		unsigned int lid;
-
-		if (strncmp(line, "ZcrxIfq:", 8) ||
-		    sscanf(line + 8, " id=%u", &lid) != 1 || lid != id)
-			continue;
-		p = strstr(line, " zc_bytes=");
-		if (p)
-			*zc = atoll(p + 10);
-		p = strstr(line, " copy_bytes=");
-		if (p)
-			*copied = atoll(p + 12);
-	}
-	fclose(f);
 }
 
 int main(int argc, char **argv)
