@@ -12,8 +12,9 @@
 #                 (DURATION=1h SEED=1234 OPS=... URGENT=0|1 FAULTS=0|1
 #                 PROFILE=full|quick)
 #   make bench    every way to receive TCP side by side on the non-debug
-#                 kernel: table, CSV and chart (SIZE=256M ROUNDS=3
-#                 FLOWS="1 4 16")
+#                 kernel, then the relays (RECV_ZC + SEND_ZC, recv() +
+#                 send(), splice()): tables, CSV and charts (SIZE=256M
+#                 ROUNDS=3 FLOWS="1 4 16")
 #
 # Everything built or downloaded lives in $(ZCRX_CACHE), outside the clone.
 
@@ -24,7 +25,8 @@ S := scripts
 CMD ?= uname -a
 
 .PHONY: help deps tree kernel kernel-perf selftests check check-full demo vm series \
-	series-check pull tree-reset kernel-path bench bench-scale bench-nsim bench-lib bench-bufs bench-e1000e stress \
+	series-check pull tree-reset kernel-path bench bench-scale bench-nsim bench-lib bench-bufs bench-e1000e \
+	bench-fwd stress \
 	mlx5-build
 
 help:
@@ -35,6 +37,7 @@ help:
 	@echo "               bench-lib (liburing-zc against hand-written RECV_ZC code)"
 	@echo "               bench-bufs (RECV_ZC with 4, 16 and 64 KiB rx buffers)"
 	@echo "               bench-e1000e (recv() against RECV_ZC through e1000e, IOMMU off and on)"
+	@echo "               bench-fwd (relays: RECV_ZC + SEND_ZC against recv() + send() and splice())"
 	@echo "               mlx5-build (mlx5_core with W=1 and sparse: the warnings the series adds)"
 
 deps:
@@ -82,9 +85,17 @@ stress: kernel
 # untouched and touched payload, 1, 4 and 16 flows.  SIZE, ROUNDS, FLOWS,
 # RECEIVERS; PERF=1 profiles each run with perf built from the tree;
 # KERNELS="LABEL=BZIMAGE ..." compares kernels, rounds alternated.
+# Then the relays (make bench-fwd), unless KERNELS compares kernels.
 bench: kernel-perf
 	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' FLOWS='$(FLOWS)' RECEIVERS='$(RECEIVERS)' \
 	PERF='$(PERF)' KERNELS='$(KERNELS)' bash $(S)/bench.sh
+	@[ -n '$(KERNELS)' ] || SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' bash $(S)/bench-fwd.sh
+
+# TCP relays: RECV_ZC + SEND_ZC (zcrx-forward, 4 and 64 KiB buffers),
+# recv() + send() and splice(); relay CPU per GiB and throughput.  SIZE,
+# ROUNDS.
+bench-fwd: kernel-perf
+	@SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' bash $(S)/bench-fwd.sh
 
 # How the cost grows: registration, memory and fdinfo against the ifq's
 # size, and receive cost from 1 to 64 flows on one ifq.  SIZE, ROUNDS.

@@ -219,7 +219,9 @@ note "vm: TCP transfers, urgent data, lifetimes, queues, then swiotlb=force (TAP
 		--timeout "${ZCRX_CHECK_TIMEOUT:-3000}" -- \
 		"$standalone && $tcp_sizes ./run_kselftest.sh$(ksft_tests "${hard_progs[@]}");
 		 bash '$ZCRX_TOP/scripts/guest/bench.sh' --smoke /tmp/kselftest/zcrx \
-			'$logs/tcp_mmap' '$ZCRX_TOP/liburing-zc/build' /tmp/zcrx-bench; true"
+			'$logs/tcp_mmap' '$ZCRX_TOP/liburing-zc/build' /tmp/zcrx-bench;
+		 bash '$ZCRX_TOP/scripts/guest/bench-fwd.sh' --smoke /tmp/kselftest/zcrx \
+			'$ZCRX_TOP/liburing-zc/build' /tmp/zcrx-bench-fwd; true"
 	vm swiotlb --timeout "${ZCRX_CHECK_TIMEOUT:-3000}" --append swiotlb=force -- \
 		"bash '$ZCRX_TOP/scripts/guest/swiotlb-tests.sh' '$ks' $full; true"
 	vm e1000e --nic e1000e --timeout "$e1k_timeout" -- \

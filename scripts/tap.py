@@ -22,8 +22,9 @@ started but has no result line (the output ends in its middle) fails.
 --expect names a program that must report; --expected-from TOP derives the
 list from the sources: TEST_GEN_PROGS and TEST_PROGS of
 tools/testing/selftests/zcrx/Makefile, "scripts/guest/upstream-tests.sh --list",
-"liburing-zc/test/vm/run.sh --list", "scripts/guest/bench.sh --list" (make
-bench's receivers, each run once) and "scripts/guest/kunit.sh --list" (the
+"liburing-zc/test/vm/run.sh --list", "scripts/guest/bench.sh --list" and
+"scripts/guest/bench-fwd.sh --list" (make bench's receivers and relays, each
+run once) and "scripts/guest/kunit.sh --list" (the
 KUnit suites); --not-expect takes a program off the
 list (one whose run another count expects).  Every expected program without a
 result fails, so a VM step that died early or printed nothing is a failure
@@ -77,6 +78,8 @@ def expected_from(top):
             script_list(os.path.join(top, 'liburing-zc/test/vm/run.sh'))]
     exp += ['bench:' + p for p in
             script_list(os.path.join(top, 'scripts/guest/bench.sh'))]
+    exp += ['bench:' + p for p in
+            script_list(os.path.join(top, 'scripts/guest/bench-fwd.sh'))]
     exp += ['kunit:' + p for p in
             script_list(os.path.join(top, 'scripts/guest/kunit.sh'))]
     return exp

@@ -68,6 +68,8 @@
 # the CSV; receivers show as RECEIVER@LABEL), ZCRX_BENCH_ROUND numbers
 # its one round, and the rows are added to an existing OUT/bench.csv.
 set -euo pipefail
+# shellcheck source=scripts/guest/bench-common.sh
+. "$(dirname "$0")/bench-common.sh"
 # $EPOCHREALTIME and awk's numbers with a decimal point, whatever the host's
 export LC_ALL=C
 all_receivers="recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev"
@@ -134,26 +136,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-./nsim_env.sh up $a $b 2 >/dev/null || die "cannot create the linked netdevsim ports"
-./nsim_env.sh hds $b on || die "cannot turn tcp-data-split on in $b"
-ip -n $a link set eth0 mtu $mtu
-ip -n $b link set eth0 mtu $mtu
-ip netns exec $b ethtool -N eth0 flow-type tcp4 dst-port $port action 1 >/dev/null ||
-	die "ethtool refused the rule that steers port $port to queue 1"
+bench_pair $a $b $mtu $port
 # NAPI moves to kthreads: the sender's (its ACKs, scheduled by the
 # receiver's transmit) next to the senders, the receiver's next to it
-threaded_napi() {	# threaded_napi NS CPU: pin the new NAPI kthreads
-	local before after p
-	before=$(pgrep '^napi/' | sort || true)
-	ip netns exec "$1" sh -c 'echo 1 >/sys/class/net/eth0/threaded' ||
-		die "cannot make the NAPI of eth0 in $1 threaded"
-	after=$(pgrep '^napi/' | sort || true)
-	p=$(comm -13 <(echo "$before") <(echo "$after"))
-	[ -n "$p" ] || die "no NAPI kthread for eth0 in $1"
-	for p in $p; do
-		taskset -pc "$2" "$p" >/dev/null || die "cannot pin NAPI kthread $p"
-	done
-}
+# (threaded_napi, stamp, settle, model_ns and field: bench-common.sh)
 threaded_napi $a $tx_cpu
 threaded_napi $b $rx_cpu
 # 64 MiB areas of 2 MiB pages, one receiver at a time
@@ -172,47 +158,9 @@ for f in $flows_list; do
 		die "$size does not split into $f flows of whole MiB"
 done
 
-# stamp: the time now and CPU $rx_cpu's idle and iowait ticks so far, in
-# $stamp_t and $stamp_idle; without a fork, so that the two are read
-# together
-stamp() {
-	local c u n y i w rest
-	while read -r c u n y i w rest; do
-		if [ "$c" = "cpu$rx_cpu" ]; then
-			stamp_idle=$((i + w))
-			stamp_t=$EPOCHREALTIME
-			return 0
-		fi
-	done </proc/stat
-	die "no cpu$rx_cpu in /proc/stat"
-}
 
-# settle: wait (up to 30 s) until CPU $rx_cpu is idle for 90 % of half a
-# second: what the last run left behind (an io_uring ring's exit work,
-# which unregisters a queue and unpins an area, runs after the process
-# is gone) must not be charged to the next
-settle() {
-	local n ta ia
-	for n in $(seq 60); do
-		stamp
-		ta=$stamp_t ia=$stamp_idle
-		sleep 0.5
-		stamp
-		awk -v t="$ta" -v u="$stamp_t" -v i="$((stamp_idle - ia))" -v hz="$hz" \
-			'BEGIN { exit !(i / hz >= 0.9 * (u - t)) }' && return 0
-	done
-	echo "warning: CPU $rx_cpu did not settle" >&2
-}
 
-# the receive engine's device time on the receiving port so far, in ns
-# ("-" for a kernel that does not count it)
-model_ns() {
-	ip netns exec $b ethtool -S eth0 |
-		awk '/^ *rx[0-9]+_dma_ns:/ { s += $2; n++ }
-		     END { if (n) printf "%.0f\n", s; else print "-" }'
-}
 
-field() { sed -n "s/^result:.* $1=\\([^ ]*\\).*/\\1/p" "$2"; }
 
 # The receiver command for RECEIVER MODE FLOWS (each flow $per bytes),
 # into the array cmd.
@@ -320,7 +268,7 @@ one() {
 		[ -s "$work/go.$i" ] || { rx_drain; die "$r: sender $i is not ready"; }
 	done
 	$smoke || settle
-	m0=$(model_ns)
+	m0=$(model_ns $b)
 	stamp
 	t0=$stamp_t i0=$stamp_idle
 	for i in $(seq "$flows"); do
@@ -330,7 +278,7 @@ one() {
 	rx_report "$r" "$flows" || reported=false
 	stamp
 	t1=$stamp_t i1=$stamp_idle
-	m1=$(model_ns)
+	m1=$(model_ns $b)
 	if [ "$r" = tcp_mmap ] || ! $reported; then
 		# the server never exits; a receiver without a report is stuck
 		kill $rx 2>/dev/null || true

@@ -12,6 +12,9 @@
 # byte is checked.  With ZCRX_NIC=e1000e the ports are two emulated 82574L
 # wired back to back, whose DMA QEMU performs, and the receiver binds their
 # only rx queue, 0, which then takes all the port's traffic: no steering.
+# Then the received data goes on without a copy: through a relay
+# (zcrx-forward: RECV_ZC in, SEND_ZC out) to a far end that checks it, and
+# into a file with O_DIRECT (zcrx-sink, ext4 on a RAM disk).
 set -euo pipefail
 dir=$1
 size=$2
@@ -114,3 +117,65 @@ if [ $queue = 0 ]; then
 	echo "e1000e of $b: $(./nsim_env.sh stat $b rx_header_split) frames split by the NIC," \
 		"$(./nsim_env.sh stat $b rx_mp_bytes) payload bytes written by its DMA into the area"
 fi
+echo
+
+# Passing data on without a copy: zcrx-forward in $b receives the stream
+# with RECV_ZC and sends each buffer of the area back to $a with SEND_ZC,
+# where zcrx-sink checks every byte; the buffers return to the refill
+# ring on the sends' notifications, which tell whether the kernel copied.
+seed=0x5eed
+echo "== forward: $size from $a through a relay in $b (RECV_ZC in, SEND_ZC out) back to $a"
+ip netns exec $a "$zc/examples/zcrx-sink" -r -p $((port + 1)) -x $seed >"$work/fsink.out" 2>&1 &
+fsink=$!
+ip netns exec $b "$zc/examples/zcrx-forward" -i eth0 -q $queue -p $port \
+	-c 192.0.2.1 -P $((port + 1)) -s "$size" >"$work/forward.out" 2>&1 &
+fwd=$!
+if ! ip netns exec $a "$zc/examples/zcrx-send" -c 192.0.2.2 -p $port -s "$size" -x $seed \
+	>/dev/null || ! wait $fwd || ! wait $fsink; then
+	cat "$work/forward.out" "$work/fsink.out"
+	die "forward: the relayed transfer FAILED"
+fi
+grep -v '^result:' "$work/forward.out"
+awk -v b="$(field bytes forward.out)" -v c="$(field cpu forward.out)" \
+    -v z="$(field zc_bytes forward.out)" -v y="$(field copy_bytes forward.out)" \
+    -v n="$(field notifs forward.out)" -v k="$(field notif_copied forward.out)" '
+BEGIN {
+	printf "relay: %d bytes in and out, %d of them received without a copy (%d copied);\n", b, z, y
+	printf "       %d zero-copy sends, %d of them copied by the kernel; relay CPU %.2f s per GiB\n",
+	       n, k, (b > 0 ? c * 1073741824 / b : 0)
+}'
+echo "far end: $(grep '^received' "$work/fsink.out")"
+echo
+
+# Writing a stream to disk without a copy: zcrx-sink in $b receives with
+# RECV_ZC and writes from the area with O_DIRECT to a file on ext4 on a
+# RAM disk; with 4096-byte segments every piece lies aligned.
+mnt=$work/mnt
+dsize=$size
+# the RAM disk holds 256 MiB, less what ext4 takes
+[ "$(numfmt --from=iec "$size")" -le $((192 << 20)) ] || dsize=192M
+echo "== disk: $dsize from $a written by zcrx-sink in $b to ext4 on a RAM disk with O_DIRECT"
+mkdir -p "$mnt"
+mkfs.ext4 -q -F -b 4096 /dev/ram0 && mount -t ext4 /dev/ram0 "$mnt" ||
+	die "cannot make ext4 on /dev/ram0"
+trap 'umount "$mnt" 2>/dev/null; ./nsim_env.sh down $a $b' EXIT
+mtu=$((4096 + 20 + 20 + 12))
+ip -n $a link set eth0 mtu $mtu && ip -n $b link set eth0 mtu $mtu ||
+	echo "(the MTU stays at 1500: unaligned pieces are staged)"
+ip netns exec $b "$zc/examples/zcrx-sink" -i eth0 -q $queue -p $port -s "$dsize" \
+	-o "$mnt/stream" >"$work/disk.out" 2>&1 &
+dsink=$!
+if ! ip netns exec $a "$zc/examples/zcrx-send" -c 192.0.2.2 -p $port -s "$dsize" \
+	>/dev/null || ! wait $dsink; then
+	cat "$work/disk.out"
+	die "disk: the transfer to the file FAILED"
+fi
+grep -v '^result:' "$work/disk.out"
+awk -v b="$(field bytes disk.out)" -v d="$(field direct_bytes disk.out)" \
+    -v t="$(field staged_bytes disk.out)" -v p="$(field cached_pages disk.out)" \
+    -v z="$(field zc_bytes disk.out)" '
+BEGIN {
+	printf "disk: %d bytes received without a copy of %d; %d written straight from the area,\n", z, b, d
+	printf "      %d staged through a bounce buffer; %d pages of the file in the page cache\n", t, p
+}'
+echo "file: $(stat -c %s "$mnt/stream") bytes"

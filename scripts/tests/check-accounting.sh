@@ -123,6 +123,7 @@ TEST_PROGS := nsim_queues.sh
 TEST_GEN_FILES := zcrx_xfer
 EOF
 cp "$ZCRX_TOP/scripts/guest/upstream-tests.sh" "$ZCRX_TOP/scripts/guest/bench.sh" \
+	"$ZCRX_TOP/scripts/guest/bench-common.sh" "$ZCRX_TOP/scripts/guest/bench-fwd.sh" \
 	"$ZCRX_TOP/scripts/guest/kunit.sh" "$work/top/scripts/guest/"
 cp "$ZCRX_TOP/liburing-zc/test/vm/run.sh" "$work/top/liburing-zc/test/vm/"
 # (lib.sh is what the VM scripts source: not a program of its own)
@@ -132,10 +133,10 @@ expect "expected programs derived from the sources" \
 	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_new (no result) iou_zcrx_more (no result) nsim_queues.sh (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result)$(
 	for r in recv uring tcp_mmap zc_4k zc_16k zc_64k liburing_zc nodev zc_4k_4flows scale; do
 		printf ' bench_%s (no result)' $r
-	done) mlx5e_zc (no result)"
+	done) fwd_zc (no result) fwd_zc_64k (no result) fwd_copy (no result) fwd_splice (no result) mlx5e_zc (no result)"
 expect "--not-expect takes a program off the list" \
 	"$(tap --expected-from "$work/top" --not-expect zcrx:iou_zcrx_new \
-		--not-expect zcrx:nsim_queues.sh </dev/null | cut -f2 | grep -v '^bench_' | xargs)" \
+		--not-expect zcrx:nsim_queues.sh </dev/null | cut -f2 | grep -v '^bench_\|^fwd_' | xargs)" \
 	"nsim_tcp (no result) iou_zcrx (no result) iou_zcrx_more (no result) peer.sh (no result) ethtool-ring.sh (no result) new-case.sh (no result) mlx5e_zc (no result)"
 rm "$work/top/tools/testing/selftests/zcrx/Makefile"
 expect "no list of expected programs is a failure" \
@@ -148,7 +149,8 @@ for p in nsim_tcp iou_zcrx_query iou_zcrx_reg iou_zcrx_data iou_zcrx_pressure io
 	 iou_zcrx_nodev iou_zcrx_share iou_zcrx_events iou_zcrx_dmabuf iou_zcrx_bufs \
 	 nsim_queues.sh nsim_provider.py peer.sh ethtool-ring.sh \
 	 examples.sh nic.sh mainline-abi.sh areas.sh bench_recv bench_tcp_mmap \
-	 bench_zc_64k bench_liburing_zc bench_nodev bench_scale mlx5e_zc; do
+	 bench_zc_64k bench_liburing_zc bench_nodev bench_scale fwd_zc fwd_zc_64k fwd_copy fwd_splice \
+	 forward.sh mlx5e_zc; do
 	[[ " $real " == *" $p "* ]] || missing+=" $p"
 done
 if [ -z "$missing" ]; then ok "the sources name every VM program ($real)"
