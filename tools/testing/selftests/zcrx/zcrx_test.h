@@ -1487,6 +1487,26 @@ static inline int rx_step(struct rx *rx, int ms)
 	return rx_reap(rx);
 }
 
+/*
+ * Make sure @s has a request in flight.  rx_run() may return right after
+ * a completion that ended one (a full CQ ends it with -ENOSPC), which the
+ * next rx_step() issues again.  Returns 0, the error of rx_step(), or
+ * -ETIMEDOUT if the stream takes no new request (paused or over).
+ */
+static inline int rx_rearm(struct rx *rx, struct stream *s)
+{
+	int i, ret;
+
+	for (i = 0; i < 100 && !s->armed; i++) {
+		if (s->pause || !stream_live(s))
+			break;
+		ret = rx_step(rx, 10);
+		if (ret < 0)
+			return ret;
+	}
+	return s->armed ? 0 : -ETIMEDOUT;
+}
+
 static inline uint64_t rx_bytes(const struct rx *rx)
 {
 	uint64_t sum = 0;
